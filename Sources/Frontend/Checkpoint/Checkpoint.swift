@@ -1,0 +1,99 @@
+import Foundation
+import IR
+
+/// All tensors of a model directory: `model.safetensors`, a sharded set named by `model.safetensors.index.json`,
+/// or every `*.safetensors` file in the directory.
+public final class Checkpoint: @unchecked Sendable {
+    public let directory: URL
+    private var files: [SafetensorsFile] = []
+    private var location: [String: (file: SafetensorsFile, entry: TensorEntry)] = [:]
+
+    public init(directory: URL) throws {
+        self.directory = directory
+        let fm = FileManager.default
+        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        var names: [String]
+        if fm.fileExists(atPath: index.path) {
+            let data = try Data(contentsOf: index)
+            guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let map = json["weight_map"] as? [String: String] else {
+                throw FrontendError.missingKey(file: index.path, key: "weight_map")
+            }
+            names = Array(Set(map.values)).sorted()
+        } else {
+            let contents = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+            names = contents.filter { $0.hasSuffix(".safetensors") }.sorted()
+        }
+        guard !names.isEmpty else {
+            throw FrontendError.missingFile(directory.appendingPathComponent("model.safetensors").path)
+        }
+        for name in names {
+            let file = try SafetensorsFile(path: directory.appendingPathComponent(name).path)
+            files.append(file)
+            for (tensor, entry) in file.tensors { location[tensor] = (file, entry) }
+        }
+    }
+
+    /// Names of every tensor in the checkpoint.
+    public var tensorNames: [String] { location.keys.sorted() }
+
+    /// Whether the checkpoint has a tensor of this name.
+    public func contains(_ name: String) -> Bool { location[name] != nil }
+
+    /// Shape of a stored tensor.
+    public func shape(of name: String) throws -> [Int] { try find(name).entry.shape }
+
+    /// A tensor converted to f32, checked against `expectedShape` when given.
+    public func floats(_ name: String, expectedShape: [Int]? = nil) throws -> [Float] {
+        let (file, entry) = try find(name)
+        if let expectedShape, expectedShape != entry.shape {
+            throw FrontendError.tensorShape(name: name, file: file.path, expected: expectedShape, found: entry.shape)
+        }
+        let raw = file.bytes(of: entry)
+        let count = entry.shape.reduce(1, *)
+        switch entry.dtype {
+        case .f32:
+            return [Float](unsafeUninitializedCapacity: count) { out, n in
+                _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(out))
+                n = count
+            }
+        case .bf16:
+            return (0..<count).map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
+        case .f16:
+            return (0..<count).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        case .i32:
+            throw FrontendError.unsupportedDType(name: name, file: file.path, dtype: "I32")
+        }
+    }
+
+    /// Materialises a weight reference as a row-major f32 array of `weight.shape`.
+    public func materialize(_ weight: WeightRef) throws -> [Float] {
+        let values = try evaluate(weight.transform, rowLength: weight.shape.count == 2 ? weight.shape[1] : weight.count)
+        guard values.count == weight.count else {
+            throw FrontendError.tensorShape(name: weight.transform.description, file: directory.path,
+                                            expected: weight.shape, found: [values.count])
+        }
+        return values
+    }
+
+    private func evaluate(_ transform: WeightTransform, rowLength: Int) throws -> [Float] {
+        switch transform {
+        case .tensor(let name):
+            return try floats(name)
+        case .concatRows(let parts):
+            return try parts.flatMap { try evaluate($0, rowLength: rowLength) }
+        case .sliceRows(let base, let start, let count):
+            let all = try evaluate(base, rowLength: rowLength)
+            return Array(all[start * rowLength ..< (start + count) * rowLength])
+        case .scaled(let base, let factor):
+            return try evaluate(base, rowLength: rowLength).map { $0 * factor }
+        }
+    }
+
+    private func find(_ name: String) throws -> (file: SafetensorsFile, entry: TensorEntry) {
+        guard let found = location[name] else {
+            throw FrontendError.missingTensor(name: name, searched: directory.path)
+        }
+        return found
+    }
+}

@@ -1,0 +1,45 @@
+import IR
+
+/// Turns one family of architectures into a graph. One file per family; each reads like the model's forward pass.
+public protocol Recipe: SendableMetatype {
+    /// Family name as in ARCHITECTURES.md (e.g. "A: Llama-like").
+    static var family: String { get }
+    /// The `architectures` names this recipe builds.
+    static var architectures: [String] { get }
+    /// Builds the graph, checking every weight's presence and shape in the checkpoint.
+    static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph
+}
+
+/// Maps config.json's `architectures` to recipes.
+public enum RecipeRegistry {
+    public static let recipes: [Recipe.Type] = [LlamaRecipe.self]
+
+    /// Every supported architecture name, sorted.
+    public static var supported: [String] { recipes.flatMap { $0.architectures }.sorted() }
+
+    /// The recipe for a model, or an error listing the supported architectures.
+    public static func recipe(for model: ModelDirectory) throws -> Recipe.Type {
+        guard let recipe = recipes.first(where: { $0.architectures.contains(model.architecture) }) else {
+            throw FrontendError.unknownArchitecture(model.architecture, supported: supported)
+        }
+        return recipe
+    }
+}
+
+/// Hands out weight references after checking the checkpoint holds each tensor with the expected shape.
+struct WeightBinder {
+    let checkpoint: Checkpoint
+
+    func callAsFunction(_ name: String, _ shape: [Int]) throws -> WeightRef {
+        let found = try checkpoint.shape(of: name)
+        guard found == shape else {
+            throw FrontendError.tensorShape(name: name, file: checkpoint.directory.path, expected: shape, found: found)
+        }
+        return WeightRef(name, shape: shape)
+    }
+
+    /// A weight that exists only when `present` is true (biases, optional norms).
+    func optional(_ present: Bool, _ name: String, _ shape: [Int]) throws -> WeightRef? {
+        present ? try self(name, shape) : nil
+    }
+}

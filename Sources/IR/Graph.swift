@@ -1,0 +1,96 @@
+/// Identifies one value (the result of one node) in a `Graph`.
+public struct ValueID: Hashable, Sendable, CustomStringConvertible {
+    public let index: Int
+    public init(_ index: Int) { self.index = index }
+    public var description: String { "%\(index)" }
+}
+
+/// How many rows an activation has: one per token of the call, or only the last token's.
+public enum Rows: Hashable, Sendable {
+    case tokens
+    case last
+}
+
+/// Type of an activation: `rows × cols`, f32 (token ids are i32). Every column count is static.
+public struct ValueType: Hashable, Sendable, CustomStringConvertible {
+    public var dtype: DType
+    public var rows: Rows
+    public var cols: Int
+
+    public init(dtype: DType = .f32, rows: Rows, cols: Int) {
+        self.dtype = dtype
+        self.rows = rows
+        self.cols = cols
+    }
+
+    public var description: String { "\(dtype)[\(rows == .tokens ? "T" : "1"), \(cols)]" }
+}
+
+/// One node: an op, its result type, and a stable name (HF-style, e.g. `layers.3.self_attn.q`) for dumps.
+public struct Node: Sendable {
+    public var op: Op
+    public var type: ValueType
+    public var name: String
+
+    public init(op: Op, type: ValueType, name: String) {
+        self.op = op
+        self.type = type
+        self.name = name
+    }
+}
+
+/// A model's forward pass as a typed SSA graph: nodes in execution order, each using only earlier values.
+public struct Graph: Sendable {
+    public var nodes: [Node]
+    /// The value holding the last token's logits (`[1, vocab]`).
+    public var logits: ValueID
+    /// Static facts the runtime needs (vocabulary, context, KV cache layout).
+    public var info: ModelInfo
+
+    public init(nodes: [Node], logits: ValueID, info: ModelInfo) {
+        self.nodes = nodes
+        self.logits = logits
+        self.info = info
+    }
+
+    public subscript(_ id: ValueID) -> Node { nodes[id.index] }
+
+    /// Every distinct weight the graph reads, in first-use order.
+    public var weights: [WeightRef] {
+        var seen = Set<WeightRef>()
+        return nodes.flatMap(\.op.weights).filter { seen.insert($0).inserted }
+    }
+
+    /// For each value, the indices of the nodes that read it.
+    public func users() -> [[Int]] {
+        var users = Array(repeating: [Int](), count: nodes.count)
+        for (index, node) in nodes.enumerated() {
+            for input in node.op.inputs { users[input.index].append(index) }
+        }
+        if !users[logits.index].contains(nodes.count) { users[logits.index].append(nodes.count) }
+        return users
+    }
+}
+
+/// Facts about the compiled model that are not ops: what the runtime and `info` report.
+public struct ModelInfo: Sendable, Codable, Equatable {
+    public var architecture: String
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var layers: Int
+    public var maxPosition: Int
+    /// K and V widths (kv_heads × head_dim) of each attention layer, in cache order.
+    public var kvWidths: [Int]
+
+    public init(architecture: String, vocabSize: Int, hiddenSize: Int, layers: Int, maxPosition: Int, kvWidths: [Int]) {
+        self.architecture = architecture
+        self.vocabSize = vocabSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.maxPosition = maxPosition
+        self.kvWidths = kvWidths
+    }
+
+    /// Bytes of KV cache per cached position (f32 K and V of every attention layer).
+    public var kvBytesPerPosition: Int { kvWidths.reduce(0, +) * 2 * 4 }
+}

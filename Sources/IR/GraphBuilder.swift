@@ -1,0 +1,84 @@
+/// Builds a `Graph` in execution order, inferring and checking each value's type.
+///
+/// Recipes read like a model's forward pass: `let h = b.rmsNorm(x, weight: ..., name: "layers.0.input_layernorm")`.
+public struct GraphBuilder {
+    public private(set) var nodes: [Node] = []
+
+    public init() {}
+
+    public func type(of value: ValueID) -> ValueType { nodes[value.index].type }
+
+    private mutating func add(_ op: Op, _ type: ValueType, _ name: String) -> ValueID {
+        nodes.append(Node(op: op, type: type, name: name))
+        return ValueID(nodes.count - 1)
+    }
+
+    public mutating func tokenIDs() -> ValueID {
+        add(.tokenIDs, ValueType(dtype: .i32, rows: .tokens, cols: 1), "input_ids")
+    }
+
+    public mutating func embedding(_ ids: ValueID, table: WeightRef, name: String) -> ValueID {
+        precondition(table.shape.count == 2, "embedding table must be 2-D")
+        return add(.embedding(ids: ids, table: table), ValueType(rows: type(of: ids).rows, cols: table.shape[1]), name)
+    }
+
+    public mutating func rmsNorm(_ x: ValueID, weight: WeightRef, eps: Float, groupSize: Int? = nil,
+                                 weightOffset: Float = 0, name: String) -> ValueID {
+        let t = type(of: x)
+        let group = groupSize ?? t.cols
+        precondition(t.cols % group == 0 && weight.shape == [group], "rms_norm weight \(weight) does not match \(t)")
+        return add(.rmsNorm(x, weight: weight, eps: eps, groupSize: group, weightOffset: weightOffset), t, name)
+    }
+
+    public mutating func linear(_ x: ValueID, weight: WeightRef, bias: WeightRef? = nil, name: String) -> ValueID {
+        let t = type(of: x)
+        precondition(weight.shape.count == 2 && weight.shape[1] == t.cols, "linear \(weight) does not take \(t)")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "bias \(bias) does not match \(weight)") }
+        return add(.linear(x, weight: weight, bias: bias, accumulate: nil), ValueType(rows: t.rows, cols: weight.shape[0]), name)
+    }
+
+    public mutating func rope(_ x: ValueID, _ spec: RopeSpec, name: String) -> ValueID {
+        let t = type(of: x)
+        precondition(t.cols == spec.heads * spec.headDim && spec.rotaryDim <= spec.headDim, "rope \(spec) does not fit \(t)")
+        return add(.rope(x, spec), t, name)
+    }
+
+    public mutating func attention(q: ValueID, k: ValueID, v: ValueID, _ spec: AttentionSpec, name: String) -> ValueID {
+        let kvWidth = spec.kvHeads * spec.headDim
+        precondition(type(of: q).cols == spec.qHeads * spec.headDim && type(of: k).cols == kvWidth
+            && type(of: v).cols == kvWidth && spec.qHeads % spec.kvHeads == 0, "attention shapes do not match \(spec)")
+        return add(.attention(q: q, k: k, v: v, spec), type(of: q), name)
+    }
+
+    public mutating func gatedActivation(gate: ValueID, up: ValueID, _ act: GatedActivation, name: String) -> ValueID {
+        precondition(type(of: gate) == type(of: up), "gate and up differ")
+        return add(.gatedActivation(gate: gate, up: up, act), type(of: gate), name)
+    }
+
+    public mutating func add(_ a: ValueID, _ b: ValueID, name: String) -> ValueID {
+        precondition(type(of: a) == type(of: b), "add of \(type(of: a)) and \(type(of: b))")
+        return add(.add(a, b), type(of: a), name)
+    }
+
+    public mutating func scale(_ x: ValueID, by factor: Float, name: String) -> ValueID {
+        add(.scale(x, factor), type(of: x), name)
+    }
+
+    public mutating func slice(_ x: ValueID, start: Int, count: Int, name: String) -> ValueID {
+        var t = type(of: x)
+        precondition(start >= 0 && start + count <= t.cols, "slice out of range")
+        t.cols = count
+        return add(.slice(x, start: start, count: count), t, name)
+    }
+
+    public mutating func lastRow(_ x: ValueID, name: String) -> ValueID {
+        var t = type(of: x)
+        t.rows = .last
+        return add(.lastRow(x), t, name)
+    }
+
+    /// Finishes the graph with `logits` as its output.
+    public func finish(logits: ValueID, info: ModelInfo) -> Graph {
+        Graph(nodes: nodes, logits: logits, info: info)
+    }
+}

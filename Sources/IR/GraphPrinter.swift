@@ -1,0 +1,35 @@
+extension Graph {
+    /// Parameters read by the graph (each distinct weight counted once; fused weights count their parts).
+    public var parameterCount: Int { weights.reduce(0) { $0 + $1.count } }
+
+    /// One line per node: `%12 = linear(%11) f32[T, 576]  layers.0.self_attn.q_proj  W=...`.
+    public func dump() -> String {
+        var lines: [String] = []
+        for (index, node) in nodes.enumerated() {
+            let args = node.op.inputs.map(\.description).joined(separator: ", ")
+            let weights = node.op.weights.map(\.description).joined(separator: " ")
+            lines.append("%\(index) = \(node.op.mnemonic)(\(args)) \(node.type)  \(node.name)" + (weights.isEmpty ? "" : "  " + weights))
+        }
+        lines.append("output logits = \(logits)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Op {
+    /// Short op name for dumps.
+    public var mnemonic: String {
+        switch self {
+        case .tokenIDs: "token_ids"
+        case .embedding: "embedding"
+        case .rmsNorm: "rms_norm"
+        case .linear(_, _, _, let acc): acc == nil ? "linear" : "linear_acc"
+        case .rope: "rope"
+        case .attention: "attention"
+        case .gatedActivation(_, _, let act): act == .silu ? "swiglu" : "geglu"
+        case .add: "add"
+        case .scale: "scale"
+        case .slice: "slice"
+        case .lastRow: "last_row"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+/// Rotary embedding layout: which dims are rotated together.
+public enum RopeStyle: String, Sendable, Hashable {
+    /// Half split (`rotate_half`): dim i pairs with i + rotary/2 (Llama, GPT-NeoX).
+    case neox
+    /// Adjacent pairs (2i, 2i+1) (GPT-J, GLM).
+    case interleaved
+}
+
+/// Rotary position embedding of one tensor of heads; frequencies are folded from the config at compile time.
+public struct RopeSpec: Hashable, Sendable {
+    public var heads: Int
+    public var headDim: Int
+    /// Dims rotated at the start of each head (partial rotary when < headDim).
+    public var rotaryDim: Int
+    public var style: RopeStyle
+    /// rotaryDim/2 inverse frequencies, scaling already applied.
+    public var invFreq: [Float]
+    /// Multiplies cos and sin (YaRN's attention factor; 1 otherwise).
+    public var attentionScaling: Float
+
+    public init(heads: Int, headDim: Int, rotaryDim: Int, style: RopeStyle, invFreq: [Float], attentionScaling: Float = 1) {
+        self.heads = heads
+        self.headDim = headDim
+        self.rotaryDim = rotaryDim
+        self.style = style
+        self.invFreq = invFreq
+        self.attentionScaling = attentionScaling
+    }
+}
+
+/// Causal self-attention of one layer over its KV cache slot.
+public struct AttentionSpec: Hashable, Sendable {
+    /// Index of this layer's slot in the KV cache (`ModelInfo.kvWidths`).
+    public var cacheSlot: Int
+    public var qHeads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    /// Softmax scale (1/sqrt(head_dim) unless the config says otherwise).
+    public var scale: Float
+    /// Sliding window: a query at position p sees keys j with p - window < j <= p. Nil: full causal.
+    public var window: Int?
+
+    public init(cacheSlot: Int, qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?) {
+        self.cacheSlot = cacheSlot
+        self.qHeads = qHeads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.scale = scale
+        self.window = window
+    }
+}
+
+/// Activation of a gated MLP: act(gate) * up.
+public enum GatedActivation: String, Sendable, Hashable {
+    case silu
+    case geluTanh
+}
+
+/// The coarse ops of the IR. Inputs are earlier values; weights are references.
+public enum Op: Sendable {
+    /// The call's token ids, i32 `[T]`.
+    case tokenIDs
+    /// Rows of an embedding table `[vocab, dim]` selected by token ids.
+    case embedding(ids: ValueID, table: WeightRef)
+    /// RMS normalisation of each group of `groupSize` columns: x / sqrt(mean(x²) + eps) * (w + weightOffset).
+    case rmsNorm(ValueID, weight: WeightRef, eps: Float, groupSize: Int, weightOffset: Float)
+    /// x · Wᵀ (+ bias) (+ `accumulate`, which the result then replaces: a fused residual add).
+    case linear(ValueID, weight: WeightRef, bias: WeightRef?, accumulate: ValueID?)
+    /// Rotary position embedding at the call's positions.
+    case rope(ValueID, RopeSpec)
+    /// Appends k and v to the cache slot, then attends q over every cached position allowed by the mask.
+    case attention(q: ValueID, k: ValueID, v: ValueID, AttentionSpec)
+    /// act(gate) * up, elementwise.
+    case gatedActivation(gate: ValueID, up: ValueID, GatedActivation)
+    /// Elementwise sum.
+    case add(ValueID, ValueID)
+    /// Elementwise multiplication by a constant.
+    case scale(ValueID, Float)
+    /// Columns `start ..< start+count` (a view; no data moves).
+    case slice(ValueID, start: Int, count: Int)
+    /// The last token's row (a view).
+    case lastRow(ValueID)
+
+    /// Values this op reads.
+    public var inputs: [ValueID] {
+        switch self {
+        case .tokenIDs: []
+        case .embedding(let ids, _): [ids]
+        case .rmsNorm(let x, _, _, _, _), .rope(let x, _), .scale(let x, _), .slice(let x, _, _), .lastRow(let x): [x]
+        case .linear(let x, _, _, let acc): [x] + (acc.map { [$0] } ?? [])
+        case .attention(let q, let k, let v, _): [q, k, v]
+        case .gatedActivation(let g, let u, _): [g, u]
+        case .add(let a, let b): [a, b]
+        }
+    }
+
+    /// Weights this op reads.
+    public var weights: [WeightRef] {
+        switch self {
+        case .embedding(_, let table): [table]
+        case .rmsNorm(_, let w, _, _, _): [w]
+        case .linear(_, let w, let b, _): [w] + (b.map { [$0] } ?? [])
+        default: []
+        }
+    }
+
+    /// True for ops whose result is a view of an input (no storage of their own).
+    public var isView: Bool {
+        switch self {
+        case .slice, .lastRow: true
+        default: false
+        }
+    }
+
+    /// The same op with its inputs renamed through `map`.
+    public func remapped(_ map: (ValueID) -> ValueID) -> Op {
+        switch self {
+        case .tokenIDs: .tokenIDs
+        case .embedding(let ids, let t): .embedding(ids: map(ids), table: t)
+        case .rmsNorm(let x, let w, let e, let g, let o): .rmsNorm(map(x), weight: w, eps: e, groupSize: g, weightOffset: o)
+        case .linear(let x, let w, let b, let acc): .linear(map(x), weight: w, bias: b, accumulate: acc.map(map))
+        case .rope(let x, let s): .rope(map(x), s)
+        case .attention(let q, let k, let v, let s): .attention(q: map(q), k: map(k), v: map(v), s)
+        case .gatedActivation(let g, let u, let a): .gatedActivation(gate: map(g), up: map(u), a)
+        case .add(let a, let b): .add(map(a), map(b))
+        case .scale(let x, let f): .scale(map(x), f)
+        case .slice(let x, let s, let c): .slice(map(x), start: s, count: c)
+        case .lastRow(let x): .lastRow(map(x))
+        }
+    }
+}

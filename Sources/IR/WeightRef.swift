@@ -1,0 +1,56 @@
+/// A reference to weight data by checkpoint name: the graph never holds weight bytes.
+///
+/// `transform` says how the stored tensor(s) become the matrix an op reads; it runs once, at compile time,
+/// when the weight blob is written.
+public struct WeightRef: Hashable, Sendable, CustomStringConvertible {
+    /// Logical shape as the op reads it (e.g. `[out, in]` for a linear layer).
+    public var shape: [Int]
+    public var transform: WeightTransform
+
+    public init(_ name: String, shape: [Int]) {
+        self.shape = shape
+        self.transform = .tensor(name)
+    }
+
+    public init(shape: [Int], transform: WeightTransform) {
+        self.shape = shape
+        self.transform = transform
+    }
+
+    /// Every checkpoint tensor this weight is made from.
+    public var sourceNames: [String] { transform.sourceNames }
+
+    /// Number of elements.
+    public var count: Int { shape.reduce(1, *) }
+
+    public var description: String { "\(transform)\(shape)" }
+}
+
+/// How checkpoint tensors are turned into the matrix an op reads.
+public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertible {
+    /// A checkpoint tensor as stored (converted to f32).
+    case tensor(String)
+    /// Rows of several matrices stacked (fused projections: q|k|v, gate|up).
+    case concatRows([WeightTransform])
+    /// Rows `start ..< start+count` of a matrix (split of fused checkpoint tensors such as W_pack).
+    case sliceRows(WeightTransform, start: Int, count: Int)
+    /// Every element multiplied by a constant (folded config scalars).
+    case scaled(WeightTransform, Float)
+
+    public var sourceNames: [String] {
+        switch self {
+        case .tensor(let name): [name]
+        case .concatRows(let parts): parts.flatMap(\.sourceNames)
+        case .sliceRows(let base, _, _), .scaled(let base, _): base.sourceNames
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .tensor(let name): name
+        case .concatRows(let parts): "concat(" + parts.map(\.description).joined(separator: ", ") + ")"
+        case .sliceRows(let base, let start, let count): "\(base)[\(start)..<\(start + count)]"
+        case .scaled(let base, let factor): "\(base)*\(factor)"
+        }
+    }
+}
