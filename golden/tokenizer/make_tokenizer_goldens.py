@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Writes golden/tokenizer/<name>.json: what transformers' AutoTokenizer gives for the tokenizers under
+golden/tokenizer/<name>/ on a fixed list of strings. The Swift tests (Tests/TokenizerTests) compare llmc's runtime
+tokenizer against these files.
+
+Per text case: ids = tok(text).input_ids, ids_no_special = tok(text, add_special_tokens=False).input_ids,
+decoded / decoded_skip_special = tok.decode(ids, skip_special_tokens=False/True).
+Per decode case (prefixes that may split a UTF-8 character, random id sequences): text = tok.decode(ids) and
+bytes_hex = the raw bytes of the tokens (ByteLevel byte decoding of each token, the token's own UTF-8 when one of its
+characters is outside the byte alphabet), i.e. what a streaming decoder must produce before U+FFFD replacement.
+"""
+import json
+import os
+import random
+import sys
+import unicodedata
+
+import tokenizers
+import transformers
+from transformers import AutoTokenizer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NAMES = ["smollm2", "llama3_style", "qwen2_style"]
+
+FIXED_CASES = [
+    # empty and whitespace
+    "", " ", "  ", "\n", "\t", "\r\n", "\r", "\r\r\n", "\n\n\n", " \n", "  \n  \n  ", "\v\f", "\x85",
+    "\u00a0", "a\u00a0b", "a\u2003b", "\u3000", "a \u3000 b", "a\u2028b", "a\u200bb", "a \nb", "a  \n\tb",
+    # plain text and spacing
+    "Hello", "Hello world", " Hello world", "Hello  world", "Hello   world  ", "hello\nworld", "hello\n\nworld",
+    "hello \n world", "line1\r\nline2\r\n", "\t\tindented\ttabs", "trailing spaces   ", "   leading spaces",
+    "The quick brown fox jumps over the lazy dog.", "THE QUICK BROWN FOX", "MiXeD CaSe WoRdS",
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
+    "This program is free software: you can redistribute it and/or modify it under the terms of the GNU General "
+    "Public License as published by the Free Software Foundation, either version 3 of the License.",
+    # contractions
+    "I'm here", "you're", "they've", "she'll", "he'd", "it's", "don't", "I'M SHOUTING", "YOU'RE", "THEY'VE",
+    "'s", "''", "rock'n'roll", "O'Neil's", "it\u2019s", "'S'T'RE'VE'M'LL'D", "x'\u017f", "can't won't shouldn't",
+    "' s", "'ll've'd",
+    # digits and numbers
+    "123", "1234567890", "3.14159", "1,000,000", "2024-01-15", "$100.00", "12abc34", "abc123def",
+    "In 2024, 365 days", "31415926535897932384626433832795028841971693993751",
+    "\u0663\u0664\u0665", "\u2460\u2461\u2462", "\u216b", "\u00bd", "10\u00b2", "\uff10\uff11\uff12", "0x1F600",
+    "v1.2.3-rc4", "+1 (555) 123-4567", "1e-10", "99 bottles of beer",
+    # accents, NFC and combining marks
+    "caf\u00e9", "cafe\u0301", "na\u00efve r\u00e9sum\u00e9", "\u00c5ngstr\u00f6m", "\u212b", "Stra\u00dfe",
+    "\u1100\u1161\u11a8", "a\u0302\u0323", "a\u0323\u0302", "\u0323\u0302x", "\ufb01", "\u3231", "\u0958",
+    "e\u0301\u0301\u0301", "\u0041\u030a\u0301", "\u00f4\u0323", "o\u031b\u0323", "Zalgo: Z\u0351\u036b\u0343a\u0310\u0304l\u0357g\u0351o\u0308",
+    # scripts
+    "\u0395\u03bb\u03bb\u03b7\u03bd\u03b9\u03ba\u03ac", "\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440",
+    "\u4f60\u597d\u4e16\u754c", "\u3053\u3093\u306b\u3061\u306f", "\ud55c\uad6d\uc5b4", "\u0645\u0631\u062d\u0628\u0627",
+    "\u05e9\u05dc\u05d5\u05dd", "\u0928\u092e\u0938\u094d\u0924\u0947", "\u0e44\u0e17\u0e22",
+    "\u0295\u2022\u1d25\u2022\u0294", "\u03a9\u2248\u00e7\u221a\u222b",
+    "\u6211\u4eec\u4eca\u5929\u53bb\u5317\u4eac\u3002\u4f60\u597d\uff0c\u4e16\u754c\uff01",
+    "\u6771\u4eac\u306f\u65e5\u672c\u306e\u9996\u90fd\u3067\u3059\u3002", "\u00bf\u0044\u00f3nde est\u00e1 la ni\u00f1a?",
+    "Gr\u00f6\u00dfe, \u00dcberm\u00e4\u00dfig, sch\u00f6n", "\U0001d518\U0001d52b\U0001d526\U0001d520\U0001d52c\U0001d521\U0001d522",
+    "\U00020000", "\u2200x\u2208\u211d: x\u00b2\u22650", "mixed\u4e2d\u6587and English",
+    # emoji
+    "\U0001f600", "\U0001f44d\U0001f3fd", "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466",
+    "\U0001f1eb\U0001f1f7\U0001f1e9\U0001f1ea", "\u2764\ufe0f", "I \u2764\ufe0f NY \U0001f5fd", "\U0001f389\U0001f389\U0001f389",
+    "\U0001f600\U0001f601", "emoji\U0001f680in\U0001f680words",
+    # code
+    "def main():\n    for i in range(10):\n        print(f\"{i}: {i ** 2}\")\n    return 0\n",
+    "{\"key\": [1, 2, 3], \"nested\": {\"a\": null, \"b\": true}}",
+    "#include <stdio.h>\nint main(void) { printf(\"%d\\n\", 42); return 0; }",
+    "<div class=\"x\"><p>Hello &amp; welcome</p></div>", "https://example.com/path?q=1&r=2#frag",
+    "user.name+tag@example.co.uk", "^[a-z0-9_-]{3,16}$", "# Title\n\n- item 1\n- item 2\n\n```python\nx = 1\n```",
+    "ls -la | grep foo > out.txt 2>&1", "x+=1;y-=2", "if (a<=b && c!=d) { return; }", "fn main() -> Result<(), E> {}",
+    "    indented with spaces", "\tindented with tab", "SELECT * FROM users WHERE id = 1;", "a_b_c __init__ self.x",
+    # punctuation and symbols
+    "...", "!!!???", "\u2014\u2013-", "\u00abquoted\u00bb", "\u201csmart quotes\u201d", "(parens) [brackets] {braces}",
+    "#hashtag @mention", "50% off!!!", "a/b\\c", "~`^", "====", "-->", "::", "?!", " .", " ,", "a , b . c",
+    # control and unusual code points
+    "\x00", "a\x00b", "a\x01b", "\x7f", "\ufeffBOM", "\ufffd", "\ue000", "\U0010fffd",
+    # special and added tokens written in the text
+    "<|im_start|>user\nHi<|im_end|>", "<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>assistant\n",
+    "<|begin_of_text|>Hello", "Hello<|endoftext|>", "<|im_start|><|im_end|>", "<|eot_id|>",
+    "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>", "text <|reserved_special_token_5|> more",
+    "<|begin", "<|begin_of_text", "<|begin_of_text|", "<|begin_of_text|><|begin_of_text|>",
+    "x [[LSTRIP]] y", "x   [[LSTRIP]]y", "[[LSTRIP]]", "a[[RSTRIP]]   b", "a [[RSTRIP]]\n\nb", "[[RSTRIP]][[LSTRIP]]",
+    "a  [[RSTRIP]]  [[LSTRIP]]  b", "magicword", "a magicword b", "amagicword", "magicwords", "magicword_x",
+    "(magicword)", "\u00e9magicword", "hello world", "hello worlds", "say hello world!", "caf\u00e9 au lait",
+    "cafe\u0301 au lait", "<tool_call>{\"a\":1}</tool_call>", "r\u00e9sum\u00e9", "re\u0301sume\u0301", "my resume",
+    "<filename>main.py<file_sep>", "<repo_name>", "<|endoftext|><|endoftext|>", "<|im_end|>\n",
+    # long inputs
+    " " * 50, "\n" * 20, "ab" * 100, "a" * 300, "9" * 100, "\u4e00" * 50, "hello " * 40,
+]
+
+POOL = [
+    "the", " cat", "Hello", " world", "I'm", "'ve", "don't", "12", "2024", "3.5", " ", "  ", "\n", "\t", "\r\n",
+    "caf\u00e9", "e\u0301", "\u00fc", "\u4e2d\u6587", "\u65e5\u672c", "\ud55c", "\u0416", "\U0001f600",
+    "\U0001f44d\U0001f3fd", "\u2764\ufe0f", "!", "?", "...", "(", ")", "{", "}", "<", ">", "/", "_", "-", "=",
+    "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|begin_of_text|>", "<|eot_id|>", "[[LSTRIP]]", "[[RSTRIP]]",
+    "magicword", "hello world", "<tool_call>", "\u00a0", "\u3000", "\u0663", "\u00bd", "x", "Y", "'", "\"", "#",
+]
+
+
+def random_cases(count: int) -> list[str]:
+    rng = random.Random(1234)
+    return ["".join(rng.choice(POOL) for _ in range(rng.randint(1, 12))) for _ in range(count)]
+
+
+def byte_decoder() -> dict[str, int]:
+    """The inverse of GPT-2's bytes_to_unicode table."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\u00a1"), ord("\u00ac") + 1)) + \
+        list(range(ord("\u00ae"), ord("\u00ff") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(bs, cs)}
+
+
+def raw_bytes(tok, ids: list[int], table: dict[str, int]) -> bytes:
+    out = bytearray()
+    for token in tok.convert_ids_to_tokens(ids):
+        if all(ch in table for ch in token):
+            out.extend(table[ch] for ch in token)
+        else:
+            out.extend(token.encode("utf-8"))
+    return bytes(out)
+
+
+def make(name: str) -> None:
+    directory = os.path.join(HERE, name)
+    tok = AutoTokenizer.from_pretrained(directory)
+    backend = tokenizers.Tokenizer.from_file(os.path.join(directory, "tokenizer.json"))
+    table = byte_decoder()
+    texts = FIXED_CASES + random_cases(100)
+    cases, mismatches = [], 0
+    for text in texts:
+        ids = tok(text).input_ids
+        if backend.encode(text).ids != ids:
+            mismatches += 1
+        cases.append({
+            "text": text,
+            "ids": ids,
+            "ids_no_special": tok(text, add_special_tokens=False).input_ids,
+            "decoded": tok.decode(ids, skip_special_tokens=False),
+            "decoded_skip_special": tok.decode(ids, skip_special_tokens=True),
+        })
+    rng = random.Random(99)
+    id_lists = [c["ids_no_special"][: len(c["ids_no_special"]) // 2] for c in cases if len(c["ids_no_special"]) > 2]
+    id_lists += [[rng.randrange(len(tok)) for _ in range(rng.randint(1, 8))] for _ in range(60)]
+    decode_cases = [{
+        "ids": ids,
+        "text": tok.decode(ids),
+        "text_skip_special": tok.decode(ids, skip_special_tokens=True),
+        "bytes_hex": raw_bytes(tok, ids, table).hex(),
+    } for ids in id_lists]
+    golden = {
+        "tokenizer": name,
+        "made_by": "golden/tokenizer/make_tokenizer_goldens.py",
+        "versions": {"transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
+                     "python": sys.version.split()[0], "python_unicodedata": unicodedata.unidata_version},
+        "vocab_size": len(tok),
+        "bos_token_id": tok.bos_token_id,
+        "eos_token_id": tok.eos_token_id,
+        "cases": cases,
+        "decode_cases": decode_cases,
+    }
+    with open(os.path.join(HERE, f"{name}.json"), "w", encoding="utf-8") as f:
+        json.dump(golden, f, ensure_ascii=True, indent=1)
+        f.write("\n")
+    print(f"{name}: {len(cases)} text cases, {len(decode_cases)} decode cases, "
+          f"{mismatches} where transformers differs from the raw tokenizers library")
+
+
+if __name__ == "__main__":
+    for tokenizer_name in sys.argv[1:] or NAMES:
+        make(tokenizer_name)
