@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "Passes", dependencies: ["IR"]),
         .target(
             name: "Codegen",
-            dependencies: ["IR", "CLLVM"],
+            dependencies: ["IR", "CLLVM", "RuntimeLib"],
             cSettings: [.unsafeFlags(["-I\(llvmInclude)"])],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])],
             linkerSettings: [.unsafeFlags(["-L\(llvmLib)", "-Xlinker", "-rpath", "-Xlinker", llvmLib])]

@@ -8,6 +8,10 @@ public struct ModelDirectory {
     /// `architectures[0]` of config.json (or the model_type when absent).
     public let architecture: String
     public let modelType: String?
+    /// bos/eos/pad ids of config.json (generation_config.json, when present, takes precedence).
+    public let bosTokenId: Int?
+    public let eosTokenIds: [Int]
+    public let padTokenId: Int?
 
     public init(url: URL) throws {
         self.url = url
@@ -18,6 +22,9 @@ public struct ModelDirectory {
         configData = data
         let header = try ConfigDecoding.decode(ConfigHeader.self, from: data, file: configURL.path)
         modelType = header.modelType
+        bosTokenId = header.bosTokenId
+        eosTokenIds = header.eosTokenIds
+        padTokenId = header.padTokenId
         guard let name = header.architectures?.first ?? header.modelType else {
             throw FrontendError.missingKey(file: configURL.path, key: "architectures")
         }
@@ -65,8 +72,22 @@ public struct ModelDirectory {
 private struct ConfigHeader: Decodable {
     var architectures: [String]?
     var modelType: String?
+    var bosTokenId: Int?
+    var eosTokenIds: [Int]
+    var padTokenId: Int?
+
     enum CodingKeys: String, CodingKey {
         case architectures, modelType = "model_type"
+        case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", padTokenId = "pad_token_id"
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
+        modelType = try c.decodeIfPresent(String.self, forKey: .modelType)
+        bosTokenId = try c.decodeIfPresent(Int.self, forKey: .bosTokenId)
+        eosTokenIds = try c.intList(.eosTokenId)
+        padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
     }
 }
 

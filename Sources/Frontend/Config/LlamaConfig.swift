@@ -19,9 +19,6 @@ public struct LlamaConfig: Decodable, Sendable {
     /// Window of each layer's attention (nil = full causal), from `layer_types` / `sliding_window`.
     public var layerWindows: [Int?]
     public var rope: RopeConfig
-    public var bosTokenId: Int?
-    public var eosTokenIds: [Int]
-    public var padTokenId: Int?
 
     enum CodingKeys: String, CodingKey {
         case hiddenSize = "hidden_size", layers = "num_hidden_layers", heads = "num_attention_heads"
@@ -31,7 +28,6 @@ public struct LlamaConfig: Decodable, Sendable {
         case hiddenAct = "hidden_act", slidingWindow = "sliding_window", useSlidingWindow = "use_sliding_window"
         case maxWindowLayers = "max_window_layers", layerTypes = "layer_types"
         case ropeTheta = "rope_theta", ropeScaling = "rope_scaling", ropeParameters = "rope_parameters"
-        case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id", padTokenId = "pad_token_id"
         case modelType = "model_type"
     }
 
@@ -115,9 +111,5 @@ public struct LlamaConfig: Decodable, Sendable {
         let theta = try ropeJSON?.ropeTheta ?? c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000
         let ropeKey = c.contains(.ropeParameters) ? "rope_parameters" : "rope_scaling"
         rope = try (ropeJSON ?? RopeParametersJSON()).resolve(theta: theta, key: ropeKey, file: "config.json")
-
-        bosTokenId = try c.decodeIfPresent(Int.self, forKey: .bosTokenId)
-        eosTokenIds = try c.intList(.eosTokenId)
-        padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
     }
 }

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Codegen
+import Foundation
+
+/// `llmc compile <model> -o OUT`: one standalone executable for one model.
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile a Hugging Face model into a standalone executable.")
+
+    @Argument(help: "A Hugging Face model directory, or a repo id (ORG/NAME) in the offline Hugging Face cache.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Path of the executable to write (written atomically).")
+    var output: String
+
+    @Option(help: "Instruction set: \(TargetSpec.knownNames.joined(separator: ", ")).")
+    var target = "x86-64-avx512"
+
+    @Option(help: "Weight precision: \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dtype = "f32"
+
+    @Option(help: "Most tokens one forward call processes (longer prompts are prefilled in chunks).")
+    var maxBatch = 512
+
+    @Flag(help: "Print a JSON summary on stdout instead of the human-readable line.")
+    var json = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard TargetSpec.knownNames.contains(target) else {
+            throw ValidationError("unknown --target '\(target)'; expected one of \(TargetSpec.knownNames.joined(separator: ", "))")
+        }
+        guard WeightFormat(rawValue: dtype) != nil else {
+            throw ValidationError("unknown --dtype '\(dtype)'; expected one of \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (1...8192).contains(maxBatch) else { throw ValidationError("--max-batch must be between 1 and 8192") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let compiler = ModelCompiler(
+                model: model, output: output, target: try TargetSpec.named(target),
+                dtype: WeightFormat(rawValue: dtype) ?? .f32, maxBatch: maxBatch, progress: Progress(quiet: quiet || json))
+            let summary = try compiler.run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            } else {
+                print("\(summary.output): \(summary.architecture), \(summary.parameters) parameters, \(summary.dtype), \(summary.target), \(summary.kernels) kernels")
+            }
+        }
+    }
+}
