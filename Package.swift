@@ -38,5 +38,12 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])]
         ),
+        .systemLibrary(name: "CBLAS", path: "Tests/CBLAS"),
+        .testTarget(
+            name: "CodegenTests",
+            dependencies: ["Codegen", "CLLVM", "CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])],
+            linkerSettings: [.linkedLibrary("openblas")]
+        ),
     ]
 )

@@ -1,0 +1,158 @@
+import CLLVM
+
+/// Vector helpers: splats, lane masks, masked memory access, FMA, reductions, bf16 widening and a vector exp.
+extension ModuleBuilder {
+    /// `<lanes x f32>`.
+    public func f32Vector(_ lanes: Int) -> LLVMTypeRef { vectorType(f32Type, lanes) }
+
+    /// Broadcasts a scalar to all `lanes` lanes.
+    public func splat(_ scalar: LLVMValueRef, _ lanes: Int) -> LLVMValueRef {
+        let vector = LLVMGetPoison(vectorType(LLVMTypeOf(scalar), lanes))!
+        let first = insertElement(vector, scalar, 0)
+        return shuffle(first, LLVMGetPoison(LLVMTypeOf(first)), Array(repeating: 0, count: lanes))
+    }
+
+    /// A constant f32 vector with every lane `value`.
+    public func splatF32(_ value: Float, _ lanes: Int) -> LLVMValueRef {
+        constVector(Array(repeating: constF32(value), count: lanes))
+    }
+
+    /// A constant integer vector with every lane `value`.
+    public func splatInt(_ type: LLVMTypeRef, _ value: Int, _ lanes: Int) -> LLVMValueRef {
+        constVector(Array(repeating: constInt(type, value), count: lanes))
+    }
+
+    /// `<i1 x lanes>` with lane l set iff `l < valid` (valid is an i64, constant or not; may be <= 0 or >= lanes).
+    public func laneMask(valid: LLVMValueRef, _ lanes: Int) -> LLVMValueRef {
+        let iota = constVector((0..<lanes).map { constI64($0) })
+        return icmp(LLVMIntSLT, iota, splat(valid, lanes))
+    }
+
+    /// `<i1 x lanes>` with lane l set iff `l < valid` for a compile-time count.
+    public func constLaneMask(valid: Int, _ lanes: Int) -> LLVMValueRef {
+        constVector((0..<lanes).map { constI1($0 < valid) })
+    }
+
+    /// Loads `<lanes x f32>` from `pointer`; masked (zero in disabled lanes) when `mask` is given.
+    public func loadF32Vector(_ pointer: LLVMValueRef, _ lanes: Int, mask: LLVMValueRef? = nil) -> LLVMValueRef {
+        let type = f32Vector(lanes)
+        guard let mask else { return load(type, pointer, align: 4) }
+        return maskedLoad(type, pointer, mask: mask, passthrough: LLVMConstNull(type), align: 4)
+    }
+
+    /// `llvm.masked.load`.
+    public func maskedLoad(
+        _ type: LLVMTypeRef, _ pointer: LLVMValueRef, mask: LLVMValueRef, passthrough: LLVMValueRef, align: Int
+    ) -> LLVMValueRef {
+        callIntrinsic("llvm.masked.load", [type, ptrType], [pointer, constI32(align), mask, passthrough])
+    }
+
+    /// Stores a vector; masked when `mask` is given.
+    public func storeVector(_ value: LLVMValueRef, _ pointer: LLVMValueRef, mask: LLVMValueRef? = nil, align: Int = 4) {
+        guard let mask else {
+            store(value, pointer, align: align)
+            return
+        }
+        callIntrinsic(
+            "llvm.masked.store", [LLVMTypeOf(value), ptrType], [value, pointer, constI32(align), mask])
+    }
+
+    /// `llvm.masked.gather` of `<lanes x element>` from a vector of pointers.
+    public func maskedGather(
+        _ element: LLVMTypeRef, _ pointers: LLVMValueRef, lanes: Int, mask: LLVMValueRef, align: Int
+    ) -> LLVMValueRef {
+        let type = vectorType(element, lanes)
+        return callIntrinsic(
+            "llvm.masked.gather", [type, vectorType(ptrType, lanes)],
+            [pointers, constI32(align), mask, LLVMConstNull(type)])
+    }
+
+    /// Loads `lanes` bf16 values (raw u16) at `pointer` and widens them exactly to f32 (bits << 16).
+    public func loadBF16AsF32(_ pointer: LLVMValueRef, _ lanes: Int, mask: LLVMValueRef? = nil) -> LLVMValueRef {
+        let rawType = vectorType(i16Type, lanes)
+        let raw = mask.map { maskedLoad(rawType, pointer, mask: $0, passthrough: LLVMConstNull(rawType), align: 2) }
+            ?? load(rawType, pointer, align: 2)
+        return widenBF16(raw)
+    }
+
+    /// Widens a `<lanes x i16>` (or scalar i16) of bf16 bits to f32.
+    public func widenBF16(_ raw: LLVMValueRef) -> LLVMValueRef {
+        let type = LLVMTypeOf(raw)!
+        if LLVMGetTypeKind(type) == LLVMVectorTypeKind {
+            let lanes = Int(LLVMGetVectorSize(type))
+            let wide = zext(raw, vectorType(i32Type, lanes))
+            return bitcast(shl(wide, splatInt(i32Type, 16, lanes)), f32Vector(lanes))
+        }
+        return bitcast(shl(zext(raw, i32Type), constInt(i32Type, 16)), f32Type)
+    }
+
+    /// `a * b + c` with a single rounding (`llvm.fma`), scalar or vector.
+    public func fma(_ a: LLVMValueRef, _ b: LLVMValueRef, _ c: LLVMValueRef) -> LLVMValueRef {
+        callIntrinsic("llvm.fma", [LLVMTypeOf(a)], [a, b, c])
+    }
+
+    /// IEEE maximum that ignores NaN operands (`llvm.maxnum`).
+    public func fmax(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
+        callIntrinsic("llvm.maxnum", [LLVMTypeOf(a)], [a, b])
+    }
+
+    /// Correctly rounded square root (`llvm.sqrt`).
+    public func sqrt(_ a: LLVMValueRef) -> LLVMValueRef { callIntrinsic("llvm.sqrt", [LLVMTypeOf(a)], [a]) }
+
+    /// Sum of all lanes (reassociated into a shuffle tree).
+    public func reduceAdd(_ vector: LLVMValueRef) -> LLVMValueRef {
+        let call = callIntrinsic("llvm.vector.reduce.fadd", [LLVMTypeOf(vector)], [constF32(-0.0), vector])
+        LLVMSetFastMathFlags(call, LLVMFastMathFlags(LLVMFastMathAllowReassoc))
+        return call
+    }
+
+    /// Maximum of all lanes.
+    public func reduceMax(_ vector: LLVMValueRef) -> LLVMValueRef {
+        callIntrinsic("llvm.vector.reduce.fmax", [LLVMTypeOf(vector)], [vector])
+    }
+
+    /// Adds vectors pairwise in a balanced tree (fixed order, so results are deterministic).
+    public func sumTree(_ values: [LLVMValueRef]) -> LLVMValueRef {
+        precondition(!values.isEmpty, "sumTree needs at least one value")
+        var level = values
+        while level.count > 1 {
+            var next: [LLVMValueRef] = []
+            for index in stride(from: 0, to: level.count, by: 2) {
+                next.append(index + 1 < level.count ? fadd(level[index], level[index + 1]) : level[index])
+            }
+            level = next
+        }
+        return level[0]
+    }
+
+    /// e^x for an f32 vector: Cephes-style range reduction and degree-6 polynomial (about 1 ulp), with +inf above
+    /// 88.72, 0 below -104 and gradual underflow in between; NaN propagates.
+    public func exp(_ x: LLVMValueRef) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        let c = { (value: Float) in self.splatF32(value, lanes) }
+        let clamped = callIntrinsic(
+            "llvm.minnum", [LLVMTypeOf(x)], [callIntrinsic("llvm.maxnum", [LLVMTypeOf(x)], [x, c(-104)]), c(89)])
+        let n = callIntrinsic("llvm.rint", [LLVMTypeOf(x)], [fmul(clamped, c(1.44269504088896341))])
+        var r = fma(n, c(-0.693359375), clamped)
+        r = fma(n, c(2.12194440e-4), r)
+        var p = c(1.9875691500e-4)
+        for coefficient: Float in [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1] {
+            p = fma(p, r, c(coefficient))
+        }
+        p = fadd(fma(p, fmul(r, r), r), c(1))
+        // 2^n as two factors 2^(n>>1) * 2^(n - n>>1) so that n = 128 and the subnormal range stay representable.
+        let i32Vec = vectorType(i32Type, lanes)
+        let ni = fptosi(n, i32Vec)
+        let half = LLVMBuildAShr(builder, ni, splatInt(i32Type, 1, lanes), "")!
+        let rest = sub(ni, half)
+        let pow2 = { (e: LLVMValueRef) in
+            self.bitcast(self.shl(self.add(e, self.splatInt(self.i32Type, 127, lanes)),
+                                  self.splatInt(self.i32Type, 23, lanes)), self.f32Vector(lanes))
+        }
+        let scaled = fmul(fmul(p, pow2(half)), pow2(rest))
+        let overflow = fcmp(LLVMRealOGT, x, c(88.72283935546875))
+        let underflow = fcmp(LLVMRealOLT, x, c(-104))
+        let finite = select(underflow, c(0), select(overflow, c(.infinity), scaled))
+        return select(fcmp(LLVMRealUNO, x, x), x, finite)
+    }
+}

@@ -1,0 +1,99 @@
+import CLLVM
+
+/// The machine code is generated for: triple, CPU, features and the f32 vector width kernels use.
+public struct TargetSpec: Sendable, Equatable {
+    /// The name used on the command line (`x86-64-avx512`, `x86-64-avx2`, `native`).
+    public let name: String
+    public let triple: String
+    public let cpu: String
+    /// Comma-separated LLVM feature string ("" = the CPU's defaults).
+    public let features: String
+    /// f32 lanes per vector register kernels use (16 for AVX-512, 8 for AVX2).
+    public let vectorWidth: Int
+
+    public init(name: String, triple: String, cpu: String, features: String, vectorWidth: Int) {
+        self.name = name
+        self.triple = triple
+        self.cpu = cpu
+        self.features = features
+        self.vectorWidth = vectorWidth
+    }
+
+    /// x86-64-v4: AVX-512 F/BW/CD/DQ/VL, 16 f32 lanes.
+    public static let avx512 = TargetSpec(
+        name: "x86-64-avx512", triple: "x86_64-unknown-linux-gnu", cpu: "x86-64-v4", features: "", vectorWidth: 16)
+
+    /// x86-64-v3: AVX2 + FMA, 8 f32 lanes.
+    public static let avx2 = TargetSpec(
+        name: "x86-64-avx2", triple: "x86_64-unknown-linux-gnu", cpu: "x86-64-v3", features: "", vectorWidth: 8)
+
+    /// The host CPU as LLVM detects it; 16 lanes when it has AVX-512F, else 8.
+    public static var native: TargetSpec {
+        let cpu = takeMessage(LLVMGetHostCPUName())
+        let features = takeMessage(LLVMGetHostCPUFeatures())
+        let width = features.split(separator: ",").contains("+avx512f") ? 16 : 8
+        return TargetSpec(
+            name: "native", triple: takeMessage(LLVMGetDefaultTargetTriple()), cpu: cpu, features: features,
+            vectorWidth: width)
+    }
+
+    public static let knownNames = ["x86-64-avx512", "x86-64-avx2", "native"]
+
+    /// Looks a target up by its command-line name.
+    public static func named(_ name: String) throws -> TargetSpec {
+        switch name {
+        case "x86-64-avx512": return .avx512
+        case "x86-64-avx2": return .avx2
+        case "native": return .native
+        default: throw CodegenError.unknownTargetName(name)
+        }
+    }
+
+    /// Vector register width in bits.
+    public var vectorBits: Int { vectorWidth * 32 }
+
+    /// Sets target-cpu/target-features and the vector-width attributes on a function.
+    func applyAttributes(to fn: LLVMValueRef, in module: ModuleBuilder) {
+        module.addStringAttribute(fn, "target-cpu", cpu)
+        if !features.isEmpty { module.addStringAttribute(fn, "target-features", features) }
+        module.addStringAttribute(fn, "min-legal-vector-width", String(vectorBits))
+        module.addStringAttribute(fn, "prefer-vector-width", String(vectorBits))
+    }
+}
+
+/// An LLVM target machine for a `TargetSpec` (PIC, aggressive optimisation).
+final class TargetMachine {
+    let ref: LLVMTargetMachineRef
+
+    init(target: TargetSpec) throws {
+        LLVMSupport.initialize()
+        var targetRef: LLVMTargetRef?
+        var message: UnsafeMutablePointer<CChar>?
+        guard LLVMGetTargetFromTriple(target.triple, &targetRef, &message) == 0, let targetRef else {
+            throw CodegenError.unknownTarget(triple: target.triple, message: takeMessage(message))
+        }
+        guard let machine = LLVMCreateTargetMachine(
+            targetRef, target.triple, target.cpu, target.features, LLVMCodeGenLevelAggressive, LLVMRelocPIC,
+            LLVMCodeModelDefault)
+        else {
+            throw CodegenError.unknownTarget(triple: target.triple, message: "cannot create target machine")
+        }
+        ref = machine
+    }
+
+    deinit { LLVMDisposeTargetMachine(ref) }
+}
+
+/// One-time registration of the X86 backend.
+enum LLVMSupport {
+    private static let initialized: Bool = {
+        LLVMInitializeX86TargetInfo()
+        LLVMInitializeX86Target()
+        LLVMInitializeX86TargetMC()
+        LLVMInitializeX86AsmPrinter()
+        LLVMInitializeX86AsmParser()
+        return true
+    }()
+
+    static func initialize() { _ = initialized }
+}
