@@ -1,0 +1,92 @@
+// llmc_main: the entry point of every produced executable — finds the blob, parses the command line, dispatches.
+#define _GNU_SOURCE
+#include "runtime_internal.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int llmc_report(const char *prog, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+double llmc_now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return 1;
+    return 0;
+}
+
+/// Maps the blob from /proc/self/exe, falling back to argv[0]; populated for commands that run the model.
+static int open_blob(const char *argv0, int populate, llmc_blob *blob, char *err, uint64_t err_len) {
+    if (llmc_blob_open("/proc/self/exe", populate, blob, err, err_len) == 0) return 0;
+    return argv0 && strchr(argv0, '/') ? llmc_blob_open(argv0, populate, blob, err, err_len) : -1;
+}
+
+/// Checks the generated model table against the blob it was linked with.
+static int check_model(const llmc_model *m, const llmc_blob_header *h, char *err, uint64_t err_len) {
+    if (m->abi_version != LLMC_ABI_VERSION)
+        return llmc_rt_fail(err, err_len, "model code has ABI version %u, runtime has %d", m->abi_version,
+                            LLMC_ABI_VERSION);
+    if (m->vocab_size != h->vocab_size)
+        return llmc_rt_fail(err, err_len, "model code vocab_size %lld differs from the blob's %lld",
+                            (long long)m->vocab_size, (long long)h->vocab_size);
+    if (m->max_batch < 1 || m->arena_bytes < 0 || m->kv_bytes_per_position < 0 || !m->forward)
+        return llmc_rt_fail(err, err_len, "model table is inconsistent (max_batch %lld)", (long long)m->max_batch);
+    return 0;
+}
+
+int llmc_main(int argc, char **argv, const llmc_model *model) {
+    const char *prog = argc > 0 && argv[0] ? argv[0] : "model";
+    const char *slash = strrchr(prog, '/');
+    if (slash) prog = slash + 1;
+    if (wants_help(argc, argv)) {
+        char *help = llmc_cli_help(prog);
+        fputs(help, stdout);
+        free(help);
+        return 0;
+    }
+    int runs_model = argc < 2 || strcmp(argv[1], "info") != 0;
+    char err[512];
+    llmc_blob blob;
+    if (open_blob(argc > 0 ? argv[0] : NULL, runs_model, &blob, err, sizeof err))
+        return llmc_report(prog, LLMC_EXIT_RUNTIME, "weight blob missing or corrupt: %s", err);
+    if (check_model(model, blob.header, err, sizeof err)) {
+        llmc_blob_close(&blob);
+        return llmc_report(prog, LLMC_EXIT_RUNTIME, "weight blob does not match the model code: %s", err);
+    }
+    const llmc_blob_header *h = blob.header;
+    llmc_cli_limits limits = {
+        .vocab_size = h->vocab_size,
+        .max_position = h->max_position,
+        .default_ctx = h->default_ctx,
+        .has_tokenizer = h->tokenizer_offset != 0,
+        .sampling = {h->temperature, h->top_k, h->top_p, h->min_p, h->repetition_penalty, 0},
+    };
+    llmc_cli_options opts;
+    int code = llmc_cli_parse(argc, argv, &limits, &opts, err, sizeof err);
+    if (code != 0) {
+        code = llmc_report(prog, code, "%s", err);
+    } else {
+        llmc_context ctx = {prog, model, &blob, &opts};
+        code = opts.command == LLMC_CMD_INFO    ? llmc_cmd_info(&ctx)
+               : opts.command == LLMC_CMD_BENCH ? llmc_cmd_bench(&ctx)
+                                                : llmc_cmd_generate(&ctx);
+    }
+    llmc_cli_options_free(&opts);
+    llmc_threadpool_shutdown();
+    llmc_blob_close(&blob);
+    return code;
+}
