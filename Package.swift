@@ -41,7 +41,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Tests/CBLAS"),
         .testTarget(
             name: "CodegenTests",
-            dependencies: ["Codegen", "CLLVM", "CBLAS"],
+            dependencies: ["Codegen", "CLLVM", "CBLAS", "IR"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])],
             linkerSettings: [.linkedLibrary("openblas")]
         ),

@@ -68,16 +68,32 @@ func symbolHash(_ values: [Float]) -> String {
 }
 
 /// Walks `count` (a compile-time length) contiguous f32 elements in vectors of `lanes`: full vectors in a loop,
-/// then one masked vector for the tail. `body` gets the element offset (i64) and the tail mask (nil for full
-/// vectors).
+/// then one masked vector for the tail. `body` gets the element offset (i64), the tail mask (nil for full vectors)
+/// and the carried values, and returns the next carried values; the final ones are returned.
+@discardableResult
+func forEachVector(
+    _ m: ModuleBuilder, count: Int, lanes: Int, carrying initial: [LLVMValueRef] = [],
+    _ body: (_ offset: LLVMValueRef, _ mask: LLVMValueRef?, _ carried: [LLVMValueRef]) -> [LLVMValueRef]
+) -> [LLVMValueRef] {
+    let full = count / lanes * lanes
+    var carried = initial
+    if full > 0 {
+        carried = m.forLoop(from: m.constI64(0), to: m.constI64(full), step: lanes, carrying: carried) { offset, values in
+            body(offset, nil, values)
+        }
+    }
+    if full < count {
+        carried = body(m.constI64(full), m.constLaneMask(valid: count - full, lanes), carried)
+    }
+    return carried
+}
+
+/// `forEachVector` without carried values.
 func forEachVector(
     _ m: ModuleBuilder, count: Int, lanes: Int, _ body: (_ offset: LLVMValueRef, _ mask: LLVMValueRef?) -> Void
 ) {
-    let full = count / lanes * lanes
-    if full > 0 {
-        m.forLoop(from: m.constI64(0), to: m.constI64(full), step: lanes) { offset in body(offset, nil) }
-    }
-    if full < count {
-        body(m.constI64(full), m.constLaneMask(valid: count - full, lanes))
+    forEachVector(m, count: count, lanes: lanes, carrying: []) { offset, mask, _ in
+        body(offset, mask)
+        return []
     }
 }

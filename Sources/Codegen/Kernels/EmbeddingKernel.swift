@@ -1,0 +1,85 @@
+import CLLVM
+
+/// Where an embedding table lives in the weight blob.
+public enum EmbeddingLayout: String, Sendable, Hashable {
+    /// Row-major [vocab][dim] (packed by `EmbeddingKernel.pack`).
+    case rows
+    /// The `MatmulPacking` layout of the [vocab][dim] matrix, so a tied table is shared with the LM head.
+    case matmulPacked
+}
+
+/// out[r][:] = table[tokens[r]][:] (widened to f32). Token ids outside [0, vocab) read row 0.
+/// Slots: [0] tokens ptr (i32), [1] table ptr, [2] out ptr, [3] ldo, [4] rows.
+public struct EmbeddingKernel: Kernel {
+    public let vocab: Int
+    public let dim: Int
+    public let weight: WeightFormat
+    public let layout: EmbeddingLayout
+
+    public init(vocab: Int, dim: Int, weight: WeightFormat, layout: EmbeddingLayout) {
+        precondition(vocab > 0 && dim > 0, "embedding needs vocab > 0 and dim > 0")
+        self.vocab = vocab
+        self.dim = dim
+        self.weight = weight
+        self.layout = layout
+    }
+
+    /// Bytes of a `.rows` table.
+    public static func packedBytes(vocab: Int, dim: Int, weight: WeightFormat) -> Int { vocab * dim * weight.bytes }
+
+    /// Writes a row-major [vocab][dim] f32 table in the `.rows` layout and format `weight`.
+    public static func pack(
+        _ src: UnsafeBufferPointer<Float>, vocab: Int, dim: Int, weight: WeightFormat, into dst: UnsafeMutableRawPointer
+    ) {
+        precondition(src.count >= vocab * dim, "source has \(src.count) values, need \(vocab * dim)")
+        for index in 0..<(vocab * dim) { weight.store(src[index], at: index, into: dst) }
+    }
+
+    public var symbol: String { "llmc_embedding_v\(vocab)_d\(dim)_\(weight.rawValue)_\(layout.rawValue)" }
+
+    static let maxTasks = 4
+
+    public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        rowChunkTaskCount(m, rows: rows, maxTasks: Self.maxTasks)
+    }
+
+    @discardableResult
+    public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        defineKernel(in: m, target: target) { args, task in
+            let (tokens, table) = (m.loadSlotPointer(args, 0), m.loadSlotPointer(args, 1))
+            let (out, ldo) = (m.loadSlotPointer(args, 2), m.loadSlot(args, 3))
+            let range = rowChunk(m, rows: m.loadSlot(args, 4), task: task, maxTasks: Self.maxTasks)
+            let lanes = target.vectorWidth
+            let elementType = weight == .f32 ? m.f32Type : m.i16Type
+            m.forLoop(from: range.begin, to: range.end) { row in
+                let raw = m.sext(m.load(m.i32Type, m.gep(m.i32Type, tokens, row)), m.i64Type)
+                let token = m.select(m.icmp(LLVMIntULT, raw, m.constI64(vocab)), raw, m.constI64(0))
+                let destination = m.gepF32(out, m.mul(row, ldo))
+                switch layout {
+                case .rows:
+                    let source = m.gep(elementType, table, m.mul(token, m.constI64(dim)))
+                    forEachVector(m, count: dim, lanes: lanes) { offset, mask in
+                        let pointer = m.gep(elementType, source, offset)
+                        let value = weight == .f32
+                            ? m.loadF32Vector(pointer, lanes, mask: mask) : m.loadBF16AsF32(pointer, lanes, mask: mask)
+                        m.storeVector(value, m.gepF32(destination, offset), mask: mask)
+                    }
+                case .matmulPacked:
+                    // Element (token, d) sits at ((token / 16) * dim + d) * 16 + token % 16: a stride-16 gather.
+                    let width = m.constI64(MatmulPacking.panelWidth)
+                    let base = m.add(m.mul(m.mul(m.sdiv(token, width), m.constI64(dim)), width), m.srem(token, width))
+                    let strides = m.constVector((0..<lanes).map { m.constI64($0 * MatmulPacking.panelWidth) })
+                    forEachVector(m, count: dim, lanes: lanes) { offset, mask in
+                        let first = m.add(base, m.mul(offset, width))
+                        let pointers = m.gep(elementType, table, m.add(m.splat(first, lanes), strides))
+                        let gathered = m.maskedGather(elementType, pointers, lanes: lanes,
+                                                      mask: mask ?? m.constLaneMask(valid: lanes, lanes),
+                                                      align: weight.bytes)
+                        let value = weight == .f32 ? gathered : m.widenBF16(gathered)
+                        m.storeVector(value, m.gepF32(destination, offset), mask: mask)
+                    }
+                }
+            }
+        }
+    }
+}

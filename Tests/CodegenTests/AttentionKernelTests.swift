@@ -1,0 +1,86 @@
+import Codegen
+import Foundation
+import XCTest
+
+final class AttentionKernelTests: XCTestCase {
+    private struct Shape {
+        let qHeads: Int, kvHeads: Int, headDim: Int, window: Int?
+    }
+
+    private func check(_ shape: Shape, target: TargetSpec, cases: [(pos0: Int, rows: Int)]) throws {
+        let scale = 1 / Float(shape.headDim).squareRoot()
+        let kernel = AttentionKernel(qHeads: shape.qHeads, kvHeads: shape.kvHeads, headDim: shape.headDim, scale: scale,
+                                     window: shape.window)
+        let harness = try KernelHarness(kernel, target: target)
+        var random = TestRandom(seed: UInt64(shape.headDim * 31 + shape.qHeads))
+        let kvWidth = shape.kvHeads * shape.headDim
+        let group = shape.qHeads / shape.kvHeads
+        for (pos0, rows) in cases {
+            let context = pos0 + rows
+            let keys = AlignedBuffer(floats: random.array(context * kvWidth, scale: 2))
+            let values = AlignedBuffer(floats: random.array(context * kvWidth))
+            let ldq = shape.qHeads * shape.headDim + 3, ldo = shape.qHeads * shape.headDim + 1
+            let q = AlignedBuffer(floats: random.array(rows * ldq, scale: 2))
+            let out0 = random.array(rows * ldo)
+            let out = AlignedBuffer(floats: out0)
+            let args = [slot(q.raw), slot(ldq), slot(keys.raw), slot(values.raw), slot(out.raw), slot(ldo), slot(pos0), slot(rows)]
+            harness.run(rows: rows, args)
+
+            var expected = out0.map(Double.init), magnitude = out0.map { _ in 0.0 }
+            for r in 0..<rows {
+                let position = pos0 + r
+                let lowest = shape.window.map { max(0, position - $0 + 1) } ?? 0
+                for h in 0..<shape.qHeads {
+                    let kvOffset = (h / group) * shape.headDim
+                    let scores = (lowest...position).map { j -> Double in
+                        var dot = 0.0
+                        for d in 0..<shape.headDim {
+                            dot += Double(q.floats[r * ldq + h * shape.headDim + d]) * Double(keys.floats[j * kvWidth + kvOffset + d])
+                        }
+                        return dot * Double(scale)
+                    }
+                    let maximum = scores.max() ?? 0
+                    let weights = scores.map { Foundation.exp($0 - maximum) }
+                    let total = weights.reduce(0, +)
+                    for d in 0..<shape.headDim {
+                        var sum = 0.0, size = 0.0
+                        for (index, j) in (lowest...position).enumerated() {
+                            let term = weights[index] / total * Double(values.floats[j * kvWidth + kvOffset + d])
+                            sum += term
+                            size += abs(term)
+                        }
+                        expected[r * ldo + h * shape.headDim + d] = sum
+                        magnitude[r * ldo + h * shape.headDim + d] = size
+                    }
+                }
+            }
+            assertClose(out.floatArray(rows * ldo), expected, magnitude: magnitude, relative: 1e-5,
+                        "\(kernel.symbol) \(target.name) pos0 \(pos0) rows \(rows)")
+
+            let again = AlignedBuffer(floats: out0)
+            var reversed = args
+            reversed[4] = slot(again.raw)
+            harness.run(rows: rows, reversed, reverse: true)
+            XCTAssertEqual(again.floatArray(rows * ldo), out.floatArray(rows * ldo), "task order changed results")
+        }
+    }
+
+    private let cases: [(pos0: Int, rows: Int)] = [(0, 1), (0, 3), (0, 17), (7, 1), (40, 3), (33, 17), (100, 1)]
+
+    func testFullCausalGQA() throws {
+        for target in testTargets {
+            try check(Shape(qHeads: 4, kvHeads: 2, headDim: 16, window: nil), target: target, cases: cases)
+            try check(Shape(qHeads: 3, kvHeads: 1, headDim: 33, window: nil), target: target, cases: cases)
+            try check(Shape(qHeads: 2, kvHeads: 2, headDim: 100, window: nil), target: target, cases: cases)
+            try check(Shape(qHeads: 9, kvHeads: 3, headDim: 64, window: nil), target: target, cases: [(0, 40), (5, 1)])
+        }
+    }
+
+    func testSlidingWindow() throws {
+        for target in testTargets {
+            try check(Shape(qHeads: 4, kvHeads: 1, headDim: 16, window: 5), target: target, cases: cases)
+            try check(Shape(qHeads: 2, kvHeads: 2, headDim: 24, window: 17), target: target, cases: cases)
+            try check(Shape(qHeads: 2, kvHeads: 1, headDim: 8, window: 1), target: target, cases: [(0, 3), (9, 17)])
+        }
+    }
+}
