@@ -45,5 +45,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])],
             linkerSettings: [.linkedLibrary("openblas")]
         ),
+        .testTarget(name: "FrontendTests", dependencies: ["Frontend", "IR"]),
+        .testTarget(name: "PassesTests", dependencies: ["Passes", "Frontend", "IR"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["RuntimeLib"]),
+        .testTarget(name: "ModelTests", dependencies: ["llmc"]),
     ]
 )
