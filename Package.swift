@@ -45,6 +45,13 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])],
             linkerSettings: [.linkedLibrary("openblas")]
         ),
+        .executableTarget(
+            name: "KernelBench",
+            dependencies: ["Codegen", "CLLVM", "CBLAS", "RuntimeLib"],
+            path: "Benchmarks/KernelBench",
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I\(llvmInclude)"])],
+            linkerSettings: [.linkedLibrary("openblas")]
+        ),
         .testTarget(name: "FrontendTests", dependencies: ["Frontend", "IR"]),
         .testTarget(name: "PassesTests", dependencies: ["Passes", "Frontend", "IR"]),
         .testTarget(name: "RuntimeTests", dependencies: ["RuntimeLib"]),

@@ -2,46 +2,25 @@ import CLLVM
 import Codegen
 import Foundation
 
-/// JIT-compiles one kernel (plus a helper returning its task count) for a target and runs it serially over its
-/// tasks, like llmc_parallel_for would.
+/// A JIT-compiled kernel run over its tasks with slots given as an array, like llmc_parallel_for would.
 final class KernelHarness {
-    typealias TaskFunction = @convention(c) (UnsafePointer<Int64>?, Int64) -> Void
-    typealias CountFunction = @convention(c) (Int64) -> Int64
-
-    let jit: KernelJIT
-    let function: TaskFunction
-    let countFunction: CountFunction
+    let compiled: CompiledKernel
 
     init(_ kernel: Kernel, target: TargetSpec) throws {
-        let module = ModuleBuilder(name: kernel.symbol)
-        kernel.emit(in: module, target: target)
-        let countName = kernel.symbol + ".tasks"
-        module.defineFunction(countName, module.functionType(module.i64Type, [module.i64Type]), target: target) { fn in
-            module.ret(kernel.taskCount(rows: module.param(fn, 0), in: module, target: target))
-        }
-        jit = try KernelJIT()
-        try jit.add(module, target: target)
-        function = unsafeBitCast(UInt(try jit.address(of: kernel.symbol)), to: TaskFunction.self)
-        countFunction = unsafeBitCast(UInt(try jit.address(of: countName)), to: CountFunction.self)
+        compiled = try CompiledKernel(kernel, target: target)
     }
 
-    func taskCount(rows: Int) -> Int { Int(countFunction(Int64(rows))) }
-
-    /// Runs all tasks for `rows` rows with argument slots `args`, in forward or reverse task order.
+    /// Runs all tasks for `rows` rows with argument slots `args` serially, in forward or reverse task order.
     func run(rows: Int, _ args: [Int64], reverse: Bool = false) {
-        let tasks = taskCount(rows: rows)
-        let order = reverse ? Array((0..<tasks).reversed()) : Array(0..<tasks)
-        args.withUnsafeBufferPointer { slots in
-            for task in order { function(slots.baseAddress, Int64(task)) }
-        }
+        args.withUnsafeBufferPointer { compiled.runSerially(rows: rows, args: $0.baseAddress!, reverse: reverse) }
     }
 
     /// Runs all tasks concurrently on two threads (to exercise the kernel the way the runtime does).
     func runConcurrently(rows: Int, _ args: [Int64]) {
-        let tasks = taskCount(rows: rows)
+        let tasks = compiled.taskCount(rows: rows)
         args.withUnsafeBufferPointer { slots in
             let base = Int(bitPattern: slots.baseAddress)
-            let fn = function
+            let fn = compiled.function
             DispatchQueue.concurrentPerform(iterations: tasks) { task in
                 fn(UnsafePointer(bitPattern: base), Int64(task))
             }

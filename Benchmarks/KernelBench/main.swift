@@ -1,0 +1,160 @@
+// Kernel benchmark: JIT-compiles llmc kernels, runs them through the runtime's llmc_parallel_for (and on one
+// thread) and prints GB/s (decode GEMV) and GFLOP/s (prefill GEMM, attention) next to OpenBLAS in the same run.
+// Usage: KernelBench [avx512|avx2|native] [--quick]
+import CBLAS
+import Codegen
+import Foundation
+import RuntimeLib
+
+let arguments = CommandLine.arguments.dropFirst()
+let target: TargetSpec = arguments.contains("avx2") ? .avx2 : arguments.contains("native") ? .native : .avx512
+let quick = arguments.contains("--quick")
+
+/// 64-byte aligned scratch memory filled with small pseudo-random values.
+final class Buffer {
+    let raw: UnsafeMutableRawPointer
+    init(bytes: Int, seed: UInt32 = 1) {
+        raw = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        let floats = raw.bindMemory(to: Float.self, capacity: bytes / 4)
+        var state = seed
+        for i in 0..<(bytes / 4) {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            floats[i] = Float(Int32(bitPattern: state) >> 8) / Float(1 << 24)
+        }
+    }
+    deinit { raw.deallocate() }
+    var floats: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
+    var address: Int64 { Int64(Int(bitPattern: raw)) }
+}
+
+/// Median wall time in seconds of `body` over `repeats` runs after one warm-up.
+func measure(repeats: Int, _ body: () -> Void) -> Double {
+    body()
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+func run(_ kernel: CompiledKernel, rows: Int, _ args: UnsafePointer<Int64>, threads: Int) {
+    if threads == 1 {
+        kernel.runSerially(rows: rows, args: args)
+    } else {
+        llmc_parallel_for(kernel.function, args, Int64(kernel.taskCount(rows: rows)))
+    }
+}
+
+func format(_ value: Double) -> String { String(format: "%7.1f", value) }
+
+// MARK: Decode: one row through every linear layer of SmolLM2-135M (30 layers, weights far larger than L3).
+
+let layerShapes = [(576, 576), (576, 192), (576, 192), (576, 576), (576, 1536), (576, 1536), (1536, 576)]  // (k, n)
+let layers = quick ? 8 : 30
+
+func benchDecode(weight: WeightFormat) throws {
+    let kernels = try Dictionary(uniqueKeysWithValues: Set(layerShapes.map { "\($0.0)x\($0.1)" }).map { key in
+        let parts = key.split(separator: "x").map { Int($0)! }
+        return (key, try CompiledKernel(MatmulKernel(k: parts[0], n: parts[1], weight: weight, bias: false, accumulate: false),
+                                        target: target))
+    })
+    var matrices: [(CompiledKernel, Buffer, Int, Int)] = []
+    for _ in 0..<layers {
+        for (k, n) in layerShapes {
+            matrices.append((kernels["\(k)x\(n)"]!, Buffer(bytes: MatmulKernel.packedBytes(k: k, n: n, weight: weight)), k, n))
+        }
+    }
+    let bytes = matrices.reduce(0) { $0 + MatmulKernel.packedBytes(k: $1.2, n: $1.3, weight: weight) }
+    let x = Buffer(bytes: 1536 * 4), y = Buffer(bytes: 1536 * 4)
+    var args = [Int64](repeating: 0, count: 8)
+    for threads in [1, 2] {
+        let seconds = measure(repeats: 5) {
+            for (kernel, w, k, n) in matrices {
+                args[0] = x.address; args[1] = Int64(k); args[2] = w.address; args[3] = 0
+                args[4] = y.address; args[5] = Int64(n); args[6] = 1
+                args.withUnsafeBufferPointer { run(kernel, rows: 1, $0.baseAddress!, threads: threads) }
+            }
+        }
+        print("decode GEMV \(weight.rawValue) \(threads)T: \(format(Double(bytes) / seconds / 1e9)) GB/s  "
+              + "(\(String(format: "%.2f", seconds * 1e3)) ms for \(bytes >> 20) MiB of weights)")
+    }
+    if weight == .f32 {
+        let plain = (0..<matrices.count).map { i in Buffer(bytes: layerShapes[i % layerShapes.count].0 * layerShapes[i % layerShapes.count].1 * 4) }
+        for threads in [1, 2] {
+            openblas_set_num_threads(Int32(threads))
+            let seconds = measure(repeats: 5) {
+                for (index, buffer) in plain.enumerated() {
+                    let (k, n) = layerShapes[index % layerShapes.count]
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, buffer.floats, Int32(k), x.floats, 1, 0,
+                                y.floats, 1)
+                }
+            }
+            print("decode OpenBLAS sgemv f32 \(threads)T: \(format(Double(bytes) / seconds / 1e9)) GB/s")
+        }
+    }
+}
+
+// MARK: Prefill: GEMMs of a prompt chunk.
+
+func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
+    let kernel = try CompiledKernel(MatmulKernel(k: k, n: n, weight: weight, bias: false, accumulate: false), target: target)
+    let w = Buffer(bytes: MatmulKernel.packedBytes(k: k, n: n, weight: weight))
+    let x = Buffer(bytes: rows * k * 4), y = Buffer(bytes: rows * n * 4)
+    let args = [x.address, Int64(k), w.address, 0, y.address, Int64(n), Int64(rows)]
+    let flops = 2.0 * Double(rows * k * n)
+    var line = "prefill \(rows)x\(k)x\(n) \(weight.rawValue):"
+    for threads in [1, 2] {
+        let seconds = measure(repeats: quick ? 3 : 7) {
+            args.withUnsafeBufferPointer { run(kernel, rows: rows, $0.baseAddress!, threads: threads) }
+        }
+        line += " \(threads)T \(format(flops / seconds / 1e9)) GFLOP/s"
+    }
+    if weight == .f32 {
+        let plain = Buffer(bytes: n * k * 4)
+        for threads in [1, 2] {
+            openblas_set_num_threads(Int32(threads))
+            let seconds = measure(repeats: quick ? 3 : 7) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(k), 1, x.floats, Int32(k),
+                            plain.floats, Int32(k), 0, y.floats, Int32(n))
+            }
+            line += " | OpenBLAS \(threads)T \(format(flops / seconds / 1e9))"
+        }
+    }
+    print(line)
+}
+
+// MARK: Attention (SmolLM2-135M: 9 query heads, 3 kv heads, head_dim 64).
+
+func benchAttention(pos0: Int, rows: Int) throws {
+    let (qHeads, kvHeads, headDim) = (9, 3, 64)
+    let kernel = try CompiledKernel(AttentionKernel(qHeads: qHeads, kvHeads: kvHeads, headDim: headDim,
+                                                    scale: 0.125, window: nil), target: target)
+    let context = pos0 + rows
+    let keys = Buffer(bytes: context * kvHeads * headDim * 4), values = Buffer(bytes: context * kvHeads * headDim * 4, seed: 2)
+    let q = Buffer(bytes: rows * qHeads * headDim * 4), out = Buffer(bytes: rows * qHeads * headDim * 4)
+    let args = [q.address, Int64(qHeads * headDim), keys.address, values.address, out.address, Int64(qHeads * headDim),
+                Int64(pos0), Int64(rows)]
+    // QK^T and PV over the visible keys only.
+    let visible = (0..<rows).reduce(0.0) { $0 + Double(pos0 + $1 + 1) }
+    let flops = 4.0 * Double(qHeads * headDim) * visible
+    var line = "attention pos0 \(pos0) rows \(rows):"
+    for threads in [1, 2] {
+        let seconds = measure(repeats: quick ? 3 : 7) {
+            args.withUnsafeBufferPointer { run(kernel, rows: rows, $0.baseAddress!, threads: threads) }
+        }
+        line += " \(threads)T \(String(format: "%8.1f", seconds * 1e6)) us \(format(flops / seconds / 1e9)) GFLOP/s"
+    }
+    print(line)
+}
+
+print("target \(target.name) (cpu \(target.cpu), \(target.vectorWidth) lanes), runtime threads: 2")
+_ = llmc_threadpool_init(2)
+for weight in WeightFormat.allCases { try benchDecode(weight: weight) }
+for (rows, k, n) in [(128, 576, 1536), (512, 576, 1536), (512, 1536, 576), (512, 576, 576), (512, 2048, 2048)] {
+    for weight in WeightFormat.allCases { try benchPrefill(rows: rows, k: k, n: n, weight: weight) }
+}
+try benchAttention(pos0: 1000, rows: 1)
+try benchAttention(pos0: 4000, rows: 1)
+try benchAttention(pos0: 0, rows: 512)
