@@ -175,6 +175,18 @@ static int check(const llmc_cli_limits *lim, const llmc_cli_options *o, char *er
     return 0;
 }
 
+int llmc_cli_wants_help(int argc, char *const *argv) {
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        const opt_spec *o = arg[0] == '-' ? find_opt(arg, eq ? (size_t)(eq - arg) : strlen(arg)) : NULL;
+        if (!o) continue;
+        if (o->id == OPT_HELP) return 1;
+        if (o->value && !eq) i++; // skip the value: `-p --help` is a prompt
+    }
+    return 0;
+}
+
 int llmc_cli_parse(int argc, char *const *argv, const llmc_cli_limits *limits, llmc_cli_options *out, char *err,
                    uint64_t err_len) {
     memset(out, 0, sizeof *out);

@@ -23,12 +23,6 @@ double llmc_now_seconds(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int wants_help(int argc, char **argv) {
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return 1;
-    return 0;
-}
-
 /// Maps the blob from /proc/self/exe, falling back to argv[0]; populated for commands that run the model.
 static int open_blob(const char *argv0, int populate, llmc_blob *blob, char *err, uint64_t err_len) {
     if (llmc_blob_open("/proc/self/exe", populate, blob, err, err_len) == 0) return 0;
@@ -52,7 +46,7 @@ int llmc_main(int argc, char **argv, const llmc_model *model) {
     const char *prog = argc > 0 && argv[0] ? argv[0] : "model";
     const char *slash = strrchr(prog, '/');
     if (slash) prog = slash + 1;
-    if (wants_help(argc, argv)) {
+    if (llmc_cli_wants_help(argc, argv)) {
         char *help = llmc_cli_help(prog);
         fputs(help, stdout);
         free(help);

@@ -102,6 +102,13 @@ static int64_t load_prompt(const llmc_context *ctx, run *r, int64_t *n_out_max) 
         free(encoded);
         return llmc_report(ctx->prog, -1, "the prompt has no tokens");
     }
+    for (int64_t i = 0; i < n; i++)
+        if (prompt[i] < 0 || prompt[i] >= ctx->model->vocab_size) {
+            int32_t bad = prompt[i];
+            free(encoded);
+            return llmc_report(ctx->prog, -1, "the tokenizer produced id %d outside the model's vocabulary of %lld",
+                               bad, (long long)ctx->model->vocab_size);
+        }
     if (n >= o->max_context) {
         free(encoded);
         return llmc_report(ctx->prog, -1,

@@ -150,6 +150,20 @@ final class ArgumentParsingTests: XCTestCase {
         llmc_cli_options_free(&o)
     }
 
+    func testHelpRequestIsFoundOutsideOptionValues() {
+        func wantsHelp(_ args: [String]) -> Int32 {
+            let argv: [UnsafeMutablePointer<CChar>?] = (["model.bin"] + args).map { strdup($0) }
+            defer { argv.forEach { free($0) } }
+            return llmc_cli_wants_help(Int32(argv.count), argv)
+        }
+        XCTAssertEqual(wantsHelp(["--help"]), 1)
+        XCTAssertEqual(wantsHelp(["bench", "--gen", "3", "-h"]), 1)
+        XCTAssertEqual(wantsHelp(["--prompt-ids=1", "-h"]), 1)
+        XCTAssertEqual(wantsHelp(["-p", "--help"]), 0)
+        XCTAssertEqual(wantsHelp(["-p", "-h", "-n", "3"]), 0)
+        XCTAssertEqual(wantsHelp(["--prompt-ids", "1"]), 0)
+    }
+
     func testHelpDocumentsEveryOption() {
         let raw = llmc_cli_help("model.bin")!
         defer { free(raw) }

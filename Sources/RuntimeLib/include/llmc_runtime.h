@@ -108,6 +108,9 @@ typedef struct llmc_cli_options {
 int llmc_cli_parse(int argc, char *const *argv, const llmc_cli_limits *limits, llmc_cli_options *out, char *err,
                    uint64_t err_len);
 void llmc_cli_options_free(llmc_cli_options *o);
+/// Whether argv asks for -h/--help anywhere an option may stand (`-p --help` is a prompt, not a request for help);
+/// checked before the blob is opened so that help works even when the blob is broken.
+int llmc_cli_wants_help(int argc, char *const *argv);
 /// Writes the --help text for program `prog` to a malloc'd NUL-terminated string.
 char *llmc_cli_help(const char *prog);
 
