@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "FrontendTests", dependencies: ["Frontend", "IR"]),
         .testTarget(name: "PassesTests", dependencies: ["Passes", "Frontend", "IR"]),
         .testTarget(name: "RuntimeTests", dependencies: ["RuntimeLib"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Frontend", "RuntimeLib"]),
         .testTarget(name: "ModelTests", dependencies: ["llmc"]),
     ]
 )

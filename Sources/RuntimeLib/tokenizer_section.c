@@ -1,0 +1,310 @@
+// Reader of the tokenizer section (written by Sources/Frontend/Tokenizer/TokenizerSectionWriter.swift).
+//
+// Tokenizer section format, version 1. Little-endian; offsets are relative to the section start; every array
+// offset is a multiple of 4.
+//
+//   off  size field
+//     0     8 magic "LLMCTOK1"
+//     8     4 version (1)
+//    12     4 header_bytes (96)
+//    16     4 flags: 1 = NFC normalizer, 2 = BPE ignore_merges, 4 = BPE fuse_unk
+//    20     4 unk_id (int32; -1 = none): BPE symbol for a byte that has no token
+//    24     4 n_tokens: ids are 0 ..< n_tokens
+//    28     4 n_merges
+//    32     4 n_added
+//    36     4 n_steps (pre-tokenizer steps)
+//    40     4 n_prefix, 44: n_suffix (ids the post-processor adds around a single sequence)
+//    48     4 token_offsets: u32[n_tokens + 1], token i's bytes are token_bytes[offsets[i] ..< offsets[i + 1]]
+//    52     4 token_flags: u8[n_tokens]; 1 = present (id has a token), 2 = special (skipped by
+//             skip_special_tokens), 4 = BPE (in the BPE model's vocabulary: a merge result or initial byte symbol)
+//    56     4 token_bytes: the raw bytes each token decodes to (the ByteLevel alphabet mapped back to bytes; tokens
+//             with a character outside that alphabet, e.g. an added "hello world", are their own UTF-8)
+//    60     4 merges: u32[3 * n_merges] = (left id, right id, merged id); the index is the merge's rank
+//    64     4 added: u32[4 * n_added] = (id, flags, content offset in strings, content length); flags: 1 special,
+//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized when the section says NFC)
+//    68     4 strings: offset of the byte pool for added-token contents
+//    72     4 strings_bytes
+//    76     4 steps: u32[4 * n_steps] = (kind, arg0, arg1, arg2), applied in order:
+//             kind 1 Split: arg0 pattern (1 GPT-2, 2 Llama-3, 3 Qwen2), arg1 behavior (0 Removed, 1 Isolated,
+//                    2 MergedWithPrevious, 3 MergedWithNext, 4 Contiguous), arg2 invert
+//             kind 2 Digits: arg0 individual_digits
+//             kind 3 ByteLevel: arg0 add_prefix_space, arg1 use_regex (GPT-2 pattern, Isolated)
+//    80     4 prefix: i32[n_prefix]
+//    84     4 suffix: i32[n_suffix]
+//    88     4 total_bytes (the section size)
+//    92     4 reserved (0)
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenizer_internal.h"
+
+void tkz_error(char *err, size_t err_size, const char *format, ...) {
+    if (!err || err_size == 0) return;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(err, err_size, format, args);
+    va_end(args);
+}
+
+static uint32_t read_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/// Checks that an array of count elements of elem_size bytes at offset fits in the section.
+static int check_array(uint64_t size, uint32_t offset, uint64_t count, uint64_t elem_size, const char *name,
+                       char *err, size_t err_size) {
+    if (offset % 4 != 0 || offset > size || count * elem_size > size - offset) {
+        tkz_error(err, err_size, "tokenizer section: array '%s' (offset %u, %llu elements) is out of bounds",
+                  name, offset, (unsigned long long)count);
+        return -1;
+    }
+    return 0;
+}
+
+uint64_t tkz_hash_bytes(const uint8_t *s, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t table_capacity(uint64_t n) {
+    uint64_t cap = 16;
+    while (cap < n * 2) cap *= 2;
+    return cap;
+}
+
+int32_t tkz_vocab_lookup(const llmc_tokenizer *t, const uint8_t *s, size_t n) {
+    for (uint64_t i = tkz_hash_bytes(s, n) & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
+        int32_t id = t->vocab_slots[i];
+        if (id < 0) return -1;
+        uint32_t start = t->token_offsets[id];
+        if (t->token_offsets[id + 1] - start == n && memcmp(t->token_bytes + start, s, n) == 0) return id;
+    }
+}
+
+static int build_vocab(llmc_tokenizer *t) {
+    uint64_t count = 0;
+    for (uint32_t id = 0; id < t->n_tokens; id++) count += (t->token_flags[id] & TKZ_TOKEN_BPE) != 0;
+    uint64_t cap = table_capacity(count);
+    t->vocab_slots = malloc(cap * sizeof(int32_t));
+    if (!t->vocab_slots) return -1;
+    memset(t->vocab_slots, 0xff, cap * sizeof(int32_t));
+    t->vocab_mask = cap - 1;
+    for (uint32_t id = 0; id < t->n_tokens; id++) {
+        if (!(t->token_flags[id] & TKZ_TOKEN_BPE)) continue;
+        const uint8_t *s = t->token_bytes + t->token_offsets[id];
+        size_t n = t->token_offsets[id + 1] - t->token_offsets[id];
+        uint64_t i = tkz_hash_bytes(s, n) & t->vocab_mask;
+        while (t->vocab_slots[i] >= 0) i = (i + 1) & t->vocab_mask;
+        t->vocab_slots[i] = (int32_t)id;
+    }
+    return 0;
+}
+
+static int compare_added(const void *a, const void *b) {
+    const tkz_added *x = a, *y = b;
+    if (x->content[0] != y->content[0]) return x->content[0] < y->content[0] ? -1 : 1;
+    if (x->length != y->length) return x->length > y->length ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/// Collects the added tokens whose normalized flag equals `normalized` into set, sorted for matching.
+static int build_added_set(tkz_added_set *set, const tkz_added *all, uint32_t n, int normalized) {
+    set->count = 0;
+    set->tokens = malloc((n ? n : 1) * sizeof(tkz_added));
+    if (!set->tokens) return -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (((all[i].flags & TKZ_ADDED_NORMALIZED) != 0) == normalized) set->tokens[set->count++] = all[i];
+    qsort(set->tokens, set->count, sizeof(tkz_added), compare_added);
+    uint32_t k = 0;
+    for (uint32_t b = 0; b <= 256; b++) {
+        while (k < set->count && set->tokens[k].content[0] < b) k++;
+        set->first[b] = k;
+    }
+    return 0;
+}
+
+/// Header fields after the magic, version and header size.
+typedef struct section_header {
+    uint32_t flags, n_tokens, n_merges, n_added, n_steps, n_prefix, n_suffix;
+    int32_t unk_id;
+    uint32_t token_offsets, token_flags, token_bytes, merges, added, strings, strings_bytes, steps, prefix, suffix;
+    uint32_t total_bytes;
+} section_header;
+
+static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char *err, size_t err_size) {
+    if (size < TKZ_HEADER_BYTES || memcmp(d, TKZ_MAGIC, 8) != 0) {
+        tkz_error(err, err_size, "tokenizer section: bad magic (expected %s)", TKZ_MAGIC);
+        return -1;
+    }
+    if (read_u32(d + 8) != TKZ_VERSION || read_u32(d + 12) != TKZ_HEADER_BYTES) {
+        tkz_error(err, err_size, "tokenizer section: version %u / header size %u, this runtime reads version %u",
+                  read_u32(d + 8), read_u32(d + 12), TKZ_VERSION);
+        return -1;
+    }
+    h->flags = read_u32(d + 16);
+    h->unk_id = (int32_t)read_u32(d + 20);
+    h->n_tokens = read_u32(d + 24);
+    h->n_merges = read_u32(d + 28);
+    h->n_added = read_u32(d + 32);
+    h->n_steps = read_u32(d + 36);
+    h->n_prefix = read_u32(d + 40);
+    h->n_suffix = read_u32(d + 44);
+    h->token_offsets = read_u32(d + 48);
+    h->token_flags = read_u32(d + 52);
+    h->token_bytes = read_u32(d + 56);
+    h->merges = read_u32(d + 60);
+    h->added = read_u32(d + 64);
+    h->strings = read_u32(d + 68);
+    h->strings_bytes = read_u32(d + 72);
+    h->steps = read_u32(d + 76);
+    h->prefix = read_u32(d + 80);
+    h->suffix = read_u32(d + 84);
+    h->total_bytes = read_u32(d + 88);
+    if (h->total_bytes != size) {
+        tkz_error(err, err_size, "tokenizer section: size %llu, header says %u", (unsigned long long)size,
+                  h->total_bytes);
+        return -1;
+    }
+    if (h->n_tokens == 0 || h->n_tokens > INT32_MAX || h->unk_id < -1 || h->unk_id >= (int32_t)h->n_tokens) {
+        tkz_error(err, err_size, "tokenizer section: bad token count %u or unk id %d", h->n_tokens, h->unk_id);
+        return -1;
+    }
+    if (check_array(size, h->token_offsets, (uint64_t)h->n_tokens + 1, 4, "token_offsets", err, err_size) ||
+        check_array(size, h->token_flags, h->n_tokens, 1, "token_flags", err, err_size) ||
+        check_array(size, h->merges, (uint64_t)h->n_merges * 3, 4, "merges", err, err_size) ||
+        check_array(size, h->added, (uint64_t)h->n_added * 4, 4, "added", err, err_size) ||
+        check_array(size, h->strings, h->strings_bytes, 1, "strings", err, err_size) ||
+        check_array(size, h->steps, (uint64_t)h->n_steps * 4, 4, "steps", err, err_size) ||
+        check_array(size, h->prefix, h->n_prefix, 4, "prefix", err, err_size) ||
+        check_array(size, h->suffix, h->n_suffix, 4, "suffix", err, err_size))
+        return -1;
+    uint32_t token_bytes_len = read_u32(d + h->token_offsets + 4ull * h->n_tokens);
+    return check_array(size, h->token_bytes, token_bytes_len, 1, "token_bytes", err, err_size);
+}
+
+static int check_ids(const int32_t *ids, uint32_t n, uint32_t n_tokens, const char *what, char *err,
+                     size_t err_size) {
+    for (uint32_t i = 0; i < n; i++) {
+        if (ids[i] < 0 || (uint32_t)ids[i] >= n_tokens) {
+            tkz_error(err, err_size, "tokenizer section: %s id %d out of range", what, ids[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_steps(llmc_tokenizer *t, const uint32_t *raw, char *err, size_t err_size) {
+    t->steps = malloc((t->n_steps ? t->n_steps : 1) * sizeof(tkz_step));
+    if (!t->steps) {
+        tkz_error(err, err_size, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < t->n_steps; i++) {
+        tkz_step s = {raw[4 * i], {raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3]}};
+        int ok = (s.kind == TKZ_STEP_SPLIT && s.arg[0] >= TKZ_PATTERN_GPT2 && s.arg[0] <= TKZ_PATTERN_QWEN2 &&
+                  s.arg[1] <= TKZ_SPLIT_CONTIGUOUS && s.arg[2] <= 1) ||
+                 (s.kind == TKZ_STEP_DIGITS && s.arg[0] <= 1) ||
+                 (s.kind == TKZ_STEP_BYTE_LEVEL && s.arg[0] <= 1 && s.arg[1] <= 1);
+        if (!ok) {
+            tkz_error(err, err_size, "tokenizer section: unknown pre-tokenizer step %u (kind %u)", i, s.kind);
+            return -1;
+        }
+        t->steps[i] = s;
+    }
+    return 0;
+}
+
+static int load_added(llmc_tokenizer *t, const uint8_t *d, const section_header *h, char *err, size_t err_size) {
+    const uint32_t *raw = (const uint32_t *)(d + h->added);
+    tkz_added *all = malloc((h->n_added ? h->n_added : 1) * sizeof(tkz_added));
+    if (!all) {
+        tkz_error(err, err_size, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < h->n_added; i++) {
+        uint32_t id = raw[4 * i], flags = raw[4 * i + 1], offset = raw[4 * i + 2], length = raw[4 * i + 3];
+        if (id >= h->n_tokens || length == 0 || offset > h->strings_bytes || length > h->strings_bytes - offset) {
+            tkz_error(err, err_size, "tokenizer section: added token %u is out of bounds", i);
+            free(all);
+            return -1;
+        }
+        all[i] = (tkz_added){(int32_t)id, flags, d + h->strings + offset, length};
+    }
+    int rc = build_added_set(&t->added_raw, all, h->n_added, 0) ||
+             build_added_set(&t->added_normalized, all, h->n_added, 1);
+    free(all);
+    if (rc) tkz_error(err, err_size, "out of memory");
+    return rc ? -1 : 0;
+}
+
+llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *err, uint64_t err_size) {
+    section_header h;
+    if (!data || parse_header(data, size, &h, err, err_size)) return NULL;
+    llmc_tokenizer *t = calloc(1, sizeof(llmc_tokenizer));
+    if (!t) {
+        tkz_error(err, err_size, "out of memory");
+        return NULL;
+    }
+    if ((uintptr_t)data % 4 != 0) { // the arrays are read in place, so they must be aligned
+        t->aligned_copy = malloc(size);
+        if (!t->aligned_copy) {
+            tkz_error(err, err_size, "out of memory");
+            free(t);
+            return NULL;
+        }
+        memcpy(t->aligned_copy, data, size);
+        data = t->aligned_copy;
+    }
+    t->flags = h.flags;
+    t->unk_id = h.unk_id;
+    t->n_tokens = h.n_tokens;
+    t->token_offsets = (const uint32_t *)(data + h.token_offsets);
+    t->token_flags = data + h.token_flags;
+    t->token_bytes = data + h.token_bytes;
+    t->n_steps = h.n_steps;
+    t->prefix = (const int32_t *)(data + h.prefix);
+    t->suffix = (const int32_t *)(data + h.suffix);
+    t->n_prefix = h.n_prefix;
+    t->n_suffix = h.n_suffix;
+    for (uint32_t i = 0; i < h.n_tokens; i++) {
+        if (t->token_offsets[i] > t->token_offsets[i + 1]) {
+            tkz_error(err, err_size, "tokenizer section: token offsets decrease at id %u", i);
+            goto fail;
+        }
+    }
+    for (int b = 0; b < 256; b++) t->byte_to_id[b] = -1;
+    for (uint32_t id = 0; id < h.n_tokens; id++) {
+        if ((t->token_flags[id] & TKZ_TOKEN_BPE) && t->token_offsets[id + 1] - t->token_offsets[id] == 1)
+            t->byte_to_id[t->token_bytes[t->token_offsets[id]]] = (int32_t)id;
+    }
+    if (check_ids(t->prefix, t->n_prefix, t->n_tokens, "prefix", err, err_size) ||
+        check_ids(t->suffix, t->n_suffix, t->n_tokens, "suffix", err, err_size) ||
+        load_steps(t, (const uint32_t *)(data + h.steps), err, err_size) ||
+        load_added(t, data, &h, err, err_size) ||
+        tkz_build_merges(t, (const uint32_t *)(data + h.merges), h.n_merges, err, err_size))
+        goto fail;
+    if ((t->flags & TKZ_IGNORE_MERGES) && build_vocab(t)) {
+        tkz_error(err, err_size, "out of memory");
+        goto fail;
+    }
+    return t;
+fail:
+    llmc_tokenizer_free(t);
+    return NULL;
+}
+
+void llmc_tokenizer_free(llmc_tokenizer *t) {
+    if (!t) return;
+    free(t->merges);
+    free(t->vocab_slots);
+    free(t->added_raw.tokens);
+    free(t->added_normalized.tokens);
+    free(t->steps);
+    free(t->aligned_copy);
+    free(t);
+}
+
+int64_t llmc_tokenizer_vocab_size(const llmc_tokenizer *t) { return t ? (int64_t)t->n_tokens : 0; }
