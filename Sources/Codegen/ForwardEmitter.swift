@@ -154,7 +154,7 @@ public struct ForwardEmitter {
         case .rope(let x, let spec):
             let key = MemoryPlan.RopeTableKey(rotaryDim: spec.rotaryDim, invFreq: spec.invFreq, attentionScaling: spec.attentionScaling)
             guard let tableOffset = plan.ropeTables[key] else { throw CompileError.unsupportedOp(node.name, "rope table missing") }
-            let kernel = RopeKernel(headDim: spec.headDim, rotaryDim: spec.rotaryDim, heads: spec.heads, style: spec.style.kernelStyle)
+            let kernel = RopeKernel(headDim: spec.headDim, rotaryDim: spec.rotaryDim, heads: spec.heads, style: spec.style)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), f.offset(f.arenaBase, m.constI64(tableOffset)),
                                                        pointer(out, f), ld(out, f), rows])
         case .attention(let q, let k, let v, let spec):
@@ -172,7 +172,7 @@ public struct ForwardEmitter {
             guard plan.locations[gate.index].ld == plan.locations[up.index].ld else {
                 throw CompileError.unsupportedOp(node.name, "gate and up rows have different strides")
             }
-            let kernel = GatedActivationKernel(ff: node.type.cols, activation: act.kernelActivation)
+            let kernel = GatedActivationKernel(ff: node.type.cols, activation: act)
             f.run(kernel, target: target, rows: rows, [pointer(gate, f), pointer(up, f), ld(gate, f), pointer(out, f), ld(out, f), rows])
         case .add, .scale:
             throw CompileError.unsupportedOp(node.name, "\(node.op.mnemonic) was not fused by the passes")
