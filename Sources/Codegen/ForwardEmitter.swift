@@ -197,7 +197,7 @@ public struct ForwardEmitter {
         let mainType = m.functionType(m.i32Type, [m.i32Type, m.ptrType])
         _ = m.defineFunction("main", mainType, target: target) { fn in
             let llmcMain = m.functionType(m.i32Type, [m.i32Type, m.ptrType, m.ptrType])
-            m.ret(m.callExternal("llmc_main", llmcMain, [m.param(fn, 0), m.param(fn, 1), table]))
+            m.ret(m.callExternal("llmc_run_main", llmcMain, [m.param(fn, 0), m.param(fn, 1), table]))
         }
     }
 }

@@ -1,4 +1,4 @@
-// llmc_main: the entry point of every produced executable — finds the blob, parses the command line, dispatches.
+// llmc_run_main: the entry point of every produced executable — finds the blob, parses the command line, dispatches.
 #define _GNU_SOURCE
 #include "runtime_internal.h"
 #include <stdarg.h>
@@ -42,7 +42,7 @@ static int check_model(const llmc_model *m, const llmc_blob_header *h, char *err
     return 0;
 }
 
-int llmc_main(int argc, char **argv, const llmc_model *model) {
+int llmc_run_main(int argc, char **argv, const llmc_model *model) {
     const char *prog = argc > 0 && argv[0] ? argv[0] : "model";
     const char *slash = strrchr(prog, '/');
     if (slash) prog = slash + 1;

@@ -1,5 +1,5 @@
 // The C ABI between the code llmc generates for one model and RuntimeLib.
-// Generated code defines `main`, which calls llmc_main with a table describing the model;
+// Generated code defines `main`, which calls llmc_run_main with a table describing the model;
 // RuntimeLib never references a generated symbol, so it also links into tests on its own.
 #ifndef LLMC_ABI_H
 #define LLMC_ABI_H
@@ -40,7 +40,7 @@ typedef struct llmc_model {
 } llmc_model;
 
 /// The produced executable's entry point (CLI, bench, info); returns the process exit code.
-int llmc_main(int argc, char **argv, const llmc_model *model);
+int llmc_run_main(int argc, char **argv, const llmc_model *model);
 
 #ifdef __cplusplus
 }
