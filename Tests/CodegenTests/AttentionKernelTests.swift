@@ -65,7 +65,7 @@ final class AttentionKernelTests: XCTestCase {
         }
     }
 
-    private let cases: [(pos0: Int, rows: Int)] = [(0, 1), (0, 3), (0, 17), (7, 1), (40, 3), (33, 17), (100, 1)]
+    private let cases: [(pos0: Int, rows: Int)] = [(0, 1), (0, 3), (0, 17), (7, 1), (40, 3), (33, 17), (100, 1), (2, 5), (0, 33)]
 
     func testFullCausalGQA() throws {
         for target in testTargets {

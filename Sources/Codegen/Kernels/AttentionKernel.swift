@@ -3,13 +3,15 @@ import CLLVM
 /// Causal (optionally sliding-window) GQA attention of `rows` new queries at positions pos0 ..< pos0 + rows over
 /// a KV cache that already holds positions 0 ..< pos0 + rows. Cache layout for the layer: K [maxCtx][kvHeads *
 /// headDim], V the same. Query head h reads kv head h / (qHeads / kvHeads). A query at position p sees keys j
-/// with max(0, p - window + 1) <= j <= p. Softmax in f32, online (flash-style) over key blocks of one vector
-/// width with max subtraction; scores are (q · k) * scale.
+/// with max(0, p - window + 1) <= j <= p. Scores are (q · k) * scale; softmax in f32 with max subtraction, online
+/// (flash-style) over key blocks.
 /// Slots: [0] q ptr, [1] ldq, [2] K ptr, [3] V ptr, [4] out ptr, [5] ldo, [6] pos0, [7] rows; out[r][h*headDim + d].
 ///
-/// Tasks: per query head, pairs of query-row blocks (block i with block n-1-i), so tasks cost about the same
-/// although later rows see more keys. Each query row's result depends only on its own keys (blocks are aligned to
-/// absolute positions), so results do not depend on the task split.
+/// Two paths by `rows`: decode (rows <= `decodeMaxRows`) vectorises over keys, one task per (kv head, row) doing
+/// all query heads of the group on each loaded key block; prefill vectorises over a tile of one vector width of
+/// consecutive query rows of one head (no horizontal reductions), tasks are per head pairs of tiles (tile i with
+/// tile n-1-i) so they cost about the same although later rows see more keys. Each query's result depends only on
+/// its own keys, never on the task split.
 public struct AttentionKernel: Kernel {
     public let qHeads: Int
     public let kvHeads: Int
@@ -32,121 +34,54 @@ public struct AttentionKernel: Kernel {
         "llmc_attention_q\(qHeads)_kv\(kvHeads)_d\(headDim)_s\(symbolBits(scale))_w\(window.map(String.init) ?? "all")"
     }
 
-    /// Query rows per block.
-    static let rowBlock = 8
+    /// Calls with at most this many rows take the decode path.
+    static let decodeMaxRows = 4
 
-    private func blockPairs(_ m: ModuleBuilder, rows: LLVMValueRef) -> (blocks: LLVMValueRef, pairs: LLVMValueRef) {
-        let blocks = m.ceilDiv(rows, m.constI64(Self.rowBlock))
-        return (blocks, m.ceilDiv(blocks, m.constI64(2)))
+    var group: Int { qHeads / kvHeads }
+
+    private func tilePairs(_ m: ModuleBuilder, rows: LLVMValueRef, lanes: Int) -> (tiles: LLVMValueRef, pairs: LLVMValueRef) {
+        let tiles = m.ceilDiv(rows, m.constI64(lanes))
+        return (tiles, m.ceilDiv(tiles, m.constI64(2)))
     }
 
     public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        m.mul(m.constI64(qHeads), blockPairs(m, rows: rows).pairs)
+        let decode = m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows))
+        let prefill = m.mul(m.constI64(qHeads), tilePairs(m, rows: rows, lanes: target.vectorWidth).pairs)
+        return m.select(decode, m.mul(m.constI64(kvHeads), rows), prefill)
     }
 
     @discardableResult
     public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         defineKernel(in: m, target: target) { args, task in
-            let operands = Operands(
-                q: m.loadSlotPointer(args, 0), ldq: m.loadSlot(args, 1), k: m.loadSlotPointer(args, 2),
-                v: m.loadSlotPointer(args, 3), out: m.loadSlotPointer(args, 4), ldo: m.loadSlot(args, 5),
-                pos0: m.loadSlot(args, 6))
+            let operands = (0..<7).map { [1, 5, 6].contains($0) ? m.loadSlot(args, $0) : m.loadSlotPointer(args, $0) }
             let rows = m.loadSlot(args, 7)
-            let (blocks, pairs) = blockPairs(m, rows: rows)
+            let decodeBlock = m.appendBlock("decode"), prefillBlock = m.appendBlock("prefill")
+            let done = m.appendBlock("done")
+            m.condBr(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)), decodeBlock, prefillBlock)
+
+            m.position(atEndOf: decodeBlock)
+            let decode = AttentionDecode(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
+            m.call(decode, operands + [m.srem(task, rows), m.sdiv(task, rows)])
+            m.br(done)
+
+            m.position(atEndOf: prefillBlock)
+            let tile = AttentionPrefillTile(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
+            let (tiles, pairs) = tilePairs(m, rows: rows, lanes: target.vectorWidth)
             let head = m.sdiv(task, pairs)
             let first = m.srem(task, pairs)
-            let second = m.sub(m.sub(blocks, m.constI64(1)), first)
-            let rowFunction = emitRowFunction(m, target)
-            let runBlock = { (block: LLVMValueRef) in
-                let begin = m.mul(block, m.constI64(Self.rowBlock))
-                let end = m.smin(rows, m.add(begin, m.constI64(Self.rowBlock)))
-                m.forLoop(from: begin, to: end) { row in
-                    m.call(rowFunction, [operands.q, operands.ldq, operands.k, operands.v, operands.out, operands.ldo,
-                                         operands.pos0, row, head])
-                }
-            }
-            runBlock(first)
-            m.ifThen(m.icmp(LLVMIntNE, second, first)) { runBlock(second) }
+            let second = m.sub(m.sub(tiles, m.constI64(1)), first)
+            m.call(tile, operands + [rows, first, head])
+            m.ifThen(m.icmp(LLVMIntNE, second, first)) { m.call(tile, operands + [rows, second, head]) }
+            m.br(done)
+            m.position(atEndOf: done)
         }
     }
 
-    private struct Operands {
-        let q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef
-        let ldo: LLVMValueRef, pos0: LLVMValueRef
-    }
-
-    /// Internal `void row(q, ldq, K, V, out, ldo, pos0, row, head)`: one query row of one head.
-    private func emitRowFunction(_ m: ModuleBuilder, _ target: TargetSpec) -> LLVMValueRef {
-        let type = m.functionType(m.voidType, [
-            m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type, m.i64Type, m.i64Type, m.i64Type,
-        ])
-        return m.defineFunction(symbol + ".row", type, linkage: LLVMInternalLinkage, target: target) { fn in
-            let p = (0..<9).map { m.param(fn, $0) }
-            emitRow(m, target.vectorWidth, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6],
-                    row: p[7], head: p[8])
-            m.retVoid()
-        }
-    }
-
-    private func emitRow(
-        _ m: ModuleBuilder, _ lanes: Int, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef,
-        out: LLVMValueRef, ldo: LLVMValueRef, pos0: LLVMValueRef, row: LLVMValueRef, head: LLVMValueRef
-    ) {
-        let kvStride = m.constI64(kvHeads * headDim)
-        let kvHead = m.sdiv(head, m.constI64(qHeads / kvHeads))
-        let kvOffset = m.mul(kvHead, m.constI64(headDim))
-        let headOffset = m.mul(head, m.constI64(headDim))
-        let position = m.add(pos0, row)
-        let lowest = window.map { m.smax(m.constI64(0), m.sub(position, m.constI64($0 - 1))) } ?? m.constI64(0)
-        let chunks = (headDim + lanes - 1) / lanes
-        let chunkMask = { (c: Int) -> LLVMValueRef? in
-            (c + 1) * lanes <= headDim ? nil : m.constLaneMask(valid: headDim - c * lanes, lanes)
-        }
-        let queryRow = m.gepF32(q, m.add(m.mul(row, ldq), headOffset))
-        let query = (0..<chunks).map { c in
-            m.loadF32Vector(m.gepF32(queryRow, m.constI64(c * lanes)), lanes, mask: chunkMask(c))
-        }
-        let keyRow = { (j: LLVMValueRef, base: LLVMValueRef) in m.gepF32(base, m.add(m.mul(j, kvStride), kvOffset)) }
-        let iota = m.constVector((0..<lanes).map { m.constI64($0) })
-        let zero = LLVMConstNull(m.f32Vector(lanes))!
-        let start = m.mul(m.sdiv(lowest, m.constI64(lanes)), m.constI64(lanes))
-        let end = m.add(position, m.constI64(1))
-        let initial = [m.constF32(-.infinity), zero] + Array(repeating: zero, count: chunks)
-        let final = m.forLoop(from: start, to: end, step: lanes, carrying: initial) { j0, state in
-            // Scores of keys j0 ..< j0 + lanes (rows past `position` are clamped for loading and masked out).
-            var scores = zero
-            for l in 0..<lanes {
-                let j = m.smin(m.add(j0, m.constI64(l)), position)
-                let key = keyRow(j, k)
-                let products = (0..<chunks).map { c in
-                    m.fmul(query[c], m.loadF32Vector(m.gepF32(key, m.constI64(c * lanes)), lanes, mask: chunkMask(c)))
-                }
-                scores = m.insertElement(scores, m.reduceAdd(m.sumTree(products)), l)
-            }
-            let keys = m.add(m.splat(j0, lanes), iota)
-            let visible = m.and(m.icmp(LLVMIntSGE, keys, m.splat(lowest, lanes)),
-                                m.icmp(LLVMIntSLE, keys, m.splat(position, lanes)))
-            scores = m.select(visible, m.fmul(scores, m.splatF32(scale, lanes)), m.splatF32(-.infinity, lanes))
-            let newMax = m.fmax(state[0], m.reduceMax(scores))
-            let correction = m.exp(m.splat(m.fsub(state[0], newMax), lanes))
-            let weights = m.exp(m.fsub(scores, m.splat(newMax, lanes)))
-            let sums = m.fma(state[1], correction, weights)
-            var acc = (0..<chunks).map { m.fmul(state[2 + $0], correction) }
-            for l in 0..<lanes {
-                let j = m.smin(m.add(j0, m.constI64(l)), position)
-                let value = keyRow(j, v)
-                let weight = m.splat(m.extractElement(weights, l), lanes)
-                for c in 0..<chunks {
-                    let vv = m.loadF32Vector(m.gepF32(value, m.constI64(c * lanes)), lanes, mask: chunkMask(c))
-                    acc[c] = m.fma(weight, vv, acc[c])
-                }
-            }
-            return [newMax, sums] + acc
-        }
-        let total = m.splat(m.reduceAdd(final[1]), lanes)
-        let outRow = m.gepF32(out, m.add(m.mul(row, ldo), headOffset))
-        for c in 0..<chunks {
-            m.storeVector(m.fdiv(final[2 + c], total), m.gepF32(outRow, m.constI64(c * lanes)), mask: chunkMask(c))
-        }
+    /// The lowest visible key position for a query at `position` (scalar or vector i64).
+    func lowestKey(_ m: ModuleBuilder, position: LLVMValueRef, lanes: Int? = nil) -> LLVMValueRef {
+        let constant = { (value: Int) in lanes.map { m.splatInt(m.i64Type, value, $0) } ?? m.constI64(value) }
+        guard let window else { return constant(0) }
+        let low = m.sub(position, constant(window - 1))
+        return m.select(m.icmp(LLVMIntSGT, low, constant(0)), low, constant(0))
     }
 }

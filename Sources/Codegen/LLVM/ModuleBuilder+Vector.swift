@@ -156,3 +156,41 @@ extension ModuleBuilder {
         return select(fcmp(LLVMRealUNO, x, x), x, finite)
     }
 }
+
+extension ModuleBuilder {
+    /// Combines two vectors whose lanes hold partial sums in segments of `segment` lanes (segment i of `a` belongs
+    /// to item i, of `b` to item lanes/segment + i) into one vector with segments of segment/2 lanes in the same
+    /// item order: the step of a transpose-and-sum tree.
+    public func combineSegments(_ a: LLVMValueRef, _ b: LLVMValueRef, segment: Int) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(a)))
+        let half = segment / 2
+        let perVector = lanes / segment
+        var low: [Int] = [], high: [Int] = []
+        for item in 0..<(2 * perVector) {
+            let base = (item < perVector ? 0 : lanes) + (item % perVector) * segment
+            low += (0..<half).map { base + $0 }
+            high += (0..<half).map { base + half + $0 }
+        }
+        return fadd(shuffle(a, b, low), shuffle(a, b, high))
+    }
+
+    /// For each of several parallel reductions: lane l of result i is the sum of the lanes of `item(l)[i]`, for
+    /// l < lanes (lanes a power of two). Items are produced depth-first and combined pairwise as soon as possible,
+    /// so only about log2(lanes) + 1 partial vectors per reduction are live at a time.
+    public func transposeSum(lanes: Int, _ item: (Int) -> [LLVMValueRef]) -> [LLVMValueRef] {
+        func reduce(_ first: Int, _ count: Int) -> [LLVMValueRef] {
+            if count == 1 { return item(first) }
+            let left = reduce(first, count / 2), right = reduce(first + count / 2, count / 2)
+            return zip(left, right).map { combineSegments($0, $1, segment: 2 * lanes / count) }
+        }
+        return reduce(0, lanes)
+    }
+}
+
+extension ModuleBuilder {
+    /// `llvm.masked.scatter` of a vector to a vector of pointers.
+    public func scatter(_ value: LLVMValueRef, _ pointers: LLVMValueRef, mask: LLVMValueRef, align: Int = 4) {
+        callIntrinsic("llvm.masked.scatter", [LLVMTypeOf(value), LLVMTypeOf(pointers)],
+                      [value, pointers, constI32(align), mask])
+    }
+}

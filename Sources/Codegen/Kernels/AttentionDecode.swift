@@ -1,0 +1,100 @@
+import CLLVM
+
+/// The decode path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, row, kvHead)` computing one
+/// query row for all query heads of one kv head. Keys are processed in blocks of one vector width: each key row is
+/// loaded once per block for a subgroup of heads, per-key partial dot products are summed across lanes with a
+/// transpose-and-sum tree (one vector of scores per head), and values are accumulated with broadcast weights.
+struct AttentionDecode {
+    let kernel: AttentionKernel
+    let lanes: Int
+
+    /// Heads that share one pass over the keys (their accumulators stay in registers).
+    private var subgroup: Int { max(1, min(kernel.group, 16 / chunks)) }
+    private var chunks: Int { (kernel.headDim + lanes - 1) / lanes }
+
+    private func chunkMask(_ m: ModuleBuilder, _ c: Int) -> LLVMValueRef? {
+        (c + 1) * lanes <= kernel.headDim ? nil : m.constLaneMask(valid: kernel.headDim - c * lanes, lanes)
+    }
+
+    func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        let type = m.functionType(m.voidType, [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type,
+                                               m.i64Type, m.i64Type, m.i64Type])
+        return m.defineFunction(prefix + ".decode", type, linkage: LLVMInternalLinkage, target: target) { fn in
+            let p = (0..<9).map { m.param(fn, $0) }
+            for first in stride(from: 0, to: kernel.group, by: subgroup) {
+                emitHeads(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], row: p[7],
+                          kvHead: p[8], heads: first..<min(kernel.group, first + subgroup))
+            }
+            m.retVoid()
+        }
+    }
+
+    /// One pass over the visible keys for query heads kvHead * group + `heads`.
+    private func emitHeads(
+        _ m: ModuleBuilder, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef,
+        ldo: LLVMValueRef, pos0: LLVMValueRef, row: LLVMValueRef, kvHead: LLVMValueRef, heads: Range<Int>
+    ) {
+        let headDim = kernel.headDim
+        let kvStride = m.constI64(kernel.kvHeads * headDim)
+        let kvOffset = m.mul(kvHead, m.constI64(headDim))
+        let position = m.add(pos0, row)
+        let lowest = kernel.lowestKey(m, position: position)
+        let headOffsets = heads.map { m.mul(m.add(m.mul(kvHead, m.constI64(kernel.group)), m.constI64($0)), m.constI64(headDim)) }
+        let queries = headOffsets.map { offset -> [LLVMValueRef] in
+            let base = m.gepF32(q, m.add(m.mul(row, ldq), offset))
+            return (0..<chunks).map { m.loadF32Vector(m.gepF32(base, m.constI64($0 * lanes)), lanes, mask: chunkMask(m, $0)) }
+        }
+        let rowPointer = { (j0: LLVMValueRef, l: Int, base: LLVMValueRef) -> LLVMValueRef in
+            let j = m.smin(m.add(j0, m.constI64(l)), position)  // keys past `position` are loaded clamped, then masked
+            return m.gepF32(base, m.add(m.mul(j, kvStride), kvOffset))
+        }
+        let loadChunks = { (pointer: LLVMValueRef) in
+            (0..<chunks).map { m.loadF32Vector(m.gepF32(pointer, m.constI64($0 * lanes)), lanes, mask: chunkMask(m, $0)) }
+        }
+        let iota = m.constVector((0..<lanes).map { m.constI64($0) })
+        let zero = LLVMConstNull(m.f32Vector(lanes))!
+        let stateSize = 2 + chunks
+        let initial = heads.flatMap { _ in [m.constF32(-.infinity), zero] + Array(repeating: zero, count: chunks) }
+        let start = m.mul(m.sdiv(lowest, m.constI64(lanes)), m.constI64(lanes))
+        let final = m.forLoop(from: start, to: m.add(position, m.constI64(1)), step: lanes, carrying: initial) { j0, state in
+            let dots = m.transposeSum(lanes: lanes) { l in
+                let key = loadChunks(rowPointer(j0, l, k))
+                return queries.map { query in
+                    (1..<chunks).reduce(m.fmul(query[0], key[0])) { m.fma(query[$1], key[$1], $0) }
+                }
+            }
+            let keys = m.add(m.splat(j0, lanes), iota)
+            let visible = m.and(m.icmp(LLVMIntSGE, keys, m.splat(lowest, lanes)),
+                                m.icmp(LLVMIntSLE, keys, m.splat(position, lanes)))
+            var softmax: [[LLVMValueRef]] = []
+            var weights: [LLVMValueRef] = []
+            var accumulators: [[LLVMValueRef]] = []
+            for (index, dot) in dots.enumerated() {
+                let old = Array(state[(index * stateSize)..<((index + 1) * stateSize)])
+                let scores = m.select(visible, m.fmul(dot, m.splatF32(kernel.scale, lanes)), m.splatF32(-.infinity, lanes))
+                let newMax = m.fmax(old[0], m.reduceMax(scores))
+                let correction = m.exp(m.splat(m.fsub(old[0], newMax), lanes))
+                let weight = m.exp(m.fsub(scores, m.splat(newMax, lanes)))
+                weights.append(weight)
+                softmax.append([newMax, m.fma(old[1], correction, weight)])
+                accumulators.append(old[2...].map { m.fmul($0, correction) })
+            }
+            for l in 0..<lanes {
+                let value = loadChunks(rowPointer(j0, l, v))
+                for index in weights.indices {
+                    let weight = m.splat(m.extractElement(weights[index], l), lanes)
+                    for c in 0..<chunks { accumulators[index][c] = m.fma(weight, value[c], accumulators[index][c]) }
+                }
+            }
+            return weights.indices.flatMap { softmax[$0] + accumulators[$0] }
+        }
+        for (index, offset) in headOffsets.enumerated() {
+            let state = Array(final[(index * stateSize)..<((index + 1) * stateSize)])
+            let total = m.splat(m.reduceAdd(state[1]), lanes)
+            let base = m.gepF32(out, m.add(m.mul(row, ldo), offset))
+            for c in 0..<chunks {
+                m.storeVector(m.fdiv(state[2 + c], total), m.gepF32(base, m.constI64(c * lanes)), mask: chunkMask(m, c))
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import CLLVM
+
+/// The prefill path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, rows, tile, head)` for
+/// query rows tile*lanes ..< tile*lanes + lanes of one head, one query per vector lane. The tile's queries are
+/// transposed once into a [headDim][lanes] stack buffer; then per block of `keyBlock` keys the scores are
+/// vertical FMAs of that buffer with broadcast key elements, the online softmax is lane-wise (no horizontal
+/// operations) and the output accumulates transposed ([headDim][lanes]) with broadcast value elements. Lanes past
+/// the last row repeat it and are not stored.
+struct AttentionPrefillTile {
+    let kernel: AttentionKernel
+    let lanes: Int
+
+    /// Keys per online-softmax step.
+    static let keyBlock = 8
+
+    func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        let type = m.functionType(m.voidType, [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type,
+                                               m.i64Type, m.i64Type, m.i64Type, m.i64Type])
+        return m.defineFunction(prefix + ".tile", type, linkage: LLVMInternalLinkage, target: target) { fn in
+            let p = (0..<10).map { m.param(fn, $0) }
+            emitTile(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7], tile: p[8],
+                     head: p[9])
+            m.retVoid()
+        }
+    }
+
+    private func emitTile(
+        _ m: ModuleBuilder, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef,
+        ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, tile: LLVMValueRef, head: LLVMValueRef
+    ) {
+        let headDim = kernel.headDim
+        let blockSize = Self.keyBlock
+        let kvStride = m.constI64(kernel.kvHeads * headDim)
+        let kvOffset = m.mul(m.sdiv(head, m.constI64(kernel.group)), m.constI64(headDim))
+        let headOffset = m.mul(head, m.constI64(headDim))
+        let firstRow = m.mul(tile, m.constI64(lanes))
+        let validRows = m.smin(m.sub(rows, firstRow), m.constI64(lanes))
+        let iota = m.constVector((0..<lanes).map { m.constI64($0) })
+        let laneRows = m.add(m.splat(firstRow, lanes), iota)
+        let lastRow = m.splat(m.sub(rows, m.constI64(1)), lanes)
+        let rowsOfLanes = m.select(m.icmp(LLVMIntSLE, laneRows, lastRow), laneRows, lastRow)
+        let positions = m.add(m.splat(pos0, lanes), rowsOfLanes)
+        let lowest = kernel.lowestKey(m, position: positions, lanes: lanes)
+        let firstKey = kernel.lowestKey(m, position: m.add(pos0, firstRow))
+        let lastKey = m.add(pos0, m.sub(m.add(firstRow, validRows), m.constI64(1)))
+        let allLanes = m.constLaneMask(valid: lanes, lanes)
+
+        // Transposed queries: qt[d] = q[row of lane][head * headDim + d].
+        let transposedQ = m.alloca(m.f32Type, count: headDim * lanes)
+        let queryBase = m.add(m.mul(rowsOfLanes, m.splat(ldq, lanes)), m.splat(headOffset, lanes))
+        m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
+            let pointers = m.gepF32(q, m.add(queryBase, m.splat(d, lanes)))
+            let column = m.maskedGather(m.f32Type, pointers, lanes: lanes, mask: allLanes, align: 4)
+            m.storeVector(column, m.gepF32(transposedQ, m.mul(d, m.constI64(lanes))))
+        }
+        let transposedOut = m.alloca(m.f32Type, count: headDim * lanes)
+        let zero = LLVMConstNull(m.f32Vector(lanes))!
+        m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
+            m.storeVector(zero, m.gepF32(transposedOut, m.mul(d, m.constI64(lanes))))
+        }
+
+        let negativeInfinity = m.splatF32(-.infinity, lanes)
+        let initial = [negativeInfinity, zero]
+        let final = m.forLoop(from: firstKey, to: m.add(lastKey, m.constI64(1)), step: blockSize, carrying: initial) { j0, state in
+            let keyIndex = (0..<blockSize).map { m.smin(m.add(j0, m.constI64($0)), lastKey) }
+            let keyRows = keyIndex.map { m.gepF32(k, m.add(m.mul($0, kvStride), kvOffset)) }
+            let valueRows = keyIndex.map { m.gepF32(v, m.add(m.mul($0, kvStride), kvOffset)) }
+            let dots = m.forLoop(from: m.constI64(0), to: m.constI64(headDim), carrying: Array(repeating: zero, count: blockSize)) { d, acc in
+                let qt = m.loadF32Vector(m.gepF32(transposedQ, m.mul(d, m.constI64(lanes))), lanes)
+                return (0..<blockSize).map { l in m.fma(qt, m.splat(m.load(m.f32Type, m.gepF32(keyRows[l], d)), lanes), acc[l]) }
+            }
+            let scores = (0..<blockSize).map { l -> LLVMValueRef in
+                let key = m.splat(m.add(j0, m.constI64(l)), lanes)
+                let visible = m.and(m.icmp(LLVMIntSGE, key, lowest), m.icmp(LLVMIntSLE, key, positions))
+                return m.select(visible, m.fmul(dots[l], m.splatF32(kernel.scale, lanes)), negativeInfinity)
+            }
+            let newMax = scores.reduce(state[0]) { m.fmax($0, $1) }
+            // Lanes that have seen no visible key yet keep -inf; subtract 0 there so exp gives 0, not NaN.
+            let shift = m.select(m.fcmp(LLVMRealOEQ, newMax, negativeInfinity), zero, newMax)
+            let correction = m.exp(m.fsub(state[0], shift))
+            let weights = scores.map { m.exp(m.fsub($0, shift)) }
+            let sums = m.fadd(m.fmul(state[1], correction), m.sumTree(weights))
+            m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
+                let pointer = m.gepF32(transposedOut, m.mul(d, m.constI64(lanes)))
+                var acc = m.fmul(m.loadF32Vector(pointer, lanes), correction)
+                for l in 0..<blockSize {
+                    acc = m.fma(weights[l], m.splat(m.load(m.f32Type, m.gepF32(valueRows[l], d)), lanes), acc)
+                }
+                m.storeVector(acc, pointer)
+            }
+            return [newMax, sums]
+        }
+
+        let outBase = m.add(m.mul(laneRows, m.splat(ldo, lanes)), m.splat(headOffset, lanes))
+        let storeMask = m.laneMask(valid: validRows, lanes)
+        m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
+            let value = m.fdiv(m.loadF32Vector(m.gepF32(transposedOut, m.mul(d, m.constI64(lanes))), lanes), final[1])
+            m.scatter(value, m.gepF32(out, m.add(outBase, m.splat(d, lanes))), mask: storeMask)
+        }
+    }
+}
