@@ -38,6 +38,7 @@ public struct ForwardEmitter {
                 failure = error
             }
             symbols = frame.symbols
+            m.retVoid()
         }
         if let failure { throw failure }
         kernelSymbols = symbols
