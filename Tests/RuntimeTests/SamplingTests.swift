@@ -33,7 +33,12 @@ final class SamplingTests: XCTestCase {
     ) {
         let got = candidates(logits, p, history: history)
         let want = SamplingReference.candidates(logits: logits, params: p, history: history)
-        XCTAssertEqual(got.map(\.0), want.map(\.0), "kept ids for \(p)", file: file, line: line)
+        if got.map(\.0) != want.map(\.0) {
+            let at = (0..<min(got.count, want.count)).first { got[$0].0 != want[$0].0 } ?? min(got.count, want.count)
+            XCTFail("\(p): kept \(got.count) ids, reference \(want.count); first difference at rank \(at)",
+                    file: file, line: line)
+            return
+        }
         for (g, w) in zip(got, want) {
             XCTAssertEqual(Double(g.1), w.1, accuracy: 1e-5, "probability of \(g.0)", file: file, line: line)
         }
@@ -89,6 +94,11 @@ final class SamplingTests: XCTestCase {
         let logits = randomLogits(150_000, seed: 5, scale: 3)
         assertMatchesReference(logits, params(topP: 0.9))
         assertMatchesReference(logits, params(temperature: 0.6, topP: 0.95, minP: 0.02))
+        assertMatchesReference(logits, params(topK: 5000, topP: 0.7))
+        assertMatchesReference(logits, params(temperature: 1.3, minP: 0.3))
+        let peaked = randomLogits(150_000, seed: 6, scale: 12)
+        assertMatchesReference(peaked, params(topP: 0.99))
+        assertMatchesReference(peaked, params(temperature: 2, topP: 0.5))
     }
 
     func testSeedDeterminism() {
