@@ -1,47 +1,47 @@
-// Text <-> token ids through the tokenizer stored in the blob (the tokenizer engineer's llmc_tokenizer API).
+// Text <-> token ids through the tokenizer stored in the blob (llmc_tokenizer.h).
 #include "runtime_internal.h"
+#include "llmc_tokenizer.h"
 #include <stdlib.h>
-
-// Declarations of the tokenizer API (include/llmc_tokenizer.h once it lands). Weak until then, so RuntimeLib links
-// without the tokenizer objects; llmc_text_load reports a missing implementation.
-typedef struct llmc_tokenizer llmc_tokenizer;
-__attribute__((weak)) llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t len, char *err,
-                                                          uint64_t err_len);
-__attribute__((weak)) void llmc_tokenizer_free(llmc_tokenizer *t);
-__attribute__((weak)) int64_t llmc_tokenizer_encode(llmc_tokenizer *t, const char *text, uint64_t len,
-                                                    int add_special, int32_t **out, char *err, uint64_t err_len);
-__attribute__((weak)) int64_t llmc_tokenizer_decode(llmc_tokenizer *t, const int32_t *ids, uint64_t n,
-                                                    int skip_special, char **out, char *err, uint64_t err_len);
-__attribute__((weak)) int64_t llmc_tokenizer_decode_bytes(llmc_tokenizer *t, const int32_t *ids, uint64_t n,
-                                                          int skip_special, char **out, char *err, uint64_t err_len);
+#include <string.h>
 
 struct llmc_text {
     llmc_tokenizer *tok;
+    int64_t vocab; ///< ids the tokenizer knows; the model's vocabulary may be padded beyond it
+    int32_t *scratch;
+    int64_t scratch_len;
 };
 
 llmc_text *llmc_text_load(const llmc_blob *blob, char *err, uint64_t err_len) {
     if (!blob->tokenizer) return llmc_rt_fail(err, err_len, "the model has no tokenizer"), NULL;
-    if (!llmc_tokenizer_load) return llmc_rt_fail(err, err_len, "this runtime was built without a tokenizer"), NULL;
     llmc_tokenizer *tok = llmc_tokenizer_load(blob->tokenizer, blob->header->tokenizer_bytes, err, err_len);
     if (!tok) return NULL;
     llmc_text *t = llmc_rt_xmalloc(sizeof *t);
-    t->tok = tok;
+    *t = (llmc_text){tok, llmc_tokenizer_vocab_size(tok), NULL, 0};
     return t;
 }
 
 void llmc_text_free(llmc_text *t) {
     if (!t) return;
     llmc_tokenizer_free(t->tok);
+    free(t->scratch);
     free(t);
 }
 
 int64_t llmc_text_encode(llmc_text *t, const char *text, int32_t **ids, char *err, uint64_t err_len) {
-    size_t len = 0;
-    while (text[len]) len++;
-    return llmc_tokenizer_encode(t->tok, text, len, 1, ids, err, err_len);
+    return llmc_tokenizer_encode(t->tok, text, strlen(text), 1, ids, err, err_len);
 }
 
 int64_t llmc_text_decode(llmc_text *t, const int32_t *ids, int64_t n, int raw, char **out, char *err,
                          uint64_t err_len) {
-    return (raw ? llmc_tokenizer_decode_bytes : llmc_tokenizer_decode)(t->tok, ids, (uint64_t)n, 1, out, err, err_len);
+    // Ids of padded vocabulary rows have no text: leave them out rather than fail the whole decode.
+    if (n > t->scratch_len) {
+        free(t->scratch);
+        t->scratch_len = n * 2;
+        t->scratch = llmc_rt_xmalloc((size_t)t->scratch_len * sizeof *t->scratch);
+    }
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (ids[i] >= 0 && ids[i] < t->vocab) t->scratch[kept++] = ids[i];
+    return (raw ? llmc_tokenizer_decode_bytes : llmc_tokenizer_decode)(t->tok, t->scratch, (uint64_t)kept, 1, out,
+                                                                        err, err_len);
 }
