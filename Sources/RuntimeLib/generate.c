@@ -22,16 +22,14 @@ static int stream_update(stream *st, const int32_t *ids, int64_t n, int final, c
     char *bytes = NULL;
     int64_t len = llmc_text_decode(st->text, ids, n, 1, &bytes, err, err_len);
     if (len < 0) return -1;
+    // Hold back a trailing sequence that later tokens may complete; anything ill-formed before it becomes U+FFFD
+    // (one per maximal ill-formed subsequence, as transformers' decode), so stdout is always valid UTF-8.
     size_t end = final ? (size_t)len : llmc_rt_utf8_complete_prefix(bytes, (size_t)len);
     if (end > st->printed) {
-        if (final) { // an unfinished sequence at the very end becomes U+FFFD
-            llmc_strbuf sb = {0};
-            llmc_rt_utf8_append_valid(&sb, bytes + st->printed, end - st->printed);
-            fwrite(sb.data, 1, sb.len, stdout);
-            llmc_sb_free(&sb);
-        } else {
-            fwrite(bytes + st->printed, 1, end - st->printed, stdout);
-        }
+        llmc_strbuf sb = {0};
+        llmc_rt_utf8_append_valid(&sb, bytes + st->printed, end - st->printed);
+        fwrite(sb.data, 1, sb.len, stdout);
+        llmc_sb_free(&sb);
         st->printed = end;
         fflush(stdout);
     }

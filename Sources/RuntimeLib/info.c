@@ -35,10 +35,15 @@ static int has_key(const llmc_json_member *ms, size_t n, const llmc_json_member 
     return 0;
 }
 
-/// One "key: value" line; plain JSON strings lose their quotes.
+/// One "key: value" line; plain JSON strings lose their quotes, long arrays are summarised by their length.
 static void print_member(const llmc_json_member *m) {
     const char *v = m->value;
     size_t n = m->value_len;
+    int64_t count = n > 100 ? llmc_json_array_length(v, n) : -1;
+    if (count >= 0) {
+        printf("  %-22.*s [%lld entries; see info --json]\n", (int)m->key_len, m->key, (long long)count);
+        return;
+    }
     if (n >= 2 && v[0] == '"' && !memchr(v, '\\', n)) {
         v++;
         n -= 2;

@@ -121,3 +121,20 @@ bad:
     free(m);
     return llmc_rt_fail(err, err_len, "info JSON is not a well-formed object (near byte %zu)", sc.i);
 }
+
+int64_t llmc_json_array_length(const char *text, size_t n) {
+    scanner sc = {text, n, 0, 0};
+    skip_ws(&sc);
+    if (sc.i >= n || text[sc.i] != '[') return -1;
+    sc.i++;
+    skip_ws(&sc);
+    if (sc.i < n && text[sc.i] == ']') return 0;
+    for (int64_t count = 1;; count++) {
+        if (skip_value(&sc)) return -1;
+        skip_ws(&sc);
+        if (sc.i >= n) return -1;
+        char c = text[sc.i++];
+        if (c == ']') return count;
+        if (c != ',') return -1;
+    }
+}

@@ -56,6 +56,9 @@ typedef struct llmc_json_member {
 int llmc_json_object_members(const char *text, size_t n, llmc_json_member **out, size_t *n_out, char *err,
                              uint64_t err_len);
 
+/// Number of elements of the JSON array text[0..n), or -1 when it is not one.
+int64_t llmc_json_array_length(const char *text, size_t n);
+
 // ---- session: KV cache, arena and the forward calls (session.c) ----
 typedef struct llmc_session {
     const llmc_model *model;

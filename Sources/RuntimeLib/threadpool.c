@@ -41,6 +41,8 @@ typedef struct pool {
 } pool;
 
 static pool g_pool;
+/// Top-level llmc_parallel_for calls so far (made by the one thread that drives the model).
+static uint64_t g_calls;
 static _Thread_local int tl_inside_job;
 
 static inline void cpu_relax(void) {
@@ -154,6 +156,10 @@ int llmc_threadpool_init(int64_t n_threads) {
     return 0;
 }
 
+uint64_t llmc_threadpool_calls(void) {
+    return g_calls;
+}
+
 int64_t llmc_threadpool_threads(void) {
     return g_pool.started ? g_pool.n_workers + 1 : 0;
 }
@@ -161,6 +167,7 @@ int64_t llmc_threadpool_threads(void) {
 void llmc_parallel_for(llmc_task_fn fn, const int64_t *args, int64_t n_tasks) {
     pool *p = &g_pool;
     if (n_tasks <= 0) return;
+    if (!tl_inside_job) g_calls++;
     if (!p->started) llmc_threadpool_init(llmc_default_threads());
     if (n_tasks == 1 || p->n_workers == 0 || tl_inside_job) {
         for (int64_t t = 0; t < n_tasks; t++) fn(args, t);

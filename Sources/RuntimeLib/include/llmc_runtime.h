@@ -21,6 +21,8 @@ int llmc_threadpool_init(int64_t n_threads);
 void llmc_threadpool_shutdown(void);
 /// Threads the pool runs tasks on (caller included); 0 before the pool is started.
 int64_t llmc_threadpool_threads(void);
+/// llmc_parallel_for calls made so far outside of tasks (nested calls run inline and are not counted).
+uint64_t llmc_threadpool_calls(void);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Weight blob (blob.c): the data llmc appends to every produced executable (layout in llmc_blob.h).
