@@ -1,5 +1,5 @@
 // Kernel benchmark: JIT-compiles llmc kernels, runs them through the runtime's llmc_parallel_for (and on one
-// thread) and prints GB/s (decode GEMV) and GFLOP/s (prefill GEMM, attention) next to OpenBLAS in the same run.
+// thread; timed by thread CPU time) and prints GB/s (decode GEMV) and GFLOP/s (prefill GEMM, attention) next to OpenBLAS in the same run.
 // Usage: KernelBench [avx512|avx2|native] [--quick]
 import CBLAS
 import Codegen
@@ -27,14 +27,21 @@ final class Buffer {
     var address: Int64 { Int64(Int(bitPattern: raw)) }
 }
 
-/// Median wall time in seconds of `body` over `repeats` runs after one warm-up.
-func measure(repeats: Int, _ body: () -> Void) -> Double {
+/// Median time in seconds of `body` over `repeats` runs after one warm-up: the calling thread's CPU time for
+/// one-thread runs (robust against other processes on the machine), wall time otherwise.
+func measure(repeats: Int, threads: Int = 2, _ body: () -> Void) -> Double {
+    let clock = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
+    func now() -> Double {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
     body()
     var times: [Double] = []
     for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = now()
         body()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        times.append(now() - start)
     }
     return times.sorted()[times.count / 2]
 }
@@ -70,7 +77,7 @@ func benchDecode(weight: WeightFormat) throws {
     let x = Buffer(bytes: 1536 * 4), y = Buffer(bytes: 1536 * 4)
     var args = [Int64](repeating: 0, count: 8)
     for threads in [1, 2] {
-        let seconds = measure(repeats: 5) {
+        let seconds = measure(repeats: 5, threads: threads) {
             for (kernel, w, k, n) in matrices {
                 args[0] = x.address; args[1] = Int64(k); args[2] = w.address; args[3] = 0
                 args[4] = y.address; args[5] = Int64(n); args[6] = 1
@@ -84,7 +91,7 @@ func benchDecode(weight: WeightFormat) throws {
         let plain = (0..<matrices.count).map { i in Buffer(bytes: layerShapes[i % layerShapes.count].0 * layerShapes[i % layerShapes.count].1 * 4) }
         for threads in [1, 2] {
             openblas_set_num_threads(Int32(threads))
-            let seconds = measure(repeats: 5) {
+            let seconds = measure(repeats: 5, threads: threads) {
                 for (index, buffer) in plain.enumerated() {
                     let (k, n) = layerShapes[index % layerShapes.count]
                     cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, buffer.floats, Int32(k), x.floats, 1, 0,
@@ -106,7 +113,7 @@ func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
     let flops = 2.0 * Double(rows * k * n)
     var line = "prefill \(rows)x\(k)x\(n) \(weight.rawValue):"
     for threads in [1, 2] {
-        let seconds = measure(repeats: quick ? 3 : 7) {
+        let seconds = measure(repeats: quick ? 3 : 7, threads: threads) {
             args.withUnsafeBufferPointer { run(kernel, rows: rows, $0.baseAddress!, threads: threads) }
         }
         line += " \(threads)T \(format(flops / seconds / 1e9)) GFLOP/s"
@@ -115,7 +122,7 @@ func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
         let plain = Buffer(bytes: n * k * 4)
         for threads in [1, 2] {
             openblas_set_num_threads(Int32(threads))
-            let seconds = measure(repeats: quick ? 3 : 7) {
+            let seconds = measure(repeats: quick ? 3 : 7, threads: threads) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(k), 1, x.floats, Int32(k),
                             plain.floats, Int32(k), 0, y.floats, Int32(n))
             }
@@ -141,7 +148,7 @@ func benchAttention(pos0: Int, rows: Int) throws {
     let flops = 4.0 * Double(qHeads * headDim) * visible
     var line = "attention pos0 \(pos0) rows \(rows):"
     for threads in [1, 2] {
-        let seconds = measure(repeats: quick ? 3 : 7) {
+        let seconds = measure(repeats: quick ? 3 : 7, threads: threads) {
             args.withUnsafeBufferPointer { run(kernel, rows: rows, $0.baseAddress!, threads: threads) }
         }
         line += " \(threads)T \(String(format: "%8.1f", seconds * 1e6)) us \(format(flops / seconds / 1e9)) GFLOP/s"

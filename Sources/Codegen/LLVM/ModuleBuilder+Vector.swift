@@ -91,9 +91,14 @@ extension ModuleBuilder {
         callIntrinsic("llvm.fma", [LLVMTypeOf(a)], [a, b, c])
     }
 
-    /// IEEE maximum that ignores NaN operands (`llvm.maxnum`).
+    /// `a > b ? a : b` (one max instruction; if either operand is NaN the result is `b`).
     public func fmax(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
-        callIntrinsic("llvm.maxnum", [LLVMTypeOf(a)], [a, b])
+        select(fcmp(LLVMRealOGT, a, b), a, b)
+    }
+
+    /// `a < b ? a : b` (one min instruction; if either operand is NaN the result is `b`).
+    public func fmin(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
+        select(fcmp(LLVMRealOLT, a, b), a, b)
     }
 
     /// Correctly rounded square root (`llvm.sqrt`).
@@ -106,9 +111,16 @@ extension ModuleBuilder {
         return call
     }
 
-    /// Maximum of all lanes.
+    /// Maximum of all lanes (a shuffle tree of `fmax`).
     public func reduceMax(_ vector: LLVMValueRef) -> LLVMValueRef {
-        callIntrinsic("llvm.vector.reduce.fmax", [LLVMTypeOf(vector)], [vector])
+        var value = vector
+        var width = Int(LLVMGetVectorSize(LLVMTypeOf(vector)))
+        while width > 1 {
+            width /= 2
+            let upper = shuffle(value, value, (0..<Int(LLVMGetVectorSize(LLVMTypeOf(vector)))).map { $0 < width ? $0 + width : -1 })
+            value = fmax(value, upper)
+        }
+        return extractElement(value, 0)
     }
 
     /// Adds vectors pairwise in a balanced tree (fixed order, so results are deterministic).
@@ -125,13 +137,13 @@ extension ModuleBuilder {
         return level[0]
     }
 
-    /// e^x for an f32 vector: Cephes-style range reduction and degree-6 polynomial (about 1 ulp), with +inf above
-    /// 88.72, 0 below -104 and gradual underflow in between; NaN propagates.
+    /// e^x for an f32 vector: Cephes-style range reduction and degree-6 polynomial (about 1 ulp). The input is
+    /// clamped to [-104, 89], where the two-step scaling by 2^n yields +inf above 88.72, gradual underflow and 0
+    /// below -103.3 by itself; NaN propagates.
     public func exp(_ x: LLVMValueRef) -> LLVMValueRef {
         let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
         let c = { (value: Float) in self.splatF32(value, lanes) }
-        let clamped = callIntrinsic(
-            "llvm.minnum", [LLVMTypeOf(x)], [callIntrinsic("llvm.maxnum", [LLVMTypeOf(x)], [x, c(-104)]), c(89)])
+        let clamped = fmin(fmax(x, c(-104)), c(89))
         let n = callIntrinsic("llvm.rint", [LLVMTypeOf(x)], [fmul(clamped, c(1.44269504088896341))])
         var r = fma(n, c(-0.693359375), clamped)
         r = fma(n, c(2.12194440e-4), r)
@@ -150,10 +162,7 @@ extension ModuleBuilder {
                                   self.splatInt(self.i32Type, 23, lanes)), self.f32Vector(lanes))
         }
         let scaled = fmul(fmul(p, pow2(half)), pow2(rest))
-        let overflow = fcmp(LLVMRealOGT, x, c(88.72283935546875))
-        let underflow = fcmp(LLVMRealOLT, x, c(-104))
-        let finite = select(underflow, c(0), select(overflow, c(.infinity), scaled))
-        return select(fcmp(LLVMRealUNO, x, x), x, finite)
+        return select(fcmp(LLVMRealUNO, x, x), x, scaled)
     }
 }
 
