@@ -23,6 +23,9 @@
 #define JOINED_MASK (CLOSED_BIT - 1)
 /// How long an idle worker spins before sleeping; decode issues kernels back to back, so workers stay hot.
 #define SPIN_NS 1000000
+/// Pause iterations before a waiting thread starts yielding its CPU on every round: with more runnable threads
+/// than CPUs, the thread being waited for may need this CPU to finish.
+#define SPINS_BEFORE_YIELD 4096
 
 typedef struct pool {
     _Alignas(64) _Atomic uint64_t state;
@@ -83,6 +86,7 @@ static uint64_t wait_for_job(pool *p, uint32_t seen) {
         uint64_t st = atomic_load_explicit(&p->state, memory_order_acquire);
         if ((uint32_t)(st >> 32) != seen || atomic_load_explicit(&p->stop, memory_order_relaxed)) return st;
         cpu_relax();
+        if (spins >= SPINS_BEFORE_YIELD) sched_yield();
         if ((spins & 255) != 255) continue;
         int64_t t = now_ns();
         if (deadline == 0) {
@@ -92,6 +96,7 @@ static uint64_t wait_for_job(pool *p, uint32_t seen) {
             while (atomic_load(&p->wake_gen) == seen && !atomic_load(&p->stop)) futex_wait(&p->wake_gen, seen);
             atomic_fetch_sub(&p->sleepers, 1);
             deadline = 0;
+            spins = 0;
         }
     }
 }
@@ -187,5 +192,8 @@ void llmc_parallel_for(llmc_task_fn fn, const int64_t *args, int64_t n_tasks) {
     run_tasks(p, fn, args, n_tasks);
     uint64_t st = atomic_fetch_or_explicit(&p->state, CLOSED_BIT, memory_order_acq_rel);
     uint32_t joined = (uint32_t)(st & JOINED_MASK);
-    while (atomic_load_explicit(&p->left, memory_order_acquire) < joined) cpu_relax();
+    for (uint32_t spins = 0; atomic_load_explicit(&p->left, memory_order_acquire) < joined; spins++) {
+        cpu_relax();
+        if (spins >= SPINS_BEFORE_YIELD) sched_yield();
+    }
 }
