@@ -7,4 +7,4 @@ bash scripts/install_deps.sh --python
 swift build -c release --product llmc
 python3 scripts/prepare_smollm2.py models/smollm2
 swift build --build-tests
-LLMC_BIN="$PWD/.build/release/llmc" LLMC_SMOLLM2="$PWD/models/smollm2" swift test --skip-build
+LLMC_BIN="$PWD/.build/release/llmc" LLMC_SMOLLM2="$PWD/models/smollm2" swift test --skip-build --disable-swift-testing

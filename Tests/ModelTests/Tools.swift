@@ -20,7 +20,8 @@ enum Tools {
     }
 
     /// Runs a program to completion (killed after `timeout` seconds); output goes through temporary files.
-    static func run(_ program: String, _ arguments: [String], timeout: TimeInterval = 600) throws -> Result {
+    static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+                    timeout: TimeInterval = 600) throws -> Result {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let outURL = dir.appendingPathComponent("stdout")
@@ -30,6 +31,7 @@ enum Tools {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         process.standardInput = FileHandle.nullDevice
