@@ -24,7 +24,7 @@ static int stream_update(stream *st, const int32_t *ids, int64_t n, int final, c
     if (len < 0) return -1;
     // Hold back a trailing sequence that later tokens may complete; anything ill-formed before it becomes U+FFFD
     // (one per maximal ill-formed subsequence, as transformers' decode), so stdout is always valid UTF-8.
-    size_t end = final ? (size_t)len : llmc_rt_utf8_complete_prefix(bytes, (size_t)len);
+    size_t end = final ? (size_t)len : llmc_utf8_complete_prefix(bytes, (size_t)len);
     if (end > st->printed) {
         llmc_strbuf sb = {0};
         llmc_rt_utf8_append_valid(&sb, bytes + st->printed, end - st->printed);

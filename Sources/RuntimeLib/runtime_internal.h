@@ -30,8 +30,6 @@ void *llmc_rt_xmalloc(size_t n);
 /// Length of the well-formed UTF-8 sequence starting at s[0..n), or 0 when ill-formed; *maximal_subpart gets the
 /// number of bytes one U+FFFD replaces (the maximal ill-formed subsequence, at least 1).
 size_t llmc_rt_utf8_sequence(const unsigned char *s, size_t n, size_t *maximal_subpart);
-/// Length of the longest prefix of s[0..n) that does not end inside an incomplete (but so far valid) sequence.
-size_t llmc_rt_utf8_complete_prefix(const char *s, size_t n);
 /// Appends s[0..n) with ill-formed sequences replaced by U+FFFD.
 void llmc_rt_utf8_append_valid(llmc_strbuf *sb, const char *s, size_t n);
 

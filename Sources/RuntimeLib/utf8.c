@@ -35,17 +35,17 @@ size_t llmc_rt_utf8_sequence(const unsigned char *s, size_t n, size_t *maximal_s
     return want;
 }
 
-size_t llmc_rt_utf8_complete_prefix(const char *s, size_t n) {
+uint64_t llmc_utf8_complete_prefix(const char *s, uint64_t n) {
     const unsigned char *u = (const unsigned char *)s;
     // A valid but unfinished sequence is at most 3 bytes long and starts within the last 3 bytes.
-    for (size_t back = 1; back <= 3 && back <= n; back++) {
-        size_t start = n - back;
+    for (uint64_t back = 1; back <= 3 && back <= n; back++) {
+        uint64_t start = n - back;
         unsigned char lo, hi;
         size_t want = lead_info(u[start], &lo, &hi);
         if (want == 0) continue; // continuation byte or invalid lead: keep looking back
         if (want <= back) return n; // the last sequence is finished (or ill-formed)
         size_t sub;
-        llmc_rt_utf8_sequence(u + start, back, &sub);
+        llmc_rt_utf8_sequence(u + start, (size_t)back, &sub);
         return sub == back ? start : n; // unfinished only when every byte so far fits
     }
     return n;

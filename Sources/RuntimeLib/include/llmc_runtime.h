@@ -119,6 +119,10 @@ char *llmc_cli_help(const char *prog);
 // ---------------------------------------------------------------------------------------------------------------
 // JSON (json_write.c).
 
+/// Length of the longest prefix of s[0..n) that does not end inside an unfinished UTF-8 sequence (one whose bytes
+/// so far could still become a valid character): what a streaming printer may write now. utf8.c.
+uint64_t llmc_utf8_complete_prefix(const char *s, uint64_t n);
+
 /// s[0..n) as a quoted JSON string (malloc'd, NUL-terminated): quotes, backslashes and control characters escaped,
 /// invalid UTF-8 replaced by U+FFFD (one per maximal ill-formed subsequence, as Python's errors="replace").
 char *llmc_json_escape(const char *s, uint64_t n);
