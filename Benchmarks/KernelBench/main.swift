@@ -1,6 +1,6 @@
 // Kernel benchmark: JIT-compiles llmc kernels, runs them through the runtime's llmc_parallel_for (and on one
 // thread; timed by thread CPU time) and prints GB/s (decode GEMV) and GFLOP/s (prefill GEMM, attention) next to OpenBLAS in the same run.
-// Usage: KernelBench [avx512|avx2|native] [--quick]
+// Usage: KernelBench [avx512|avx2|native] [--quick] [decode] [prefill] [attention] (default: all sections)
 import CBLAS
 import Codegen
 import Foundation
@@ -9,6 +9,8 @@ import RuntimeLib
 let arguments = CommandLine.arguments.dropFirst()
 let target: TargetSpec = arguments.contains("avx2") ? .avx2 : arguments.contains("native") ? .native : .avx512
 let quick = arguments.contains("--quick")
+let sections = Set(arguments.filter { ["decode", "prefill", "attention"].contains($0) })
+func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
 /// 64-byte aligned scratch memory filled with small pseudo-random values.
 final class Buffer {
@@ -158,10 +160,16 @@ func benchAttention(pos0: Int, rows: Int) throws {
 
 print("target \(target.name) (cpu \(target.cpu), \(target.vectorWidth) lanes), runtime threads: 2")
 _ = llmc_threadpool_init(2)
-for weight in WeightFormat.allCases { try benchDecode(weight: weight) }
-for (rows, k, n) in [(128, 576, 1536), (512, 576, 1536), (512, 1536, 576), (512, 576, 576), (512, 2048, 2048)] {
-    for weight in WeightFormat.allCases { try benchPrefill(rows: rows, k: k, n: n, weight: weight) }
+if wanted("decode") {
+    for weight in WeightFormat.allCases { try benchDecode(weight: weight) }
 }
-try benchAttention(pos0: 1000, rows: 1)
-try benchAttention(pos0: 4000, rows: 1)
-try benchAttention(pos0: 0, rows: 512)
+if wanted("prefill") {
+    for (rows, k, n) in [(128, 576, 1536), (512, 576, 1536), (512, 1536, 576), (512, 576, 576), (512, 2048, 2048)] {
+        for weight in WeightFormat.allCases { try benchPrefill(rows: rows, k: k, n: n, weight: weight) }
+    }
+}
+if wanted("attention") {
+    try benchAttention(pos0: 1000, rows: 1)
+    try benchAttention(pos0: 4000, rows: 1)
+    try benchAttention(pos0: 0, rows: 512)
+}
