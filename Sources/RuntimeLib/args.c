@@ -263,6 +263,9 @@ char *llmc_cli_help(const char *prog) {
         llmc_sb_printf(&sb, "  %-26s %s%s\n", names, o->help,
                        o->commands == BENCH ? "" : o->commands == RUN ? "" : " [also info/bench]");
     }
+    llmc_sb_puts(&sb, "\nThe continuation is streamed to stdout as text (as token ids when the model has no tokenizer) and a\n"
+                      "timing line goes to stderr. Generation stops at an end-of-sequence token, after -n tokens, or when\n"
+                      "the context is full.\n");
     llmc_sb_puts(&sb, "\nWith --json, generation prints {\"prompt_ids\", \"output_ids\", \"text\" (when the model has a "
                       "tokenizer),\n\"top_logprobs\" (with --logprobs), \"last_logits\" (with --logits)}. Exit codes: "
                       "0 ok, 1 runtime error, 2 usage error.\n");
