@@ -77,9 +77,10 @@ public struct AttentionKernel: Kernel {
         }
     }
 
-    /// The lowest visible key position for a query at `position` (scalar or vector i64).
-    func lowestKey(_ m: ModuleBuilder, position: LLVMValueRef, lanes: Int? = nil) -> LLVMValueRef {
-        let constant = { (value: Int) in lanes.map { m.splatInt(m.i64Type, value, $0) } ?? m.constI64(value) }
+    /// The lowest visible key position for a query at `position` (scalar i64, or a vector of `lanes` lanes of
+    /// integer `type`).
+    func lowestKey(_ m: ModuleBuilder, position: LLVMValueRef, lanes: Int? = nil, type: LLVMTypeRef? = nil) -> LLVMValueRef {
+        let constant = { (value: Int) in lanes.map { m.splatInt(type ?? m.i64Type, value, $0) } ?? m.constI64(value) }
         guard let window else { return constant(0) }
         let low = m.sub(position, constant(window - 1))
         return m.select(m.icmp(LLVMIntSGT, low, constant(0)), low, constant(0))

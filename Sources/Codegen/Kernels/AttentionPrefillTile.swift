@@ -2,16 +2,13 @@ import CLLVM
 
 /// The prefill path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, rows, tile, head)` for
 /// query rows tile*lanes ..< tile*lanes + lanes of one head, one query per vector lane. The tile's queries are
-/// transposed once into a [headDim][lanes] stack buffer; then per block of `keyBlock` keys the scores are
+/// transposed once into a [headDim][lanes] stack buffer; then per block of `lanes` keys the scores are
 /// vertical FMAs of that buffer with broadcast key elements, the online softmax is lane-wise (no horizontal
 /// operations) and the output accumulates transposed ([headDim][lanes]) with broadcast value elements. Lanes past
 /// the last row repeat it and are not stored.
 struct AttentionPrefillTile {
     let kernel: AttentionKernel
     let lanes: Int
-
-    /// Keys per online-softmax step.
-    static let keyBlock = 8
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         let type = m.functionType(m.voidType, [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type,
@@ -29,7 +26,7 @@ struct AttentionPrefillTile {
         ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, tile: LLVMValueRef, head: LLVMValueRef
     ) {
         let headDim = kernel.headDim
-        let blockSize = Self.keyBlock
+        let blockSize = lanes  // keys per online-softmax step: one score accumulator per key
         let kvStride = m.constI64(kernel.kvHeads * headDim)
         let kvOffset = m.mul(m.sdiv(head, m.constI64(kernel.group)), m.constI64(headDim))
         let headOffset = m.mul(head, m.constI64(headDim))
@@ -39,8 +36,10 @@ struct AttentionPrefillTile {
         let laneRows = m.add(m.splat(firstRow, lanes), iota)
         let lastRow = m.splat(m.sub(rows, m.constI64(1)), lanes)
         let rowsOfLanes = m.select(m.icmp(LLVMIntSLE, laneRows, lastRow), laneRows, lastRow)
-        let positions = m.add(m.splat(pos0, lanes), rowsOfLanes)
-        let lowest = kernel.lowestKey(m, position: positions, lanes: lanes)
+        // Positions and key indices as i32 lanes for cheap visibility masks (positions fit: max_ctx < 2^31).
+        let i32Lanes = m.vectorType(m.i32Type, lanes)
+        let positions = m.trunc(m.add(m.splat(pos0, lanes), rowsOfLanes), i32Lanes)
+        let lowest = kernel.lowestKey(m, position: positions, lanes: lanes, type: m.i32Type)
         let firstKey = kernel.lowestKey(m, position: m.add(pos0, firstRow))
         let lastKey = m.add(pos0, m.sub(m.add(firstRow, validRows), m.constI64(1)))
         let allLanes = m.constLaneMask(valid: lanes, lanes)
@@ -70,7 +69,7 @@ struct AttentionPrefillTile {
                 return (0..<blockSize).map { l in m.fma(qt, m.splat(m.load(m.f32Type, m.gepF32(keyRows[l], d)), lanes), acc[l]) }
             }
             let scores = (0..<blockSize).map { l -> LLVMValueRef in
-                let key = m.splat(m.add(j0, m.constI64(l)), lanes)
+                let key = m.splat(m.trunc(m.add(j0, m.constI64(l)), m.i32Type), lanes)
                 let visible = m.and(m.icmp(LLVMIntSGE, key, lowest), m.icmp(LLVMIntSLE, key, positions))
                 return m.select(visible, m.fmul(dots[l], m.splatF32(kernel.scale, lanes)), negativeInfinity)
             }
