@@ -55,25 +55,18 @@ public struct AttentionKernel: Kernel {
         defineKernel(in: m, target: target) { args, task in
             let operands = (0..<7).map { [1, 5, 6].contains($0) ? m.loadSlot(args, $0) : m.loadSlotPointer(args, $0) }
             let rows = m.loadSlot(args, 7)
-            let decodeBlock = m.appendBlock("decode"), prefillBlock = m.appendBlock("prefill")
-            let done = m.appendBlock("done")
-            m.condBr(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)), decodeBlock, prefillBlock)
-
-            m.position(atEndOf: decodeBlock)
-            let decode = AttentionDecode(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
-            m.call(decode, operands + [m.srem(task, rows), m.sdiv(task, rows)])
-            m.br(done)
-
-            m.position(atEndOf: prefillBlock)
-            let tile = AttentionPrefillTile(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
-            let (tiles, pairs) = tilePairs(m, rows: rows, lanes: target.vectorWidth)
-            let head = m.sdiv(task, pairs)
-            let first = m.srem(task, pairs)
-            let second = m.sub(m.sub(tiles, m.constI64(1)), first)
-            m.call(tile, operands + [rows, first, head])
-            m.ifThen(m.icmp(LLVMIntNE, second, first)) { m.call(tile, operands + [rows, second, head]) }
-            m.br(done)
-            m.position(atEndOf: done)
+            m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)), then: {
+                let decode = AttentionDecode(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
+                m.call(decode, operands + [m.srem(task, rows), m.sdiv(task, rows)])
+            }, otherwise: {
+                let tile = AttentionPrefillTile(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
+                let (tiles, pairs) = tilePairs(m, rows: rows, lanes: target.vectorWidth)
+                let head = m.sdiv(task, pairs)
+                let first = m.srem(task, pairs)
+                let second = m.sub(m.sub(tiles, m.constI64(1)), first)
+                m.call(tile, operands + [rows, first, head])
+                m.ifThen(m.icmp(LLVMIntNE, second, first)) { m.call(tile, operands + [rows, second, head]) }
+            })
         }
     }
 

@@ -72,29 +72,17 @@ public struct MatmulKernel: Kernel {
         defineKernel(in: m, target: target) { args, task in
             let operands = Operands(
                 x: m.loadSlotPointer(args, 0), ldx: m.loadSlot(args, 1), w: m.loadSlotPointer(args, 2),
-                bias: bias ? m.loadSlotPointer(args, 3) : m.loadSlotPointer(args, 4),
-                y: m.loadSlotPointer(args, 4), ldy: m.loadSlot(args, 5))
+                bias: bias ? m.loadSlotPointer(args, 3) : nil, y: m.loadSlotPointer(args, 4), ldy: m.loadSlot(args, 5))
             let rows = m.loadSlot(args, 6)
-            let isDecode = m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows))
-            let decodeBlock = m.appendBlock("decode")
-            let prefillBlock = m.appendBlock("prefill")
-            let done = m.appendBlock("done")
-            m.condBr(isDecode, decodeBlock, prefillBlock)
-            m.position(atEndOf: decodeBlock)
-            emitDecode(m, target, operands, rows: rows, task: task)
-            m.br(done)
-            m.position(atEndOf: prefillBlock)
-            emitPrefill(m, target, operands, rows: rows, task: task)
-            m.br(done)
-            m.position(atEndOf: done)
+            m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)),
+                         then: { emitDecode(m, target, operands, rows: rows, task: task) },
+                         otherwise: { emitPrefill(m, target, operands, rows: rows, task: task) })
         }
     }
 
     private struct Operands {
-        let x: LLVMValueRef, ldx: LLVMValueRef, w: LLVMValueRef, bias: LLVMValueRef, y: LLVMValueRef, ldy: LLVMValueRef
+        let x: LLVMValueRef, ldx: LLVMValueRef, w: LLVMValueRef, bias: LLVMValueRef?, y: LLVMValueRef, ldy: LLVMValueRef
     }
-
-    private var elementBytes: Int { weight.bytes }
 
     /// Calls a micro-kernel on the tile at (row0, panel0, k0 ..< k0 + kLen).
     private func callTile(
@@ -106,12 +94,13 @@ public struct MatmulKernel: Kernel {
         let weightOffset = m.add(m.mul(panel0, m.constI64(k * MatmulPacking.panelWidth)),
                                  m.mul(k0, m.constI64(MatmulPacking.panelWidth)))
         let loadY = accumulate ? m.constI1(true) : m.icmp(LLVMIntEQ, firstK, m.constI1(false))
-        let addBias = bias ? firstK : m.constI1(false)
+        let y = m.gepF32(o.y, m.add(m.mul(row0, o.ldy), column0))
+        // Without bias the micro-kernel gets y as a (never read) bias pointer.
+        let biasPointer = o.bias.map { m.gepF32($0, column0) } ?? y
         m.call(fn, [
             m.gepF32(o.x, m.add(m.mul(row0, o.ldx), k0)), o.ldx,
-            m.gep(m.i8Type, o.w, m.mul(weightOffset, m.constI64(elementBytes))), kLen,
-            m.gepF32(o.y, m.add(m.mul(row0, o.ldy), column0)), o.ldy,
-            bias ? m.gepF32(o.bias, column0) : o.y, m.sub(m.constI64(n), column0), loadY, addBias,
+            m.gep(m.i8Type, o.w, m.mul(weightOffset, m.constI64(weight.bytes))), kLen,
+            y, o.ldy, biasPointer, m.sub(m.constI64(n), column0), loadY, o.bias == nil ? m.constI1(false) : firstK,
         ])
     }
 
@@ -167,9 +156,8 @@ public struct MatmulKernel: Kernel {
             if lastGroupPanels == shape.panels {
                 emitGroup(shape.panels)
             } else {
-                let isLast = m.icmp(LLVMIntEQ, group, m.constI64(groups(target) - 1))
-                _ = m.ifElse(isLast, then: { emitGroup(lastGroupPanels); return [] },
-                             otherwise: { emitGroup(shape.panels); return [] })
+                m.ifThenElse(m.icmp(LLVMIntEQ, group, m.constI64(groups(target) - 1)),
+                             then: { emitGroup(lastGroupPanels) }, otherwise: { emitGroup(shape.panels) })
             }
         }
     }

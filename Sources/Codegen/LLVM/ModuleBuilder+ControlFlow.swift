@@ -86,6 +86,11 @@ extension ModuleBuilder {
         position(atEndOf: merge)
     }
 
+    /// Emits `if condition { then() } else { otherwise() }`.
+    public func ifThenElse(_ condition: LLVMValueRef, then: () -> Void, otherwise: () -> Void) {
+        _ = ifElse(condition, then: { then(); return [] }, otherwise: { otherwise(); return [] })
+    }
+
     /// Emits `condition ? then() : otherwise()` for values; both closures return equally typed values.
     public func ifElse(
         _ condition: LLVMValueRef, then: () -> [LLVMValueRef], otherwise: () -> [LLVMValueRef]
