@@ -122,6 +122,41 @@ static int64_t load_prompt(const llmc_context *ctx, run *r, int64_t *n_out_max) 
     return n;
 }
 
+/// Prints the one JSON object of --json: prompt and output ids, text, top log-probabilities, last logits.
+static int print_json(const run *r, const llmc_cli_options *o, int64_t n_prompt, int64_t n_out, char *err,
+                      uint64_t err_len) {
+    const int32_t *out = r->ids + n_prompt;
+    llmc_strbuf js = {0};
+    llmc_sb_puts(&js, "{");
+    append_ids(&js, "prompt_ids", r->ids, n_prompt);
+    llmc_sb_puts(&js, ",");
+    append_ids(&js, "output_ids", out, n_out);
+    if (r->text) {
+        char *text = NULL;
+        int64_t len = llmc_text_decode(r->text, out, n_out, 0, &text, err, err_len);
+        if (len < 0) {
+            llmc_sb_free(&js);
+            return -1;
+        }
+        llmc_sb_puts(&js, ",\"text\":");
+        llmc_json_append_string(&js, text, (size_t)len);
+        free(text);
+    }
+    if (o->logprobs) {
+        llmc_sb_puts(&js, ",\"top_logprobs\":");
+        llmc_sb_append(&js, r->top_logprobs.data, r->top_logprobs.len);
+        llmc_sb_puts(&js, n_out ? "]" : "[]");
+    }
+    if (o->logits) {
+        llmc_sb_puts(&js, ",\"last_logits\":");
+        llmc_sb_append(&js, r->last_logits.data, r->last_logits.len);
+    }
+    llmc_sb_puts(&js, "}\n");
+    fwrite(js.data, 1, js.len, stdout);
+    llmc_sb_free(&js);
+    return 0;
+}
+
 int llmc_cmd_generate(const llmc_context *ctx) {
     const llmc_cli_options *o = ctx->opts;
     const llmc_blob_header *h = ctx->blob->header;
@@ -172,34 +207,8 @@ int llmc_cmd_generate(const llmc_context *ctx) {
 
     const int32_t *out = r.ids + n_prompt;
     if (o->json) {
-        llmc_strbuf js = {0};
-        llmc_sb_puts(&js, "{");
-        append_ids(&js, "prompt_ids", r.ids, n_prompt);
-        llmc_sb_puts(&js, ",");
-        append_ids(&js, "output_ids", out, n_out);
-        if (r.text) {
-            char *text = NULL;
-            int64_t len = llmc_text_decode(r.text, out, n_out, 0, &text, err, sizeof err);
-            if (len < 0) {
-                llmc_sb_free(&js);
-                return finish(&r, llmc_report(ctx->prog, LLMC_EXIT_RUNTIME, "cannot decode the output: %s", err));
-            }
-            llmc_sb_puts(&js, ",\"text\":");
-            llmc_json_append_string(&js, text, (size_t)len);
-            free(text);
-        }
-        if (o->logprobs) {
-            llmc_sb_puts(&js, ",\"top_logprobs\":");
-            llmc_sb_append(&js, r.top_logprobs.data, r.top_logprobs.len);
-            llmc_sb_puts(&js, n_out ? "]" : "[]");
-        }
-        if (o->logits) {
-            llmc_sb_puts(&js, ",\"last_logits\":");
-            llmc_sb_append(&js, r.last_logits.data, r.last_logits.len);
-        }
-        llmc_sb_puts(&js, "}\n");
-        fwrite(js.data, 1, js.len, stdout);
-        llmc_sb_free(&js);
+        if (print_json(&r, o, n_prompt, n_out, err, sizeof err))
+            return finish(&r, llmc_report(ctx->prog, LLMC_EXIT_RUNTIME, "cannot decode the output: %s", err));
     } else {
         if (n_out > 0 && stream_update(&st, out, n_out, 1, err, sizeof err))
             return finish(&r, llmc_report(ctx->prog, LLMC_EXIT_RUNTIME, "cannot decode the output: %s", err));
