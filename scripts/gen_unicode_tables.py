@@ -1,42 +1,68 @@
 #!/usr/bin/env python3
-"""Generates Sources/RuntimeLib/unicode_tables.c: the Unicode data the runtime tokenizer needs.
+"""Generates Sources/RuntimeLib/unicode_tables.c: the Unicode data the runtime tokenizer needs, matching the
+Unicode versions inside Hugging Face tokenizers 0.23 (the reference), each checked against it code point by code point:
 
-- Character classes (one flags byte per range): \\p{L}, \\p{N}, White_Space (= Oniguruma's and Rust regex's \\s),
-  Rust regex \\w (Perl's Word property: Alphabetic + Mark + Nd + Pc + Join_Control, taken from `perl`), and
+- Character classes (one flags byte per range):
+  \\p{L}, \\p{N}: Unicode 16.0 (Oniguruma, which runs tokenizers' Split regexes);
+  numeric: Unicode 17.0 (Rust's char::is_numeric, used by the Digits pre-tokenizer);
+  White_Space (= Oniguruma's and Rust regex's \\s, Rust's char::is_whitespace; stable since Unicode 4.1);
+  \\w of Rust regex (Alphabetic + Mark + Nd + Pc + Join_Control, Unicode 16.0; used by single_word added tokens);
   "needs NFC work" (NFC_QC != Yes or ccc != 0).
-- NFC data: canonical combining classes, full canonical decompositions (Hangul excluded: algorithmic), primary
-  composition pairs.
+- NFC data from Unicode 9.0, the tables of tokenizers' NFC (unicode-normalization-alignments): canonical combining
+  classes, full canonical decompositions (Hangul excluded: algorithmic), primary composition pairs.
 
-Data comes from Python's unicodedata and perl (both Unicode 14.0.0 on Debian 12; the version is written into the C
-file). The Hugging Face tokenizers library (Oniguruma, unicode-normalization) may use a slightly newer Unicode; the
-differences concern only code points assigned after that version.
+Sources: the PyPI package unicodedata2 at 16.0.0 and 17.0.0 (downloaded by this script with pip into a temporary
+directory), Python's own unicodedata (14.0 in Python 3.11) restricted to the code points assigned in Unicode 9.0 for NFC
+(normalization data of assigned characters never changes), and perl's Unicode::UCD (14.0) for the Word property
+(extended with the letters, marks, Nd, Nl and Pc of Unicode 15-16) and the 9.0 repertoire.
 
 Usage: python3 scripts/gen_unicode_tables.py  (rewrites the C file; commit it)
 """
+import glob
 import os
 import subprocess
 import sys
+import tempfile
 import unicodedata
+import zipfile
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "RuntimeLib", "unicode_tables.c")
 MAX_CP = 0x10FFFF
 HANGUL_S, HANGUL_S_END = 0xAC00, 0xAC00 + 11172
-UC_L, UC_N, UC_WS, UC_WORD, UC_NFC = 1, 2, 4, 8, 16
+UC_L, UC_N, UC_WS, UC_WORD, UC_NFC, UC_NUMERIC = 1, 2, 4, 8, 16, 32
+NFC_UNICODE_VERSION = "9.0"
 
 WHITE_SPACE = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
                *range(0x2000, 0x200B)}
 
 
-def perl_word_ranges() -> list[tuple[int, int]]:
-    """Code points with Perl's \\w (/u), as (start, value) change points."""
-    script = ("my $p=-1; for my $c (0..0x10FFFF) { my $w = ($c>=0xD800 && $c<=0xDFFF) ? 0 : "
-              "(chr($c) =~ /\\w/u ? 1 : 0); if ($w != $p) { print \"$c $w\\n\"; $p=$w; } }")
-    version = subprocess.run(["perl", "-MUnicode::UCD", "-e", "print Unicode::UCD::UnicodeVersion()"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    if version != unicodedata.unidata_version:
-        sys.exit(f"perl has Unicode {version}, python {unicodedata.unidata_version}: use matching versions")
-    out = subprocess.run(["perl", "-e", script], check=True, capture_output=True, text=True).stdout
-    return [tuple(map(int, line.split())) for line in out.splitlines()]
+def categories(version: str) -> list[str]:
+    """General category of every code point in the given Unicode version, from that unicodedata2 release."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp,
+                        f"unicodedata2=={version}"], check=True)
+        (wheel,) = glob.glob(os.path.join(tmp, "*.whl"))
+        zipfile.ZipFile(wheel).extractall(os.path.join(tmp, "pkg"))
+        script = ("import sys, unicodedata2 as u; assert u.unidata_version == sys.argv[1], u.unidata_version; "
+                  "print(' '.join(u.category(chr(c)) for c in range(0x110000)))")
+        out = subprocess.run([sys.executable, "-c", script, version], check=True, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": os.path.join(tmp, "pkg")}).stdout
+    return out.split()
+
+
+def perl_invlist(prop: str) -> list[int]:
+    """Inversion list of a Unicode property from perl's Unicode::UCD."""
+    out = subprocess.run(["perl", "-MUnicode::UCD=prop_invlist", "-e", f'print join(" ", prop_invlist("{prop}"))'],
+                         check=True, capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def invlist_mask(invlist: list[int]) -> bytearray:
+    mask = bytearray(MAX_CP + 1)
+    for i in range(0, len(invlist), 2):
+        end = invlist[i + 1] if i + 1 < len(invlist) else MAX_CP + 1
+        mask[invlist[i]:end] = b"\x01" * (end - invlist[i])
+    return mask
 
 
 def canonical_decomposition(cp: int) -> list[int] | None:
@@ -54,16 +80,14 @@ def full_decomposition(cp: int) -> list[int]:
 
 
 def main() -> None:
-    word = bytearray(MAX_CP + 1)
-    changes = perl_word_ranges()
-    for i, (start, value) in enumerate(changes):
-        end = changes[i + 1][0] if i + 1 < len(changes) else MAX_CP + 1
-        if value:
-            word[start:end] = b"\x01" * (end - start)
+    cat16 = categories("16.0.0")
+    cat17 = categories("17.0.0")
+    word = invlist_mask(perl_invlist("Word"))
+    in_nfc_version = invlist_mask(perl_invlist(f"In={NFC_UNICODE_VERSION}"))
 
     compositions = {}
     for cp in range(MAX_CP + 1):
-        if HANGUL_S <= cp < HANGUL_S_END:
+        if HANGUL_S <= cp < HANGUL_S_END or not in_nfc_version[cp]:
             continue
         d = canonical_decomposition(cp)
         if d and len(d) == 2 and unicodedata.normalize("NFC", chr(cp)) == chr(cp):
@@ -77,22 +101,25 @@ def main() -> None:
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)
-        cat = unicodedata.category(ch)
+        cat = cat16[cp]
         f = 0
         if cat[0] == "L":
             f |= UC_L
         if cat[0] == "N":
             f |= UC_N
+        if cat17[cp][0] == "N":
+            f |= UC_NUMERIC
         if cp in WHITE_SPACE:
             f |= UC_WS
-        if word[cp]:
+        if word[cp] or cat[0] in "LM" or cat in ("Nd", "Nl", "Pc"):
             f |= UC_WORD
-        ccc[cp] = unicodedata.combining(ch)
-        if ccc[cp] or cp in seconds or unicodedata.normalize("NFC", ch) != ch:
+        if in_nfc_version[cp]:
+            ccc[cp] = unicodedata.combining(ch)
+            if not (HANGUL_S <= cp < HANGUL_S_END) and canonical_decomposition(cp):
+                decompositions.append((cp, full_decomposition(cp)))
+        if ccc[cp] or cp in seconds or (in_nfc_version[cp] and unicodedata.normalize("NFC", ch) != ch):
             f |= UC_NFC
         flags[cp] = f
-        if not (HANGUL_S <= cp < HANGUL_S_END) and canonical_decomposition(cp):
-            decompositions.append((cp, full_decomposition(cp)))
 
     def runs(values: bytearray) -> list[tuple[int, int]]:
         result = []
@@ -111,10 +138,8 @@ def main() -> None:
     comp_entries = sorted(compositions.items())
 
     lines = [
-        "// GENERATED by scripts/gen_unicode_tables.py from Unicode " + unicodedata.unidata_version + " — do not edit.",
+        f"// GENERATED by scripts/gen_unicode_tables.py (classes: Unicode 16.0.0, NFC: Unicode {NFC_UNICODE_VERSION}) — do not edit.",
         '#include "unicode_tables.h"',
-        "",
-        f"const uint32_t unicode_version_major = {unicodedata.unidata_version.split('.')[0]};",
         "",
         "/* Character classes: run i covers [class_run_start[i], class_run_start[i + 1]) with flags class_run_flags[i]. */",
         f"const uint32_t unicode_class_run_count = {len(class_runs)};",

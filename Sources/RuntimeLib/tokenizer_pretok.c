@@ -161,7 +161,7 @@ static size_t match_llama3(const uint32_t *cp, const uint8_t *cls, size_t n, siz
     return match_space_run(cls, n, i);
 }
 
-/// Records the matches of pattern (or, for pattern 0, of the digit predicate) in the decoded piece as split entries
+/// Records the matches of pattern (or, for pattern 0, of Rust's char::is_numeric) in the decoded piece as split entries
 /// covering the whole piece.
 static int find_matches(pretok_scratch *s, uint32_t pattern) {
     const decoded_text *d = &s->text;
@@ -173,7 +173,7 @@ static int find_matches(pretok_scratch *s, uint32_t pattern) {
         case TKZ_PATTERN_GPT2: len = match_gpt2(d->cp, d->cls, d->n, i); break;
         case TKZ_PATTERN_LLAMA3: len = match_llama3(d->cp, d->cls, d->n, i, 3); break;
         case TKZ_PATTERN_QWEN2: len = match_llama3(d->cp, d->cls, d->n, i, 1); break;
-        default: len = (d->cls[i] & UNICODE_NUMBER) ? 1 : 0; break;
+        default: len = (d->cls[i] & UNICODE_NUMERIC) ? 1 : 0; break;
         }
         if (len == 0) {
             i++;

@@ -8,10 +8,11 @@
 /// Character class flags of a code point (see unicode_class).
 enum {
     UNICODE_LETTER = 1,    ///< \p{L}
-    UNICODE_NUMBER = 2,    ///< \p{N} (also Rust's char::is_numeric)
+    UNICODE_NUMBER = 2,    ///< \p{N} of Oniguruma (Unicode 16)
     UNICODE_SPACE = 4,     ///< White_Space: \s of Oniguruma and of Rust regex, Rust's char::is_whitespace
     UNICODE_WORD = 8,      ///< \w of Rust regex (Alphabetic, Mark, Nd, Pc, Join_Control)
-    UNICODE_NFC_CHECK = 16 ///< NFC_Quick_Check != Yes or non-zero combining class: text with it may change under NFC
+    UNICODE_NFC_CHECK = 16, ///< NFC_Quick_Check != Yes or non-zero combining class: text with it may change under NFC
+    UNICODE_NUMERIC = 32   ///< Rust's char::is_numeric (Unicode 17): the Digits pre-tokenizer
 };
 
 /// Class flags of code point cp (0 for unassigned code points and cp > 0x10FFFF).

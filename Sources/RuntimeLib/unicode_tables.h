@@ -4,7 +4,6 @@
 #define LLMC_UNICODE_TABLES_H
 #include <stdint.h>
 
-extern const uint32_t unicode_version_major;
 extern const uint32_t unicode_class_run_count;
 extern const uint8_t unicode_ascii_flags[128];
 extern const uint32_t unicode_class_run_start[];
