@@ -12,11 +12,13 @@ let quick = arguments.contains("--quick")
 let sections = Set(arguments.filter { ["decode", "prefill", "attention"].contains($0) })
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
-/// 64-byte aligned scratch memory filled with small pseudo-random values.
+/// Scratch memory filled with small pseudo-random values; 2 MiB aligned with transparent huge pages requested, like
+/// the runtime's KV cache and arena.
 final class Buffer {
     let raw: UnsafeMutableRawPointer
     init(bytes: Int, seed: UInt32 = 1) {
-        raw = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        raw = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 2 << 20)
+        madvise(raw, max(bytes, 64), MADV_HUGEPAGE)
         let floats = raw.bindMemory(to: Float.self, capacity: bytes / 4)
         var state = seed
         for i in 0..<(bytes / 4) {
@@ -30,17 +32,20 @@ final class Buffer {
 }
 
 /// Median time in seconds of `body` over `repeats` runs after one warm-up: the calling thread's CPU time for
-/// one-thread runs (robust against other processes on the machine), wall time otherwise.
-func measure(repeats: Int, threads: Int = 2, _ body: () -> Void) -> Double {
+/// one-thread runs (robust against other processes on the machine), wall time otherwise. `prepare` runs untimed
+/// before each run.
+func measure(repeats: Int, threads: Int = 2, prepare: () -> Void = {}, _ body: () -> Void) -> Double {
     let clock = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC
     func now() -> Double {
         var time = timespec()
         clock_gettime(clock, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
+    prepare()
     body()
     var times: [Double] = []
     for _ in 0..<repeats {
+        prepare()
         let start = now()
         body()
         times.append(now() - start)
@@ -136,7 +141,15 @@ func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
 
 // MARK: Attention (SmolLM2-135M: 9 query heads, 3 kv heads, head_dim 64).
 
-func benchAttention(pos0: Int, rows: Int) throws {
+/// Streams through 64 MiB so that earlier data (a KV cache) is no longer cached, as after a decode step's weights.
+nonisolated(unsafe) let evictionBuffer = Buffer(bytes: 64 << 20)
+func evictCaches() {
+    var sum: Float = 0
+    for index in stride(from: 0, to: 16 << 20, by: 16) { sum += evictionBuffer.floats[index] }
+    if sum == .infinity { print(sum) }
+}
+
+func benchAttention(pos0: Int, rows: Int, cold: Bool) throws {
     let (qHeads, kvHeads, headDim) = (9, 3, 64)
     let kernel = try CompiledKernel(AttentionKernel(qHeads: qHeads, kvHeads: kvHeads, headDim: headDim,
                                                     scale: 0.125, window: nil), target: target)
@@ -148,9 +161,9 @@ func benchAttention(pos0: Int, rows: Int) throws {
     // QK^T and PV over the visible keys only.
     let visible = (0..<rows).reduce(0.0) { $0 + Double(pos0 + $1 + 1) }
     let flops = 4.0 * Double(qHeads * headDim) * visible
-    var line = "attention pos0 \(pos0) rows \(rows):"
+    var line = "attention pos0 \(pos0) rows \(rows)\(cold ? " (KV not cached)" : ""):"
     for threads in [1, 2] {
-        let seconds = measure(repeats: quick ? 3 : 7, threads: threads) {
+        let seconds = measure(repeats: quick ? 3 : 7, threads: threads, prepare: cold ? evictCaches : {}) {
             args.withUnsafeBufferPointer { run(kernel, rows: rows, $0.baseAddress!, threads: threads) }
         }
         line += " \(threads)T \(String(format: "%8.1f", seconds * 1e6)) us \(format(flops / seconds / 1e9)) GFLOP/s"
@@ -169,7 +182,9 @@ if wanted("prefill") {
     }
 }
 if wanted("attention") {
-    try benchAttention(pos0: 1000, rows: 1)
-    try benchAttention(pos0: 4000, rows: 1)
-    try benchAttention(pos0: 0, rows: 512)
+    for pos0 in [500, 1000, 4000] {
+        try benchAttention(pos0: pos0, rows: 1, cold: false)
+        try benchAttention(pos0: pos0, rows: 1, cold: true)
+    }
+    try benchAttention(pos0: 0, rows: 512, cold: false)
 }

@@ -8,6 +8,9 @@ struct AttentionDecode {
     let kernel: AttentionKernel
     let lanes: Int
 
+    /// Key blocks ahead of the current one whose cache rows are prefetched.
+    static let prefetchBlocks = 2
+
     /// Heads that share one pass over the keys (their accumulators stay in registers).
     private var subgroup: Int { max(1, min(kernel.group, 16 / chunks)) }
     private var chunks: Int { (kernel.headDim + lanes - 1) / lanes }
@@ -57,6 +60,16 @@ struct AttentionDecode {
         let initial = heads.flatMap { _ in [m.constF32(-.infinity), zero] + Array(repeating: zero, count: chunks) }
         let start = m.mul(m.sdiv(lowest, m.constI64(lanes)), m.constI64(lanes))
         let final = m.forLoop(from: start, to: m.add(position, m.constI64(1)), step: lanes, carrying: initial) { j0, state in
+            // The cache rows of this kv head are strided slices that the hardware prefetcher follows poorly, and
+            // the cache is usually evicted by the weights streamed since the last step: prefetch ahead.
+            let ahead = m.add(j0, m.constI64(Self.prefetchBlocks * lanes))
+            for l in 0..<lanes {
+                let rowOffset = m.mul(m.add(ahead, m.constI64(l)), kvStride)
+                for base in [k, v] {
+                    let row = m.gepF32(m.gepF32(base, kvOffset), rowOffset)
+                    for line in stride(from: 0, to: headDim * 4, by: 64) { m.prefetch(m.gep(m.i8Type, row, m.constI64(line))) }
+                }
+            }
             let dots = m.transposeSum(lanes: lanes) { l in
                 let key = loadChunks(rowPointer(j0, l, k))
                 return queries.map { query in

@@ -113,6 +113,11 @@ extension ModuleBuilder {
         load(ptrType, gep(i64Type, args, constI64(index)), align: 8)
     }
 
+    /// Prefetches the cache line at `pointer` for reading into all cache levels (`llvm.prefetch`; never faults).
+    public func prefetch(_ pointer: LLVMValueRef) {
+        callIntrinsic("llvm.prefetch", [ptrType], [pointer, constI32(0), constI32(3), constI32(1)])
+    }
+
     // MARK: Calls
 
     @discardableResult
