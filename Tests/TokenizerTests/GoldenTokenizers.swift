@@ -5,8 +5,6 @@ enum GoldenTokenizers {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("golden/tokenizer")
 
-    static let names = ["smollm2", "llama3_style", "qwen2_style"]
-
     static func directory(_ name: String) -> URL { root.appendingPathComponent(name) }
 
     static func golden(_ name: String) throws -> Golden {

@@ -8,6 +8,8 @@ final class TokenizerGoldenTests: XCTestCase {
     func testSmolLM2() throws { try check("smollm2") }
     func testLlama3Style() throws { try check("llama3_style") }
     func testQwen2Style() throws { try check("qwen2_style") }
+    /// add_bos_token=false / add_eos_token=true in tokenizer_config.json, which transformers 5 ignores.
+    func testLlama3AddEosConfig() throws { try check("llama3_add_eos") }
 
     func testSmolLM2KnownIds() throws {
         let tokenizer = try load("smollm2")

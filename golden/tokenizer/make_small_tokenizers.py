@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Trains the two small byte-level BPE tokenizers used by the tokenizer tests and writes them to
-golden/tokenizer/llama3_style/ and golden/tokenizer/qwen2_style/ (tokenizer.json + tokenizer_config.json).
+golden/tokenizer/llama3_style/, llama3_add_eos/ and qwen2_style/ (tokenizer.json + tokenizer_config.json).
 
 - llama3_style: Llama-3 split regex + ByteLevel(use_regex=False), ignore_merges, BOS added by a TemplateProcessing
   post-processor (inside a Sequence with ByteLevel, like Meta-Llama-3), 256 special tokens after the BPE vocabulary,
   plus non-special added tokens exercising lstrip / rstrip / single_word / normalized.
+- llama3_add_eos: the same with add_bos_token=false / add_eos_token=true in tokenizer_config.json (transformers 5
+  ignores both for a tokenizer.json with a post-processor).
 - qwen2_style: NFC normalizer + Qwen2 split regex (single digits), no BOS, Qwen's chat special tokens.
 
 Training text: the license texts in /usr/share/common-licenses plus a small multilingual sample below, so that merges
@@ -110,6 +112,15 @@ def make_llama3_style() -> None:
             ),
         ]
     )
+    # The same tokenizer with add_bos_token / add_eos_token set: transformers then replaces the post-processor.
+    save(tok, "llama3_add_eos", {
+        "bos_token": bos,
+        "eos_token": "<|eot_id|>",
+        "add_bos_token": False,
+        "add_eos_token": True,
+        "model_max_length": 131072,
+        "tokenizer_class": "PreTrainedTokenizerFast",
+    }, legacy_merges=False)
     save(tok, "llama3_style", {
         "bos_token": bos,
         "eos_token": "<|eot_id|>",

@@ -1,5 +1,4 @@
-/// What tokenizer_config.json says about special tokens: the named ones (bos, eos, ...), the extra ones, and the
-/// add_bos_token / add_eos_token switches that make transformers rebuild the post-processor.
+/// What tokenizer_config.json says about special tokens: the named ones (bos, eos, ...) and the extra ones.
 struct ConfigSpecialTokens {
     /// A special token as written in the config: a string, or an AddedToken object.
     struct Named {
@@ -32,9 +31,6 @@ struct ConfigSpecialTokens {
     let eos: Named?
     /// All named and extra special tokens, in transformers' order.
     let all: [Named]
-    /// add_bos_token / add_eos_token when the config sets them.
-    let addBos: Bool?
-    let addEos: Bool?
 
     init(_ config: TokenizerNode) throws(TokenizerError) {
         if try config.bool("split_special_tokens", default: false) {
@@ -52,7 +48,5 @@ struct ConfigSpecialTokens {
         self.all = all
         bos = try config.optional("bos_token").map { node throws(TokenizerError) in try Named(node) }
         eos = try config.optional("eos_token").map { node throws(TokenizerError) in try Named(node) }
-        addBos = try config.optional("add_bos_token")?.bool()
-        addEos = try config.optional("add_eos_token")?.bool()
     }
 }

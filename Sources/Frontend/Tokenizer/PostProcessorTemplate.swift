@@ -1,14 +1,8 @@
 /// What tokenizer.json's `post_processor` adds around a single sequence when special tokens are requested
 /// (e.g. Llama-3's BOS): ids before and after the encoded text.
-struct PostProcessorTemplate: Equatable {
+struct PostProcessorTemplate {
     var prefix: [Int] = []
     var suffix: [Int] = []
-
-    /// The template transformers builds when tokenizer_config.json sets add_bos_token / add_eos_token.
-    init(bos: Int?, eos: Int?) {
-        prefix = bos.map { [$0] } ?? []
-        suffix = eos.map { [$0] } ?? []
-    }
 
     /// Parses a post-processor; nil (no post-processor) adds nothing.
     init(_ node: TokenizerNode?) throws(TokenizerError) {

@@ -41,7 +41,9 @@ public struct TokenizerSection {
         var added = try (root.optional("added_tokens")?.array() ?? []).map { node throws(TokenizerError) in
             try AddedToken(node)
         }
-        var template = try PostProcessorTemplate(root.optional("post_processor"))
+        // transformers 5 keeps tokenizer.json's post-processor even when tokenizer_config.json sets add_bos_token /
+        // add_eos_token (golden/tokenizer/llama3_add_eos checks this).
+        let template = try PostProcessorTemplate(root.optional("post_processor"))
 
         let specials = try config.map { cfg throws(TokenizerError) in try ConfigSpecialTokens(cfg) }
         if let specials {
@@ -61,11 +63,6 @@ public struct TokenizerSection {
         }
         let bosId = idOf(specials?.bos?.content)
         let eosId = idOf(specials?.eos?.content)
-        if let specials, specials.addBos != nil || specials.addEos != nil {
-            // transformers then rebuilds the post-processor as [bos] $A [eos].
-            template = PostProcessorTemplate(bos: specials.addBos == true ? bosId : nil,
-                                             eos: specials.addEos == true ? eosId : nil)
-        }
 
         // Normalized added tokens are matched, and decoded, in their normalized form (like tokenizers).
         let contents = added.map { $0.normalized && nfc ? $0.content.precomposedStringWithCanonicalMapping : $0.content }

@@ -1,0 +1,136 @@
+import Foundation
+import Synchronization
+@testable import Frontend
+import RuntimeLib
+import XCTest
+
+/// Compile-time errors, section validation, API errors, thread safety and speed of the tokenizer.
+final class TokenizerSectionTests: XCTestCase {
+    /// A copy of a golden tokenizer directory whose tokenizer.json has `original` replaced by `replacement`.
+    private func modifiedTokenizer(_ name: String, replacing original: String, with replacement: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let json = try String(contentsOf: GoldenTokenizers.directory(name).appendingPathComponent("tokenizer.json"),
+                              encoding: .utf8)
+        XCTAssertTrue(json.contains(original), "fixture text not found: \(original)")
+        try json.replacingOccurrences(of: original, with: replacement)
+            .write(to: dir.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    private func assertBuildFails(_ dir: URL, mentioning parts: [String], file: StaticString = #filePath,
+                                  line: UInt = #line) {
+        XCTAssertThrowsError(try TokenizerSection.build(modelDirectory: dir), file: file, line: line) { error in
+            let message = "\(error)"
+            for part in parts { XCTAssertTrue(message.contains(part), "'\(message)' lacks '\(part)'", file: file, line: line) }
+        }
+    }
+
+    func testUnknownRegexNamesFileAndKey() throws {
+        let dir = try modifiedTokenizer("llama3_style", replacing: #"\\p{N}{1,3}"#, with: #"\\p{N}{1,4}"#)
+        assertBuildFails(dir, mentioning: ["tokenizer.json", "pre_tokenizer.pretokenizers[0].pattern.Regex", "regex"])
+    }
+
+    func testUnknownModelTypeNamesFileAndKey() throws {
+        let dir = try modifiedTokenizer("llama3_style", replacing: #""type":"BPE""#, with: #""type":"Unigram""#)
+        assertBuildFails(dir, mentioning: ["tokenizer.json", "model.type", "Unigram"])
+    }
+
+    func testUnsupportedNormalizerNamesFileAndKey() throws {
+        let dir = try modifiedTokenizer("qwen2_style", replacing: #""normalizer":{"type":"NFC"}"#,
+                                        with: #""normalizer":{"type":"NFKC"}"#)
+        assertBuildFails(dir, mentioning: ["tokenizer.json", "normalizer", "NFKC"])
+    }
+
+    func testMergeWithUnknownTokenIsAnError() throws {
+        let dir = try modifiedTokenizer("qwen2_style", replacing: #""merges":["Ġ t","#, with: #""merges":["Ġ zzzq","#)
+        assertBuildFails(dir, mentioning: ["tokenizer.json", "model.merges[0]", "zzzq"])
+    }
+
+    func testDirectoryWithoutTokenizerGivesNil() throws {
+        XCTAssertNil(try TokenizerSection.build(modelDirectory: FileManager.default.temporaryDirectory
+            .appendingPathComponent("no-such-model-\(UUID().uuidString)")))
+    }
+
+    private func section(_ name: String) throws -> [UInt8] {
+        try XCTUnwrap(try TokenizerSection.build(modelDirectory: GoldenTokenizers.directory(name))).bytes
+    }
+
+    func testCorruptSectionsAreRejected() throws {
+        let good = try section("qwen2_style")
+        XCTAssertNoThrow(try RuntimeTokenizer(section: good))
+        var variants: [(String, [UInt8])] = [
+            ("truncated header", Array(good.prefix(40))),
+            ("truncated body", Array(good.dropLast(4))),
+            ("bad magic", [0x58] + good.dropFirst()),
+        ]
+        var version = good
+        version[8] = 2
+        variants.append(("version 2", version))
+        var hugeOffset = good
+        hugeOffset[60] = 0xFF; hugeOffset[61] = 0xFF; hugeOffset[62] = 0xFF // merges offset
+        variants.append(("merges offset out of bounds", hugeOffset))
+        var badMerge = good
+        let mergesOffset = Int(good[60]) | Int(good[61]) << 8 | Int(good[62]) << 16
+        badMerge[mergesOffset + 3] = 0x7F // left id of merge 0 -> huge
+        variants.append(("merge id out of range", badMerge))
+        for (what, bytes) in variants {
+            XCTAssertThrowsError(try RuntimeTokenizer(section: bytes), what) { error in
+                XCTAssertTrue("\(error)".contains("tokenizer section"), "\(what): \(error)")
+            }
+        }
+    }
+
+    func testUnalignedSectionGivesSameIds() throws {
+        let bytes = try section("llama3_style")
+        let text = "Hello wörld <|eot_id|> 12345 日本"
+        let expected = try RuntimeTokenizer(section: bytes).encode(text, addSpecial: true)
+        for misalignment in 1...3 {
+            XCTAssertEqual(try RuntimeTokenizer(section: bytes, misalignment: misalignment).encode(text, addSpecial: true),
+                           expected)
+        }
+    }
+
+    func testApiErrors() throws {
+        let tokenizer = try RuntimeTokenizer(section: try section("smollm2"))
+        XCTAssertThrowsError(try tokenizer.decode([5, 49152], skipSpecial: false)) { error in
+            XCTAssertTrue("\(error)".contains("49152"), "\(error)")
+        }
+        XCTAssertThrowsError(try tokenizer.decode([-1], skipSpecial: false, replaced: false))
+        XCTAssertThrowsError(try tokenizer.encode(bytes: [0x61, 0xC3, 0x28], addSpecial: true)) { error in
+            XCTAssertTrue("\(error)".contains("invalid UTF-8 at byte 1"), "\(error)")
+        }
+        XCTAssertEqual(try tokenizer.encode("", addSpecial: true), [])
+        XCTAssertEqual(try tokenizer.decode([], skipSpecial: false), [])
+    }
+
+    func testConcurrentEncodesMatchSequential() throws {
+        let tokenizer = try RuntimeTokenizer(section: try section("qwen2_style"))
+        let texts = try GoldenTokenizers.golden("qwen2_style").cases.map(\.text)
+        let expected = try texts.map { try tokenizer.encode($0, addSpecial: true) }
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for (i, text) in texts.enumerated() where i % 2 == worker % 2 {
+                if (try? tokenizer.encode(text, addSpecial: true)) != expected[i] { mismatches.withLock { $0 += 1 } }
+            }
+        }
+        XCTAssertEqual(mismatches.withLock { $0 }, 0)
+    }
+
+    func testEncodeThroughput() throws {
+        let tokenizer = try RuntimeTokenizer(section: try section("smollm2"))
+        let golden = try GoldenTokenizers.golden("smollm2")
+        var text = ""
+        while text.utf8.count < 1_000_000 { text += golden.cases.map(\.text).joined(separator: " ") }
+        let start = Date()
+        let ids = try tokenizer.encode(text, addSpecial: false)
+        let seconds = Date().timeIntervalSince(start)
+        let decoded = try tokenizer.decode(ids, skipSpecial: false)
+        XCTAssertEqual(decoded, Array(text.utf8), "byte-level BPE round-trips")
+        let mbPerSecond = Double(text.utf8.count) / seconds / 1e6
+        print(String(format: "encode: %d bytes -> %d ids in %.1f ms (%.1f MB/s)", text.utf8.count, ids.count,
+                     seconds * 1e3, mbPerSecond))
+        XCTAssertGreaterThan(mbPerSecond, 1.0)
+    }
+}
