@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Trains the two small byte-level BPE tokenizers used by the tokenizer tests and writes them to
-golden/tokenizer/llama3_style/, llama3_add_eos/ and qwen2_style/ (tokenizer.json + tokenizer_config.json).
+"""Trains the small byte-level BPE tokenizers used by the tokenizer tests and writes them to golden/tokenizer/<name>/
+(tokenizer.json + tokenizer_config.json):
 
 - llama3_style: Llama-3 split regex + ByteLevel(use_regex=False), ignore_merges, BOS added by a TemplateProcessing
   post-processor (inside a Sequence with ByteLevel, like Meta-Llama-3), 256 special tokens after the BPE vocabulary,
@@ -8,6 +8,7 @@ golden/tokenizer/llama3_style/, llama3_add_eos/ and qwen2_style/ (tokenizer.json
 - llama3_add_eos: the same with add_bos_token=false / add_eos_token=true in tokenizer_config.json (transformers 5
   ignores both for a tokenizer.json with a post-processor).
 - qwen2_style: NFC normalizer + Qwen2 split regex (single digits), no BOS, Qwen's chat special tokens.
+- gpt2_prefix_space, split_variants: the remaining options (see their functions).
 
 Training text: the license texts in /usr/share/common-licenses plus a small multilingual sample below, so that merges
 over multi-byte UTF-8 sequences exist. Requires the `tokenizers` package.
@@ -156,6 +157,44 @@ def make_qwen2_style() -> None:
     }, legacy_merges=True)
 
 
+GPT2_PATTERN = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+
+
+def make_gpt2_prefix_space() -> None:
+    """GPT-2 / RoBERTa style: ByteLevel(add_prefix_space=True, use_regex=True) alone, RobertaProcessing."""
+    tok = train(pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True), None, 1200, ignore_merges=False)
+    tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in ["<s>", "</s>", "<pad>"]])
+    tok.post_processor = processors.RobertaProcessing(("</s>", tok.token_to_id("</s>")),
+                                                      ("<s>", tok.token_to_id("<s>")))
+    save(tok, "gpt2_prefix_space", {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>",
+                                    "tokenizer_class": "PreTrainedTokenizerFast"}, legacy_merges=False)
+
+
+def make_split_variants() -> None:
+    """Every Split behavior, inverted splits, Digits(individual_digits=False), BertProcessing, and unk/fuse_unk:
+    trained on ASCII text without the full byte alphabet, so most non-ASCII bytes have no token."""
+    pre = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="merged_with_previous", invert=False),
+        pre_tokenizers.Split(Regex(QWEN2_PATTERN), behavior="contiguous", invert=True),
+        pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="merged_with_next", invert=False),
+        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="removed", invert=True),
+        pre_tokenizers.Digits(individual_digits=False),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tok = Tokenizer(models.BPE(unk_token="<unk>", fuse_unk=True))
+    tok.pre_tokenizer = pre
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=1000, special_tokens=["<unk>"], show_progress=False)
+    tok.train_from_iterator([line for line in training_text() if line.isascii()], trainer=trainer)
+    tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in ["[CLS]", "[SEP]"]])
+    tok.post_processor = processors.BertProcessing(("[SEP]", tok.token_to_id("[SEP]")),
+                                                   ("[CLS]", tok.token_to_id("[CLS]")))
+    save(tok, "split_variants", {"unk_token": "<unk>", "cls_token": "[CLS]", "sep_token": "[SEP]",
+                                 "tokenizer_class": "PreTrainedTokenizerFast"}, legacy_merges=True)
+
+
 if __name__ == "__main__":
     make_llama3_style()
     make_qwen2_style()
+    make_gpt2_prefix_space()
+    make_split_variants()

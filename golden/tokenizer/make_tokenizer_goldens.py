@@ -20,7 +20,7 @@ import transformers
 from transformers import AutoTokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos"]
+NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos", "gpt2_prefix_space", "split_variants"]
 
 FIXED_CASES = [
     # empty and whitespace
