@@ -103,7 +103,7 @@ class GGUFMetadata:
         return self.get(key) if key in self.reader.fields else default
 
     def f32(self, key: str) -> float:
-        # GGUF stores these as float32: print the shortest decimal that round-trips through float32 (1e-05, not 9.99e-06).
+        # GGUF stores these as float32: use the shortest decimal that round-trips through float32 (1e-05).
         return float(str(np.float32(self.get(key))))
 
 
