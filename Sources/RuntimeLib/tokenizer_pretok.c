@@ -98,7 +98,7 @@ static size_t match_space_run(const uint8_t *cls, size_t n, size_t i) {
     return (j == n || j - i == 1) ? j - i : j - i - 1;
 }
 
-/// ` ?` followed by one or more characters of a class (selected by the macro-free predicate kind).
+/// Character classes of the ` ?<class>+` alternatives of the GPT-2 pattern.
 enum { RUN_LETTER, RUN_NUMBER, RUN_OTHER };
 static int in_run(const uint8_t *cls, size_t i, int kind) {
     switch (kind) {
@@ -108,6 +108,7 @@ static int in_run(const uint8_t *cls, size_t i, int kind) {
     }
 }
 
+/// ` ?<class>+` at i: an optional space, then one or more characters of the class; 0 when there is none.
 static size_t match_space_prefixed_run(const uint32_t *cp, const uint8_t *cls, size_t n, size_t i, int kind) {
     size_t j = i;
     if (cp[j] == ' ' && j + 1 < n && in_run(cls, j + 1, kind)) j++;
@@ -143,10 +144,9 @@ static size_t match_llama3(const uint32_t *cp, const uint8_t *cls, size_t n, siz
         return j - i;
     }
     //  ?[^\s\p{L}\p{N}]+[\r\n]*
-    j = i;
-    if (cp[j] == ' ' && j + 1 < n && IS_OTHER(j + 1)) j++;
-    if (IS_OTHER(j)) {
-        while (j < n && IS_OTHER(j)) j++;
+    len = match_space_prefixed_run(cp, cls, n, i, RUN_OTHER);
+    if (len) {
+        j = i + len;
         while (j < n && IS_NEWLINE(j)) j++;
         return j - i;
     }

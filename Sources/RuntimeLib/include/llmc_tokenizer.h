@@ -1,6 +1,6 @@
 // Runtime tokenizer: encodes and decodes text with the "tokenizer section" that `llmc compile` builds from a
 // model's tokenizer.json (byte-level BPE as used by GPT-2, Llama-3, SmolLM2, Qwen2) and stores in the blob.
-// The section format is documented in Sources/RuntimeLib/tokenizer_section.h.
+// The section format is documented at the top of Sources/RuntimeLib/tokenizer_section.c.
 // All functions are thread-safe on a loaded tokenizer (it is read-only after load).
 #ifndef LLMC_TOKENIZER_H
 #define LLMC_TOKENIZER_H
