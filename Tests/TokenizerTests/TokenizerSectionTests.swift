@@ -15,7 +15,7 @@ final class TokenizerSectionTests: XCTestCase {
                               encoding: .utf8)
         XCTAssertTrue(json.contains(original), "fixture text not found: \(original)")
         try json.replacingOccurrences(of: original, with: replacement)
-            .write(to: dir.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
+            .write(to: dir.appendingPathComponent("tokenizer.json"), atomically: false, encoding: .utf8)
         return dir
     }
 
