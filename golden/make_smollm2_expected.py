@@ -6,7 +6,7 @@
 Writes golden/smollm2/expected_f32.json, expected_bf16.json and expected_bf16w.json:
 
     {"model", "dtype", "weights_sha256", "new_tokens", "versions",
-     "cases": [{"prompt", "prompt_ids", "output_ids", "text", "first_eos_index", "top_logprobs",
+     "cases": [{"prompt", "prompt_ids", "output_ids", "text", "text_skip_special", "first_eos_index", "top_logprobs",
                 "min_top1_top2_gap"}]}
 
 Decoding does not stop at EOS (<|im_end|>, id 2): all 32 tokens are recorded and first_eos_index says where a
@@ -57,7 +57,9 @@ def expectations(hf_dir: Path, tokenizer, casts: tuple[torch.dtype, ...]) -> lis
         run = greedy_generate(model, prompt_ids, NEW_TOKENS)
         eos = [i for i, token in enumerate(run.output_ids) if token == tokenizer.eos_token_id]
         results.append({"prompt": prompt, "prompt_ids": prompt_ids, "output_ids": run.output_ids,
-                        "text": tokenizer.decode(run.output_ids), "first_eos_index": eos[0] if eos else None,
+                        "text": tokenizer.decode(run.output_ids),
+                        "text_skip_special": tokenizer.decode(run.output_ids, skip_special_tokens=True),
+                        "first_eos_index": eos[0] if eos else None,
                         "top_logprobs": run.top_logprobs, "min_top1_top2_gap": run.min_gap})
         label = "->".join(str(d).removeprefix("torch.") for d in casts)
         print(f"{label:17s} gap {run.min_gap:.4f}  {prompt!r} -> {results[-1]['text']!r}")
