@@ -10,6 +10,8 @@ final class TokenizerGoldenTests: XCTestCase {
     func testQwen2Style() throws { try check("qwen2_style") }
     /// add_bos_token=false / add_eos_token=true in tokenizer_config.json, which transformers 5 ignores.
     func testLlama3AddEosConfig() throws { try check("llama3_add_eos") }
+    /// Special tokens named in tokenizer_config.json but absent from tokenizer.json, which transformers adds.
+    func testQwen2ConfigSpecials() throws { try check("qwen2_config_specials") }
     /// ByteLevel(add_prefix_space=True) + RobertaProcessing.
     func testGpt2PrefixSpace() throws { try check("gpt2_prefix_space") }
     /// Every Split behavior, inverted splits, Digits(individual_digits=False), BertProcessing, unk + fuse_unk.

@@ -8,6 +8,7 @@
 - llama3_add_eos: the same with add_bos_token=false / add_eos_token=true in tokenizer_config.json (transformers 5
   ignores both for a tokenizer.json with a post-processor).
 - qwen2_style: NFC normalizer + Qwen2 split regex (single digits), no BOS, Qwen's chat special tokens.
+- qwen2_config_specials: the same with special tokens in tokenizer_config.json that tokenizer.json lacks.
 - gpt2_prefix_space, split_variants: the remaining options (see their functions).
 
 Training text: the license texts in /usr/share/common-licenses plus a small multilingual sample below, so that merges
@@ -147,6 +148,16 @@ def make_qwen2_style() -> None:
         AddedToken("re\u0301sume\u0301", special=False, normalized=True),
     ])
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    # Special tokens named in tokenizer_config.json but missing from tokenizer.json: transformers adds them (a
+    # vocabulary token keeps its id, new ones get ids after the vocabulary).
+    save(tok, "qwen2_config_specials", {
+        "bos_token": None,
+        "eos_token": "<|im_end|>",
+        "pad_token": "<|pad|>",
+        "unk_token": "the",
+        "additional_special_tokens": ["<|extra_0|>", "<|im_start|>"],
+        "tokenizer_class": "PreTrainedTokenizerFast",
+    }, legacy_merges=True)
     save(tok, "qwen2_style", {
         "bos_token": None,
         "eos_token": "<|im_end|>",

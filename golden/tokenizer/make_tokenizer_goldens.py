@@ -20,7 +20,8 @@ import transformers
 from transformers import AutoTokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos", "gpt2_prefix_space", "split_variants"]
+NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos", "gpt2_prefix_space", "split_variants",
+         "qwen2_config_specials"]
 
 FIXED_CASES = [
     # empty and whitespace
@@ -82,6 +83,7 @@ FIXED_CASES = [
     "(magicword)", "\u00e9magicword", "hello world", "hello worlds", "say hello world!", "caf\u00e9 au lait",
     "cafe\u0301 au lait", "<tool_call>{\"a\":1}</tool_call>", "r\u00e9sum\u00e9", "re\u0301sume\u0301", "my resume",
     "<filename>main.py<file_sep>", "<repo_name>", "<|endoftext|><|endoftext|>", "<|im_end|>\n",
+    "the cat <|pad|> x<|extra_0|>y", "other theme",
     # code points whose class or normalization depends on the Unicode version (see scripts/gen_unicode_tables.py)
     "x\U0001403f's \U000139ca're", "\U0003228c'll", "\U00011de0\U00011de1 \U00016ff4", "\u07fd\u08d5\U0001d16f",
     "\U00011935\U00011930", "a\u1df6\U0001e8d6\uaab3", "\u0e4f\u0e5a 1\u0e51\u0e52",
