@@ -47,7 +47,7 @@ public struct WeightBlob {
         let blobStart = align(Int(try handle.seekToEnd()), 4096)
         let headerBytes = MemoryLayout<llmc_blob_header>.size
         let infoOffset = headerBytes
-        let tokenizerOffset = infoOffset + info.count
+        let tokenizerOffset = align(infoOffset + info.count, 64)
         let weightsOffset = align(tokenizerOffset + tokenizer.count, 4096)
 
         var header = llmc_blob_header()
@@ -79,6 +79,7 @@ public struct WeightBlob {
         try handle.seek(toOffset: UInt64(blobStart))
         try handle.write(contentsOf: withUnsafeBytes(of: &header) { Data($0) })
         try handle.write(contentsOf: info)
+        try handle.seek(toOffset: UInt64(blobStart + tokenizerOffset))
         try handle.write(contentsOf: Data(tokenizer))
 
         for (done, planned) in plan.weights.enumerated() {
