@@ -39,14 +39,21 @@ public struct AttentionSpec: Hashable, Sendable {
     public var scale: Float
     /// Sliding window: a query at position p sees keys j with p - window < j <= p. Nil: full causal.
     public var window: Int?
+    /// Attention-logit soft cap: s = cap · tanh(s / cap) before the softmax (Gemma 2). Nil: none.
+    public var softcap: Float?
+    /// ALiBi: per query head, `slope[h] · (j - p)` is added to the scaled logit of key j (BLOOM, MPT). Nil: none.
+    public var alibiSlopes: [Float]?
 
-    public init(cacheSlot: Int, qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?) {
+    public init(cacheSlot: Int, qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?,
+                softcap: Float? = nil, alibiSlopes: [Float]? = nil) {
         self.cacheSlot = cacheSlot
         self.qHeads = qHeads
         self.kvHeads = kvHeads
         self.headDim = headDim
         self.scale = scale
         self.window = window
+        self.softcap = softcap
+        self.alibiSlopes = alibiSlopes
     }
 }
 
@@ -54,6 +61,28 @@ public struct AttentionSpec: Hashable, Sendable {
 public enum GatedActivation: String, Sendable, Hashable {
     case silu
     case geluTanh
+}
+
+/// Elementwise functions of one value.
+public enum UnaryOp: Hashable, Sendable {
+    /// x·Φ(x) with erf (transformers' "gelu").
+    case gelu
+    /// tanh approximation (transformers' "gelu_new", "gelu_pytorch_tanh").
+    case geluTanh
+    case relu
+    /// relu(x)² (Arcee, Nemotron).
+    case reluSquared
+    case silu
+    /// cap · tanh(x / cap) (Gemma 2 final logits).
+    case softcap(Float)
+    /// x · factor.
+    case scale(Float)
+}
+
+/// Elementwise functions of two values of the same shape.
+public enum BinaryOp: String, Hashable, Sendable {
+    case add
+    case mul
 }
 
 /// The coarse ops of the IR. Inputs are earlier values; weights are references.
