@@ -159,6 +159,9 @@ public struct ForwardEmitter {
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), f.offset(f.arenaBase, m.constI64(tableOffset)),
                                                        pointer(out, f), ld(out, f), rows])
         case .attention(let q, let k, let v, let spec):
+            guard spec.softcap == nil, spec.alibiSlopes == nil, spec.causal else {
+                throw CompileError.unsupportedOp(node.name, "attention soft cap, ALiBi and bidirectional masks have no kernel yet")
+            }
             let width = spec.kvHeads * spec.headDim
             let before = graph.info.kvWidths[..<spec.cacheSlot].reduce(0, +) * 2
             let kCache = m.gepF32(f.kvBase, m.mul(m.constI64(before), f.maxCtx))
@@ -175,8 +178,8 @@ public struct ForwardEmitter {
             }
             let kernel = GatedActivationKernel(ff: node.type.cols, activation: act)
             f.run(kernel, target: target, rows: rows, [pointer(gate, f), pointer(up, f), ld(gate, f), pointer(out, f), ld(out, f), rows])
-        case .add, .scale:
-            throw CompileError.unsupportedOp(node.name, "\(node.op.mnemonic) was not fused by the passes")
+        case .add, .scale, .mul, .unary, .layerNorm, .positionEmbedding:
+            throw CompileError.unsupportedOp(node.name, "\(node.op.mnemonic) has no kernel yet")
         }
     }
 

@@ -50,7 +50,10 @@ public struct MemoryPlan: Sendable {
             case .linear(_, _, _, let acc?): owner[index] = owner[acc.index]
             case .rmsNorm(let x, _, _, _, _) where Self.inPlace(x, at: index, graph: graph, users: users):
                 owner[index] = owner[x.index]
-            case .rope(let x, _) where Self.inPlace(x, at: index, graph: graph, users: users):
+            case .rope(let x, _) where Self.inPlace(x, at: index, graph: graph, users: users),
+                 .layerNorm(let x, _, _, _, _, _) where Self.inPlace(x, at: index, graph: graph, users: users),
+                 .unary(let x, _) where Self.inPlace(x, at: index, graph: graph, users: users),
+                 .positionEmbedding(let x, _, _) where Self.inPlace(x, at: index, graph: graph, users: users):
                 owner[index] = owner[x.index]
             default: break
             }

@@ -30,6 +30,29 @@ public struct GraphBuilder {
         return add(.rmsNorm(x, weight: weight, eps: eps, groupSize: group, weightOffset: weightOffset), t, name)
     }
 
+    public mutating func layerNorm(_ x: ValueID, weight: WeightRef?, bias: WeightRef?, eps: Float, groupSize: Int? = nil,
+                                   weightOffset: Float = 0, name: String) -> ValueID {
+        let t = type(of: x)
+        let group = groupSize ?? t.cols
+        precondition(t.cols % group == 0 && [weight, bias].allSatisfy { $0 == nil || $0?.shape == [group] },
+                     "layer_norm parameters do not match \(t)")
+        return add(.layerNorm(x, weight: weight, bias: bias, eps: eps, groupSize: group, weightOffset: weightOffset), t, name)
+    }
+
+    public mutating func positionEmbedding(_ x: ValueID, table: WeightRef, offset: Int = 0, name: String) -> ValueID {
+        precondition(table.shape.count == 2 && table.shape[1] == type(of: x).cols, "position table \(table) does not match")
+        return add(.positionEmbedding(x, table: table, offset: offset), type(of: x), name)
+    }
+
+    public mutating func unary(_ x: ValueID, _ op: UnaryOp, name: String) -> ValueID {
+        add(.unary(x, op), type(of: x), name)
+    }
+
+    public mutating func mul(_ a: ValueID, _ b: ValueID, name: String) -> ValueID {
+        precondition(type(of: a) == type(of: b), "mul of \(type(of: a)) and \(type(of: b))")
+        return add(.mul(a, b), type(of: a), name)
+    }
+
     public mutating func linear(_ x: ValueID, weight: WeightRef, bias: WeightRef? = nil, name: String) -> ValueID {
         let t = type(of: x)
         precondition(weight.shape.count == 2 && weight.shape[1] == t.cols, "linear \(weight) does not take \(t)")

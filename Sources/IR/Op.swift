@@ -43,9 +43,11 @@ public struct AttentionSpec: Hashable, Sendable {
     public var softcap: Float?
     /// ALiBi: per query head, `slope[h] · (j - p)` is added to the scaled logit of key j (BLOOM, MPT). Nil: none.
     public var alibiSlopes: [Float]?
+    /// False: every query sees every cached position (bidirectional encoders and embedders).
+    public var causal: Bool
 
     public init(cacheSlot: Int, qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?,
-                softcap: Float? = nil, alibiSlopes: [Float]? = nil) {
+                softcap: Float? = nil, alibiSlopes: [Float]? = nil, causal: Bool = true) {
         self.cacheSlot = cacheSlot
         self.qHeads = qHeads
         self.kvHeads = kvHeads
@@ -54,6 +56,7 @@ public struct AttentionSpec: Hashable, Sendable {
         self.window = window
         self.softcap = softcap
         self.alibiSlopes = alibiSlopes
+        self.causal = causal
     }
 }
 
@@ -93,6 +96,11 @@ public enum Op: Sendable {
     case embedding(ids: ValueID, table: WeightRef)
     /// RMS normalisation of each group of `groupSize` columns: x / sqrt(mean(x²) + eps) * (w + weightOffset).
     case rmsNorm(ValueID, weight: WeightRef, eps: Float, groupSize: Int, weightOffset: Float)
+    /// Layer normalisation of each group of `groupSize` columns: (x - mean) / sqrt(var + eps) * (w + weightOffset) + b;
+    /// weight and bias are optional (non-affine norms).
+    case layerNorm(ValueID, weight: WeightRef?, bias: WeightRef?, eps: Float, groupSize: Int, weightOffset: Float)
+    /// x plus rows `position + offset` of a learned position table `[positions, dim]` (GPT-2, OPT).
+    case positionEmbedding(ValueID, table: WeightRef, offset: Int)
     /// x · Wᵀ (+ bias) (+ `accumulate`, which the result then replaces: a fused residual add).
     case linear(ValueID, weight: WeightRef, bias: WeightRef?, accumulate: ValueID?)
     /// Rotary position embedding at the call's positions.
@@ -103,6 +111,10 @@ public enum Op: Sendable {
     case gatedActivation(gate: ValueID, up: ValueID, GatedActivation)
     /// Elementwise sum.
     case add(ValueID, ValueID)
+    /// Elementwise product.
+    case mul(ValueID, ValueID)
+    /// An elementwise function (activations, soft caps).
+    case unary(ValueID, UnaryOp)
     /// Elementwise multiplication by a constant.
     case scale(ValueID, Float)
     /// Columns `start ..< start+count` (a view; no data moves).
@@ -115,11 +127,12 @@ public enum Op: Sendable {
         switch self {
         case .tokenIDs: []
         case .embedding(let ids, _): [ids]
-        case .rmsNorm(let x, _, _, _, _), .rope(let x, _), .scale(let x, _), .slice(let x, _, _), .lastRow(let x): [x]
+        case .rmsNorm(let x, _, _, _, _), .rope(let x, _), .scale(let x, _), .slice(let x, _, _), .lastRow(let x),
+             .layerNorm(let x, _, _, _, _, _), .positionEmbedding(let x, _, _), .unary(let x, _): [x]
         case .linear(let x, _, _, let acc): [x] + (acc.map { [$0] } ?? [])
         case .attention(let q, let k, let v, _): [q, k, v]
         case .gatedActivation(let g, let u, _): [g, u]
-        case .add(let a, let b): [a, b]
+        case .add(let a, let b), .mul(let a, let b): [a, b]
         }
     }
 
@@ -128,6 +141,8 @@ public enum Op: Sendable {
         switch self {
         case .embedding(_, let table): [table]
         case .rmsNorm(_, let w, _, _, _): [w]
+        case .layerNorm(_, let w, let b, _, _, _): [w, b].compactMap { $0 }
+        case .positionEmbedding(_, let table, _): [table]
         case .linear(_, let w, let b, _): [w] + (b.map { [$0] } ?? [])
         default: []
         }
@@ -152,6 +167,10 @@ public enum Op: Sendable {
         case .attention(let q, let k, let v, let s): .attention(q: map(q), k: map(k), v: map(v), s)
         case .gatedActivation(let g, let u, let a): .gatedActivation(gate: map(g), up: map(u), a)
         case .add(let a, let b): .add(map(a), map(b))
+        case .mul(let a, let b): .mul(map(a), map(b))
+        case .unary(let x, let f): .unary(map(x), f)
+        case .layerNorm(let x, let w, let b, let e, let g, let o): .layerNorm(map(x), weight: w, bias: b, eps: e, groupSize: g, weightOffset: o)
+        case .positionEmbedding(let x, let t, let o): .positionEmbedding(map(x), table: t, offset: o)
         case .scale(let x, let f): .scale(map(x), f)
         case .slice(let x, let s, let c): .slice(map(x), start: s, count: c)
         case .lastRow(let x): .lastRow(map(x))
