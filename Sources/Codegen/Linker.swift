@@ -87,14 +87,18 @@ public struct Linker {
 }
 
 /// 64-bit FNV-1a, for cache keys.
-struct FNV1a {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+public struct FNV1a {
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
-    mutating func combine(_ data: Data) {
-        for byte in data { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    public init() {}
+
+    public mutating func combine(_ data: Data) {
+        data.withUnsafeBytes { raw in
+            for byte in raw { value = (value ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
     }
 
-    mutating func combine(_ string: String) { combine(Data(string.utf8)) }
+    public mutating func combine(_ string: String) { combine(Data(string.utf8)) }
 
-    var hex: String { String(value, radix: 16) }
+    public var hex: String { String(value, radix: 16) }
 }

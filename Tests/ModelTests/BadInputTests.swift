@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import llmc
 
 /// Bad model directories and bad run-time arguments give one clear line, a non-zero exit, and no output file.
 final class BadInputTests: XCTestCase {

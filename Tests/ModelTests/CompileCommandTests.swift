@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import llmc
 
 /// `llmc compile` itself: model lookup in the Hugging Face cache, every target, the JSON summary.
 final class CompileCommandTests: XCTestCase {
@@ -9,16 +10,16 @@ final class CompileCommandTests: XCTestCase {
     override func setUpWithError() throws { dir = try Tools.temporaryDirectory() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    private func expected() throws -> Expected {
-        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: model.appendingPathComponent("expected.json")))
+    private func expected() throws -> ExpectedGeneration {
+        try JSONDecoder().decode(ExpectedGeneration.self, from: Data(contentsOf: model.appendingPathComponent("expected.json")))
     }
 
-    private func generate(_ binary: URL, _ expected: Expected) throws -> Produced {
+    private func generate(_ binary: URL, _ expected: ExpectedGeneration) throws -> ProducedGeneration {
         let result = try Tools.run(binary.path, ["--prompt-ids", expected.prompt_ids.map(String.init).joined(separator: ","),
                                                  "-n", "\(expected.output_ids.count)", "--temperature", "0", "--ignore-eos",
                                                  "--json", "--logprobs", "5", "--logits"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        return try JSONDecoder().decode(Produced.self, from: result.stdout)
+        return try JSONDecoder().decode(ProducedGeneration.self, from: result.stdout)
     }
 
     func testEveryTargetMatchesTransformers() throws {
@@ -26,7 +27,7 @@ final class CompileCommandTests: XCTestCase {
         for target in ["x86-64-avx512", "x86-64-avx2", "native"] {
             let binary = dir.appendingPathComponent(target)
             try Tools.compile(model, to: binary, extra: ["--target", target])
-            if let failure = conformanceFailure(expected: expected, produced: try generate(binary, expected)) {
+            if let failure = generationMismatch(expected: expected, produced: try generate(binary, expected)) {
                 XCTFail("\(target): \(failure)")
             }
         }
@@ -43,7 +44,7 @@ final class CompileCommandTests: XCTestCase {
         let summary = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
         XCTAssertEqual(summary?["architecture"] as? String, "Qwen2ForCausalLM")
         XCTAssertEqual(summary?["parameters"] as? Int, try modelParameters())
-        XCTAssertNil(conformanceFailure(expected: try expected(), produced: try generate(binary, try expected())))
+        XCTAssertNil(generationMismatch(expected: try expected(), produced: try generate(binary, try expected())))
 
         let missing = try Tools.run(Tools.llmc, ["compile", "tiny-org/absent", "-o", binary.path + "2"],
                                     environment: ["HF_HOME": dir.appendingPathComponent("hf").path])

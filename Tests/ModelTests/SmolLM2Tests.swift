@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import llmc
 
 /// SmolLM2-135M-Instruct (a real model, prepared by scripts/prepare_smollm2.py into `$LLMC_SMOLLM2`), compiled at f32
 /// and bf16, against transformers' greedy outputs in golden/smollm2.
@@ -42,15 +43,15 @@ final class SmolLM2Tests: XCTestCase {
                                                          "--ignore-eos", "--json", "--logprobs", "5"])
                 XCTAssertEqual(result.status, 0, result.stderr)
                 guard result.status == 0 else { continue }
-                let produced = try JSONDecoder().decode(Produced.self, from: result.stdout)
+                let produced = try JSONDecoder().decode(ProducedGeneration.self, from: result.stdout)
                 XCTAssertEqual(produced.prompt_ids, c.prompt_ids, "tokenization of \(c.prompt)")
                 switch rule {
                 case .exact:
                     XCTAssertEqual(produced.output_ids, c.output_ids, "\(dtype) vs \(file): greedy ids for \(c.prompt)")
                     XCTAssertEqual(produced.text, c.text_skip_special, "\(dtype) vs \(file): decoded text for \(c.prompt)")
                 case .topFive:
-                    let expected = Expected(prompt_ids: c.prompt_ids, output_ids: c.output_ids, top_logprobs: c.top_logprobs)
-                    if let failure = conformanceFailure(expected: expected, produced: produced) {
+                    let expected = ExpectedGeneration(prompt_ids: c.prompt_ids, output_ids: c.output_ids, top_logprobs: c.top_logprobs)
+                    if let failure = generationMismatch(expected: expected, produced: produced) {
                         XCTFail("\(dtype) vs \(file), \(c.prompt): \(failure)")
                     }
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import llmc
 
 /// Paths of the built `llmc` and the repository, and a process runner with a timeout, for end-to-end tests.
 enum Tools {
@@ -12,36 +13,10 @@ enum Tools {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("llmc").path
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    }
-
-    /// Runs a program to completion (killed after `timeout` seconds); output goes through temporary files.
+    /// Runs a program to completion (killed after `timeout` seconds).
     static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
-                    timeout: TimeInterval = 600) throws -> Result {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("stdout")
-        let errURL = dir.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(2000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: try Data(contentsOf: outURL),
-                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+                    timeout: TimeInterval = 600) throws -> Subprocess.Result {
+        try Subprocess.run(program, arguments, environment: environment, timeout: timeout)
     }
 
     /// A fresh temporary directory.
