@@ -36,12 +36,14 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
     case sliceRows(WeightTransform, start: Int, count: Int)
     /// Every element multiplied by a constant (folded config scalars).
     case scaled(WeightTransform, Float)
+    /// The transpose of a stored `[rows, cols]` matrix (GPT-2's Conv1D keeps weights as `[in, out]`).
+    case transposed(WeightTransform, rows: Int, cols: Int)
 
     public var sourceNames: [String] {
         switch self {
         case .tensor(let name): [name]
         case .concatRows(let parts): parts.flatMap(\.sourceNames)
-        case .sliceRows(let base, _, _), .scaled(let base, _): base.sourceNames
+        case .sliceRows(let base, _, _), .scaled(let base, _), .transposed(let base, _, _): base.sourceNames
         }
     }
 
@@ -51,6 +53,7 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
         case .concatRows(let parts): "concat(" + parts.map(\.description).joined(separator: ", ") + ")"
         case .sliceRows(let base, let start, let count): "\(base)[\(start)..<\(start + count)]"
         case .scaled(let base, let factor): "\(base)*\(factor)"
+        case .transposed(let base, _, _): "\(base)ᵀ"
         }
     }
 }

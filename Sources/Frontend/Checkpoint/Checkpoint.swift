@@ -87,6 +87,15 @@ public final class Checkpoint: @unchecked Sendable {
             return Array(all[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
             return try evaluate(base, rowLength: rowLength).map { $0 * factor }
+        case .transposed(let base, let rows, let cols):
+            let source = try evaluate(base, rowLength: cols)
+            guard source.count == rows * cols else {
+                throw FrontendError.tensorShape(name: base.description, file: directory.path, expected: [rows, cols], found: [source.count])
+            }
+            return [Float](unsafeUninitializedCapacity: source.count) { out, n in
+                for r in 0..<rows { for c in 0..<cols { out[c * rows + r] = source[r * cols + c] } }
+                n = source.count
+            }
         }
     }
 
