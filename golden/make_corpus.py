@@ -125,8 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAILED {name} ({seconds:.0f} s): {error}", file=sys.stderr, flush=True)
             else:
                 record["cases"][name] = row
-                print(f"ok {name:48s} {seconds:5.1f} s  gap {row['gap'] if row['gap'] is not None else '-'}",
-                      flush=True)
+                print(f"ok {name:48s} {seconds:5.1f} s  gap {row['gap'] if row['gap'] is not None else '-'}"
+                      + (f"  (transformers' default attention differs from eager by {row['default_attention_drift']:.3g})"
+                         if row.get("default_attention_drift") else ""), flush=True)
     from greedy_reference import versions
     record.update(versions())
     record["generated_by"] = "golden/make_corpus.py"
