@@ -39,16 +39,53 @@ func splitRange(
     return (begin, end)
 }
 
-/// Task count for kernels that split rows into contiguous chunks: min(rows, maxTasks), never below 1 row per task.
-func rowChunkTaskCount(_ module: ModuleBuilder, rows: LLVMValueRef, maxTasks: Int) -> LLVMValueRef {
-    module.smin(rows, module.constI64(maxTasks))
+/// A kernel whose rows are independent: a call over `rows` rows runs min(rows, maxTasks) tasks, each over one
+/// contiguous chunk of rows. Conformers emit the per-call preamble and the work of one row (`rowEmitter`); the
+/// entry point, task count and row loop are shared.
+public protocol RowwiseKernel: Kernel {
+    /// The most tasks one call is split into.
+    static var maxTasks: Int { get }
+    /// The argument slot holding the i64 row count.
+    static var rowsSlot: Int { get }
+    /// Emits the per-call preamble (slot loads, constants) at the start of the entry point and returns the emitter
+    /// of one row's work, given the row index (i64).
+    func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (_ row: LLVMValueRef) -> Void
 }
 
-/// Emits the row range of `task` for a kernel whose task count is `rowChunkTaskCount(rows, maxTasks)`.
-func rowChunk(
-    _ module: ModuleBuilder, rows: LLVMValueRef, task: LLVMValueRef, maxTasks: Int
-) -> (begin: LLVMValueRef, end: LLVMValueRef) {
-    splitRange(module, total: rows, parts: rowChunkTaskCount(module, rows: rows, maxTasks: maxTasks), part: task)
+extension RowwiseKernel {
+    public static var maxTasks: Int { 8 }
+
+    public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        m.smin(rows, m.constI64(Self.maxTasks))
+    }
+
+    @discardableResult
+    public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        defineKernel(in: m, target: target) { args, task in
+            let emitRow = rowEmitter(m, target: target, args: args)
+            let rows = m.loadSlot(args, Self.rowsSlot)
+            let range = splitRange(m, total: rows, parts: taskCount(rows: rows, in: m, target: target), part: task)
+            m.forLoop(from: range.begin, to: range.end, emitRow)
+        }
+    }
+}
+
+/// A row-major f32 matrix given by a base pointer and a row stride in elements (both run-time values).
+struct StridedRows {
+    let base: LLVMValueRef
+    let ld: LLVMValueRef
+
+    /// Loads the base pointer from slot `base` and the stride from slot `ld` of a kernel's `args`.
+    init(_ m: ModuleBuilder, args: LLVMValueRef, base: Int, ld: Int) {
+        self.base = m.loadSlotPointer(args, base)
+        self.ld = m.loadSlot(args, ld)
+    }
+
+    /// The address of row `row` (i64), plus `column` (i64) elements when given.
+    func row(_ m: ModuleBuilder, _ row: LLVMValueRef, column: LLVMValueRef? = nil) -> LLVMValueRef {
+        let start = m.mul(row, ld)
+        return m.gepF32(base, column.map { m.add(start, $0) } ?? start)
+    }
 }
 
 /// Formats a Float's bit pattern for use in a symbol name.
@@ -88,6 +125,16 @@ func forEachVector(
     return carried
 }
 
+/// The sum of all lanes of one vector accumulator that `step` updates for each vector of `count` elements (it
+/// gets the element offset, the tail mask and the accumulator, and must leave masked-off lanes unchanged).
+func sumOverVectors(
+    _ m: ModuleBuilder, count: Int, lanes: Int,
+    _ step: (_ offset: LLVMValueRef, _ mask: LLVMValueRef?, _ accumulator: LLVMValueRef) -> LLVMValueRef
+) -> LLVMValueRef {
+    let zero = LLVMConstNull(m.f32Vector(lanes))!
+    return m.reduceAdd(forEachVector(m, count: count, lanes: lanes, carrying: [zero]) { [step($0, $1, $2[0])] }[0])
+}
+
 /// `forEachVector` without carried values.
 func forEachVector(
     _ m: ModuleBuilder, count: Int, lanes: Int, _ body: (_ offset: LLVMValueRef, _ mask: LLVMValueRef?) -> Void
@@ -95,5 +142,17 @@ func forEachVector(
     forEachVector(m, count: count, lanes: lanes, carrying: []) { offset, mask, _ in
         body(offset, mask)
         return []
+    }
+}
+
+/// out[i] = f(inputs[0][i], inputs[1][i], ...) for `count` (compile-time) contiguous f32 elements, in vectors of
+/// `lanes` with a masked tail; `f` gets one vector per input. `output` may equal an input.
+func mapVectors(
+    _ m: ModuleBuilder, count: Int, lanes: Int, inputs: [LLVMValueRef], output: LLVMValueRef,
+    _ f: (_ values: [LLVMValueRef]) -> LLVMValueRef
+) {
+    forEachVector(m, count: count, lanes: lanes) { offset, mask in
+        let values = inputs.map { m.loadF32Vector(m.gepF32($0, offset), lanes, mask: mask) }
+        m.storeVector(f(values), m.gepF32(output, offset), mask: mask)
     }
 }

@@ -10,7 +10,7 @@ public enum EmbeddingLayout: String, Sendable, Hashable {
 
 /// out[r][:] = table[tokens[r]][:] (widened to f32). Token ids outside [0, vocab) read row 0.
 /// Slots: [0] tokens ptr (i32), [1] table ptr, [2] out ptr, [3] ldo, [4] rows.
-public struct EmbeddingKernel: Kernel {
+public struct EmbeddingKernel: RowwiseKernel {
     public let vocab: Int
     public let dim: Int
     public let weight: WeightFormat
@@ -37,49 +37,58 @@ public struct EmbeddingKernel: Kernel {
 
     public var symbol: String { "llmc_embedding_v\(vocab)_d\(dim)_\(weight.rawValue)_\(layout.rawValue)" }
 
-    static let maxTasks = 4
+    public static let maxTasks = 4
+    public static let rowsSlot = 4
 
-    public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        rowChunkTaskCount(m, rows: rows, maxTasks: Self.maxTasks)
-    }
-
-    @discardableResult
-    public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        defineKernel(in: m, target: target) { args, task in
-            let (tokens, table) = (m.loadSlotPointer(args, 0), m.loadSlotPointer(args, 1))
-            let (out, ldo) = (m.loadSlotPointer(args, 2), m.loadSlot(args, 3))
-            let range = rowChunk(m, rows: m.loadSlot(args, 4), task: task, maxTasks: Self.maxTasks)
-            let lanes = target.vectorWidth
-            let elementType = weight == .f32 ? m.f32Type : m.i16Type
-            m.forLoop(from: range.begin, to: range.end) { row in
-                let raw = m.sext(m.load(m.i32Type, m.gep(m.i32Type, tokens, row)), m.i64Type)
-                let token = m.select(m.icmp(LLVMIntULT, raw, m.constI64(vocab)), raw, m.constI64(0))
-                let destination = m.gepF32(out, m.mul(row, ldo))
-                switch layout {
-                case .rows:
-                    let source = m.gep(elementType, table, m.mul(token, m.constI64(dim)))
-                    forEachVector(m, count: dim, lanes: lanes) { offset, mask in
-                        let pointer = m.gep(elementType, source, offset)
-                        let value = weight == .f32
-                            ? m.loadF32Vector(pointer, lanes, mask: mask) : m.loadBF16AsF32(pointer, lanes, mask: mask)
-                        m.storeVector(value, m.gepF32(destination, offset), mask: mask)
-                    }
-                case .matmulPacked:
-                    // Element (token, d) sits at ((token / 16) * dim + d) * 16 + token % 16: a stride-16 gather.
-                    let width = m.constI64(MatmulPacking.panelWidth)
-                    let base = m.add(m.mul(m.mul(m.sdiv(token, width), m.constI64(dim)), width), m.srem(token, width))
-                    let strides = m.constVector((0..<lanes).map { m.constI64($0 * MatmulPacking.panelWidth) })
-                    forEachVector(m, count: dim, lanes: lanes) { offset, mask in
-                        let first = m.add(base, m.mul(offset, width))
-                        let pointers = m.gep(elementType, table, m.add(m.splat(first, lanes), strides))
-                        let gathered = m.maskedGather(elementType, pointers, lanes: lanes,
-                                                      mask: mask ?? m.constLaneMask(valid: lanes, lanes),
-                                                      align: weight.bytes)
-                        let value = weight == .f32 ? gathered : m.widenBF16(gathered)
-                        m.storeVector(value, m.gepF32(destination, offset), mask: mask)
-                    }
+    public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
+        let (tokens, table) = (m.loadSlotPointer(args, 0), m.loadSlotPointer(args, 1))
+        let out = StridedRows(m, args: args, base: 2, ld: 3)
+        let lanes = target.vectorWidth
+        return { row in
+            let raw = m.sext(m.load(m.i32Type, m.gep(m.i32Type, tokens, row)), m.i64Type)
+            let token = Self.indexOrZero(m, raw, count: vocab)
+            let destination = out.row(m, row)
+            switch layout {
+            case .rows:
+                Self.emitRowsLayoutRow(m, table: table, weight: weight, dim: dim, index: token, lanes: lanes,
+                                       into: destination, accumulate: false)
+            case .matmulPacked:
+                // Element (token, d) sits at ((token / 16) * dim + d) * 16 + token % 16: a stride-16 gather.
+                let width = m.constI64(MatmulPacking.panelWidth)
+                let base = m.add(m.mul(m.mul(m.sdiv(token, width), m.constI64(dim)), width), m.srem(token, width))
+                let strides = m.constVector((0..<lanes).map { m.constI64($0 * MatmulPacking.panelWidth) })
+                let elementType = weight.elementType(m)
+                forEachVector(m, count: dim, lanes: lanes) { offset, mask in
+                    let first = m.add(base, m.mul(offset, width))
+                    let pointers = m.gep(elementType, table, m.add(m.splat(first, lanes), strides))
+                    let gathered = m.maskedGather(elementType, pointers, lanes: lanes,
+                                                  mask: mask ?? m.constLaneMask(valid: lanes, lanes), align: weight.bytes)
+                    let value = weight == .f32 ? gathered : m.widenBF16(gathered)
+                    m.storeVector(value, m.gepF32(destination, offset), mask: mask)
                 }
             }
+        }
+    }
+
+    /// `index` (i64) if it lies in [0, count), else 0.
+    static func indexOrZero(_ m: ModuleBuilder, _ index: LLVMValueRef, count: Int) -> LLVMValueRef {
+        m.select(m.icmp(LLVMIntULT, index, m.constI64(count)), index, m.constI64(0))
+    }
+
+    /// destination[0..<dim] = (or += with `accumulate`) row `index` (i64) of a `.rows` table, widened to f32.
+    static func emitRowsLayoutRow(
+        _ m: ModuleBuilder, table: LLVMValueRef, weight: WeightFormat, dim: Int, index: LLVMValueRef, lanes: Int,
+        into destination: LLVMValueRef, accumulate: Bool
+    ) {
+        let elementType = weight.elementType(m)
+        let source = m.gep(elementType, table, m.mul(index, m.constI64(dim)))
+        forEachVector(m, count: dim, lanes: lanes) { offset, mask in
+            let pointer = m.gep(elementType, source, offset)
+            var value = weight == .f32
+                ? m.loadF32Vector(pointer, lanes, mask: mask) : m.loadBF16AsF32(pointer, lanes, mask: mask)
+            let target = m.gepF32(destination, offset)
+            if accumulate { value = m.fadd(m.loadF32Vector(target, lanes, mask: mask), value) }
+            m.storeVector(value, target, mask: mask)
         }
     }
 }

@@ -6,7 +6,7 @@ import IR
 /// neox: for i < rd/2, a = x[i], b = x[i + rd/2]: out[i] = a*cos_i - b*sin_i, out[i + rd/2] = b*cos_i + a*sin_i.
 /// interleaved: pairs (x[2i], x[2i+1]) rotate by angle i.
 /// Slots: [0] x ptr, [1] ldx, [2] table ptr, [3] out ptr, [4] ldo, [5] rows. out may equal x.
-public struct RopeKernel: Kernel {
+public struct RopeKernel: RowwiseKernel {
     public let headDim: Int
     public let rotaryDim: Int
     public let heads: Int
@@ -22,37 +22,26 @@ public struct RopeKernel: Kernel {
 
     public var symbol: String { "llmc_rope_hd\(headDim)_r\(rotaryDim)_h\(heads)_\(style.rawValue)" }
 
-    static let maxTasks = 8
+    public static let rowsSlot = 5
 
-    public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        rowChunkTaskCount(m, rows: rows, maxTasks: Self.maxTasks)
-    }
-
-    @discardableResult
-    public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        defineKernel(in: m, target: target) { args, task in
-            let (x, ldx, table) = (m.loadSlotPointer(args, 0), m.loadSlot(args, 1), m.loadSlotPointer(args, 2))
-            let (out, ldo) = (m.loadSlotPointer(args, 3), m.loadSlot(args, 4))
-            let range = rowChunk(m, rows: m.loadSlot(args, 5), task: task, maxTasks: Self.maxTasks)
-            let lanes = target.vectorWidth
-            m.forLoop(from: range.begin, to: range.end) { row in
-                let angles = m.gepF32(table, m.mul(row, m.constI64(rotaryDim)))
-                m.forLoop(from: m.constI64(0), to: m.constI64(heads)) { head in
-                    let offset = m.mul(head, m.constI64(headDim))
-                    let source = m.gepF32(x, m.add(m.mul(row, ldx), offset))
-                    let destination = m.gepF32(out, m.add(m.mul(row, ldo), offset))
-                    switch style {
-                    case .neox: emitNeox(m, lanes, source, angles, destination)
-                    case .interleaved: emitInterleaved(m, lanes, source, angles, destination)
-                    }
-                    if rotaryDim < headDim {
-                        let passSource = m.gepF32(source, m.constI64(rotaryDim))
-                        let passDestination = m.gepF32(destination, m.constI64(rotaryDim))
-                        forEachVector(m, count: headDim - rotaryDim, lanes: lanes) { at, mask in
-                            let v = m.loadF32Vector(m.gepF32(passSource, at), lanes, mask: mask)
-                            m.storeVector(v, m.gepF32(passDestination, at), mask: mask)
-                        }
-                    }
+    public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
+        let (x, table, out) = (StridedRows(m, args: args, base: 0, ld: 1), m.loadSlotPointer(args, 2),
+                               StridedRows(m, args: args, base: 3, ld: 4))
+        let lanes = target.vectorWidth
+        return { row in
+            let angles = m.gepF32(table, m.mul(row, m.constI64(rotaryDim)))
+            m.forLoop(from: m.constI64(0), to: m.constI64(heads)) { head in
+                let offset = m.mul(head, m.constI64(headDim))
+                let source = x.row(m, row, column: offset)
+                let destination = out.row(m, row, column: offset)
+                switch style {
+                case .neox: emitNeox(m, lanes, source, angles, destination)
+                case .interleaved: emitInterleaved(m, lanes, source, angles, destination)
+                }
+                if rotaryDim < headDim {
+                    let pass = m.constI64(rotaryDim)
+                    mapVectors(m, count: headDim - rotaryDim, lanes: lanes, inputs: [m.gepF32(source, pass)],
+                               output: m.gepF32(destination, pass)) { $0[0] }
                 }
             }
         }

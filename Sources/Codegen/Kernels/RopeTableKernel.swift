@@ -4,7 +4,7 @@ import CLLVM
 /// in f32: angle_i = Float(p) * invFreq[i]; table[r][i] = cos(angle_i) * s, table[r][rotaryDim/2 + i] =
 /// sin(angle_i) * s. cos/sin come from libm (cosf/sinf). Slots: [0] out ptr (rows × rotaryDim, contiguous),
 /// [1] pos0, [2] rows.
-public struct RopeTableKernel: Kernel {
+public struct RopeTableKernel: RowwiseKernel {
     public let rotaryDim: Int
     public let invFreq: [Float]
     public let attentionScaling: Float
@@ -21,31 +21,22 @@ public struct RopeTableKernel: Kernel {
         "llmc_rope_table_r\(rotaryDim)_f\(symbolHash(invFreq))_s\(symbolBits(attentionScaling))"
     }
 
-    static let maxTasks = 4
+    public static let maxTasks = 4
+    public static let rowsSlot = 2
 
-    public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        rowChunkTaskCount(m, rows: rows, maxTasks: Self.maxTasks)
-    }
-
-    @discardableResult
-    public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        defineKernel(in: m, target: target) { args, task in
-            let (out, pos0) = (m.loadSlotPointer(args, 0), m.loadSlot(args, 1))
-            let range = rowChunk(m, rows: m.loadSlot(args, 2), task: task, maxTasks: Self.maxTasks)
-            let frequencies = m.constantF32Array(named: symbol + ".inv_freq", invFreq)
-            let unary = m.functionType(m.f32Type, [m.f32Type])
-            let half = rotaryDim / 2
-            m.forLoop(from: range.begin, to: range.end) { row in
-                let position = m.sitofp(m.add(pos0, row), m.f32Type)
-                let destination = m.gepF32(out, m.mul(row, m.constI64(rotaryDim)))
-                m.forLoop(from: m.constI64(0), to: m.constI64(half)) { i in
-                    let angle = m.fmul(position, m.load(m.f32Type, m.gepF32(frequencies, i)))
-                    let scale = m.constF32(attentionScaling)
-                    let cos = m.fmul(m.callExternal("cosf", unary, [angle]), scale)
-                    let sin = m.fmul(m.callExternal("sinf", unary, [angle]), scale)
-                    m.store(cos, m.gepF32(destination, i))
-                    m.store(sin, m.gepF32(destination, m.add(i, m.constI64(half))))
-                }
+    public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
+        let (out, pos0) = (m.loadSlotPointer(args, 0), m.loadSlot(args, 1))
+        let frequencies = m.constantF32Array(named: symbol + ".inv_freq", invFreq)
+        let unary = m.functionType(m.f32Type, [m.f32Type])
+        let half = rotaryDim / 2
+        let scale = m.constF32(attentionScaling)
+        return { row in
+            let position = m.sitofp(m.add(pos0, row), m.f32Type)
+            let destination = m.gepF32(out, m.mul(row, m.constI64(rotaryDim)))
+            m.forLoop(from: m.constI64(0), to: m.constI64(half)) { i in
+                let angle = m.fmul(position, m.load(m.f32Type, m.gepF32(frequencies, i)))
+                m.store(m.fmul(m.callExternal("cosf", unary, [angle]), scale), m.gepF32(destination, i))
+                m.store(m.fmul(m.callExternal("sinf", unary, [angle]), scale), m.gepF32(destination, m.add(i, m.constI64(half))))
             }
         }
     }

@@ -1,3 +1,5 @@
+import CLLVM
+
 /// Storage format of a weight matrix in the packed blob.
 public enum WeightFormat: String, Sendable, Hashable, CaseIterable {
     /// IEEE f32.
@@ -35,4 +37,9 @@ public enum BFloat16Bits {
 
     /// bf16 bits → f32 (exact).
     public static func widen(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+}
+
+extension WeightFormat {
+    /// The LLVM type of one stored element: f32, or the i16 bits of a bf16.
+    func elementType(_ m: ModuleBuilder) -> LLVMTypeRef { self == .f32 ? m.f32Type : m.i16Type }
 }

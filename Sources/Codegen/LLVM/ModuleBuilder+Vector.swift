@@ -137,6 +137,23 @@ extension ModuleBuilder {
         return level[0]
     }
 
+    /// |a| (`llvm.fabs`), scalar or vector.
+    public func fabs(_ a: LLVMValueRef) -> LLVMValueRef { callIntrinsic("llvm.fabs", [LLVMTypeOf(a)], [a]) }
+
+    /// |magnitude| with the sign of `sign` (`llvm.copysign`), scalar or vector.
+    public func copySign(_ magnitude: LLVMValueRef, _ sign: LLVMValueRef) -> LLVMValueRef {
+        callIntrinsic("llvm.copysign", [LLVMTypeOf(magnitude)], [magnitude, sign])
+    }
+
+    /// c[0] + x·(c[1] + x·(c[2] + ...)) by Horner's rule with FMAs, for an f32 vector x and constant coefficients.
+    public func polynomial(_ x: LLVMValueRef, _ coefficients: [Float]) -> LLVMValueRef {
+        precondition(!coefficients.isEmpty, "a polynomial needs a coefficient")
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        return coefficients.dropLast().reversed().reduce(splatF32(coefficients[coefficients.count - 1], lanes)) {
+            fma($0, x, splatF32($1, lanes))
+        }
+    }
+
     /// e^x for an f32 vector: Cephes-style range reduction and degree-6 polynomial (about 1 ulp). The input is
     /// clamped to [-104, 89], where the two-step scaling by 2^n yields +inf above 88.72, gradual underflow and 0
     /// below -103.3 by itself; NaN propagates.
@@ -147,10 +164,8 @@ extension ModuleBuilder {
         let n = callIntrinsic("llvm.rint", [LLVMTypeOf(x)], [fmul(clamped, c(1.44269504088896341))])
         var r = fma(n, c(-0.693359375), clamped)
         r = fma(n, c(2.12194440e-4), r)
-        var p = c(1.9875691500e-4)
-        for coefficient: Float in [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1] {
-            p = fma(p, r, c(coefficient))
-        }
+        var p = polynomial(r, [5.0000001201e-1, 1.6666665459e-1, 4.1665795894e-2, 8.3334519073e-3, 1.3981999507e-3,
+                               1.9875691500e-4])
         p = fadd(fma(p, fmul(r, r), r), c(1))
         // 2^n as two factors 2^(n>>1) * 2^(n - n>>1) so that n = 128 and the subnormal range stay representable.
         let i32Vec = vectorType(i32Type, lanes)

@@ -1,0 +1,25 @@
+import CLLVM
+
+/// Activation functions of f32 vectors, as transformers computes them in f32.
+extension ModuleBuilder {
+    /// silu(x) = x / (1 + e^(-x)).
+    public func silu(_ x: LLVMValueRef) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        return fdiv(x, fadd(splatF32(1, lanes), exp(fneg(x))))
+    }
+
+    /// gelu_pytorch_tanh / gelu_new: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), evaluated as
+    /// x / (1 + e^(-2u)) (the same function, without tanh's cancellation near -1).
+    public func geluTanh(_ x: LLVMValueRef) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        let cube = fmul(fmul(x, x), x)
+        let inner = fmul(splatF32(0.7978845608028654, lanes), fadd(x, fmul(splatF32(0.044715, lanes), cube)))
+        return fdiv(x, fadd(splatF32(1, lanes), exp(fmul(splatF32(-2, lanes), inner))))
+    }
+
+    /// relu(x) = x < 0 ? 0 : x (NaN and -0 pass through, as torch.relu).
+    public func relu(_ x: LLVMValueRef) -> LLVMValueRef {
+        let zero = LLVMConstNull(LLVMTypeOf(x))!
+        return select(fcmp(LLVMRealOLT, x, zero), zero, x)
+    }
+}
