@@ -1,0 +1,139 @@
+import Foundation
+import IR
+
+/// config.json of the Gemma decoders (Gemma 1, Gemma 2, Gemma 3 text): (1+w) RMSNorm, GeGLU, embeddings × √hidden,
+/// with the Gemma 2/3 additions (sandwich norms, soft caps, query_pre_attn_scalar, local/global layers).
+public struct GemmaConfig: Decodable, Sendable {
+    /// Which config class the file is for (`model_type`); it decides the defaults and the block layout.
+    public enum Generation: String, Sendable {
+        case gemma1 = "gemma", gemma2 = "gemma2", gemma3 = "gemma3_text"
+
+        /// The causal-LM class transformers builds for this model type.
+        public var architecture: String {
+            switch self {
+            case .gemma1: "GemmaForCausalLM"
+            case .gemma2: "Gemma2ForCausalLM"
+            case .gemma3: "Gemma3ForCausalLM"
+            }
+        }
+    }
+
+    public var generation: Generation
+    public var hiddenSize: Int
+    public var layers: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    public var intermediateSize: Int
+    public var vocabSize: Int
+    public var rmsNormEps: Float
+    public var maxPosition: Int
+    public var tiedEmbeddings: Bool
+    /// Bias on q/k/v/o.
+    public var attentionBias: Bool
+    public var activation: GatedActivation
+    /// Softmax scale: query_pre_attn_scalar^-0.5 (Gemma 2/3) or head_dim^-0.5 (Gemma 1).
+    public var attentionScale: Float
+    /// Attention-logit soft cap (Gemma 2 only: Gemma 3 keeps the key but transformers never applies it).
+    public var attentionSoftcap: Float?
+    /// Final-logit soft cap.
+    public var finalSoftcap: Float?
+    public var layerTypes: [AttentionLayerType]
+    public var slidingWindow: Int?
+    public var rope: LayerTypeRope
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type", hiddenSize = "hidden_size", layers = "num_hidden_layers"
+        case heads = "num_attention_heads", kvHeads = "num_key_value_heads", headDim = "head_dim"
+        case intermediateSize = "intermediate_size", vocabSize = "vocab_size", rmsNormEps = "rms_norm_eps"
+        case maxPosition = "max_position_embeddings", tiedEmbeddings = "tie_word_embeddings"
+        case attentionBias = "attention_bias", hiddenAct = "hidden_act", hiddenActivation = "hidden_activation"
+        case queryPreAttnScalar = "query_pre_attn_scalar", attnSoftcap = "attn_logit_softcapping"
+        case finalSoftcap = "final_logit_softcapping", slidingWindow = "sliding_window", layerTypes = "layer_types"
+        case slidingWindowPattern = "sliding_window_pattern", bidirectional = "use_bidirectional_attention"
+        case ropeParameters = "rope_parameters", ropeScaling = "rope_scaling", ropeTheta = "rope_theta"
+        case ropeLocalBaseFreq = "rope_local_base_freq"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let modelType = try c.decode(String.self, forKey: .modelType)
+        guard let generation = Generation(rawValue: modelType) else {
+            throw DecodingError.dataCorruptedError(forKey: .modelType, in: c,
+                debugDescription: "'\(modelType)' is not a Gemma text model type (gemma, gemma2, gemma3_text)")
+        }
+        self.generation = generation
+        hiddenSize = try c.positive(.hiddenSize)
+        layers = try c.positive(.layers)
+        heads = try c.positive(.heads)
+        kvHeads = try c.positiveIfPresent(.kvHeads) ?? heads
+        guard heads % kvHeads == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .kvHeads, in: c,
+                debugDescription: "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
+        }
+        headDim = try c.positiveIfPresent(.headDim) ?? 256
+        guard headDim % 2 == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .headDim, in: c, debugDescription: "must be even for RoPE")
+        }
+        intermediateSize = try c.positive(.intermediateSize)
+        vocabSize = try c.positive(.vocabSize)
+        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
+        maxPosition = try c.positiveIfPresent(.maxPosition) ?? (generation == .gemma3 ? 131_072 : 8192)
+        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? true
+        attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
+        if try c.decodeIfPresent(Bool.self, forKey: .bidirectional) == true {
+            throw DecodingError.dataCorruptedError(forKey: .bidirectional, in: c,
+                debugDescription: "bidirectional attention (embedding models) is not supported for causal generation")
+        }
+
+        // Gemma 1 reads hidden_act and maps the legacy "gelu" to the tanh approximation; Gemma 2/3 read hidden_activation.
+        let actKey: CodingKeys = generation == .gemma1 ? .hiddenAct : .hiddenActivation
+        let act = try c.decodeIfPresent(String.self, forKey: actKey) ?? "gelu_pytorch_tanh"
+        let tanhNames = generation == .gemma1 ? ["gelu", "gelu_pytorch_tanh", "gelu_new"] : ["gelu_pytorch_tanh", "gelu_new"]
+        guard tanhNames.contains(act) else {
+            throw DecodingError.dataCorruptedError(forKey: actKey, in: c,
+                debugDescription: "activation '\(act)' is not supported (supported: \(tanhNames.joined(separator: ", ")))")
+        }
+        activation = .geluTanh
+
+        switch generation {
+        case .gemma1:
+            attentionScale = Float(1 / Double(headDim).squareRoot())
+            attentionSoftcap = nil
+            finalSoftcap = nil
+            layerTypes = Array(repeating: .full, count: layers)
+            slidingWindow = nil
+            rope = LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
+                                            defaultTheta: 10000))
+        case .gemma2, .gemma3:
+            let scalar = try c.decodeIfPresent(Double.self, forKey: .queryPreAttnScalar) ?? 256
+            guard scalar > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .queryPreAttnScalar, in: c, debugDescription: "must be positive")
+            }
+            attentionScale = Float(1 / scalar.squareRoot())
+            attentionSoftcap = generation == .gemma2 ? try c.valueOrNull(Float.self, .attnSoftcap, default: 50) : nil
+            finalSoftcap = try c.valueOrNull(Float.self, .finalSoftcap, default: generation == .gemma2 ? 30 : nil)
+            for (key, cap) in [(CodingKeys.attnSoftcap, attentionSoftcap), (.finalSoftcap, finalSoftcap)] {
+                if let cap, !(cap > 0) {
+                    throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be positive or null")
+                }
+            }
+            // Gemma 2 alternates sliding/full from layer 0; Gemma 3 has `sliding_window_pattern - 1` sliding per full.
+            let pattern = generation == .gemma2 ? 2 : try c.positiveIfPresent(.slidingWindowPattern) ?? 6
+            layerTypes = try c.layerTypes(.layerTypes, layers: layers) { ($0 + 1) % pattern == 0 ? .full : .sliding }
+            let window = try c.valueOrNull(Int.self, .slidingWindow, default: 4096)
+            if let window, window <= 0 {
+                throw DecodingError.dataCorruptedError(forKey: .slidingWindow, in: c, debugDescription: "must be positive")
+            }
+            slidingWindow = try c.slidingWindow(.slidingWindow, for: layerTypes, window: window)
+            rope = generation == .gemma2
+                ? LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
+                                           defaultTheta: 10000))
+                : try c.layerTypeRope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
+                                      slidingTheta: .ropeLocalBaseFreq, defaultFull: 1_000_000, defaultSliding: 10000)
+        }
+    }
+
+    /// The window each layer's attention uses (nil: full causal).
+    public var layerWindows: [Int?] { layerTypes.map { $0 == .sliding ? slidingWindow : nil } }
+}

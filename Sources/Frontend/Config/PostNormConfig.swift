@@ -1,0 +1,193 @@
+import Foundation
+import IR
+
+/// config.json of the post-norm / sandwich-norm RMSNorm decoders: OLMo 2, OLMo 3, EXAONE 4, GLM-4-0414.
+public struct PostNormConfig: Decodable, Sendable {
+    /// Which config class the file is for (`model_type`); it decides the defaults and the block layout.
+    public enum Variant: String, Sendable, CaseIterable {
+        case olmo2, olmo3, exaone4, glm4
+
+        /// The `architectures` names of this model type: transformers' class, and vLLM's OLMo spellings.
+        public var architectures: [String] {
+            switch self {
+            case .olmo2: ["Olmo2ForCausalLM", "OLMo2ForCausalLM"]
+            case .olmo3: ["Olmo3ForCausalLM", "OLMo3ForCausalLM"]
+            case .exaone4: ["Exaone4ForCausalLM"]
+            case .glm4: ["Glm4ForCausalLM"]
+            }
+        }
+
+        /// True for GLM-4's sandwich (a norm before and after each sublayer); the others only norm the sublayer's
+        /// output before the residual add (x + RMSNorm(f(x))).
+        public var sandwich: Bool { self == .glm4 }
+
+        /// How q and k are normalised after their projections.
+        public var qkNorm: QKNorm {
+            switch self {
+            case .olmo2, .olmo3: .fullWidth
+            case .exaone4: .perHead
+            case .glm4: .none
+            }
+        }
+
+        /// GLM-4 stores gate and up as one `gate_up_proj` (gate rows first).
+        public var fusedGateUp: Bool { self == .glm4 }
+
+        /// GLM-4 rotates adjacent pairs (GPT-J); the others rotate half-split pairs.
+        public var ropeStyle: RopeStyle { self == .glm4 ? .interleaved : .neox }
+    }
+
+    public enum QKNorm: Sendable {
+        case none
+        /// One RMSNorm over all heads of q (weight heads·head_dim) and of k (kv_heads·head_dim).
+        case fullWidth
+        /// One RMSNorm per head (weight head_dim), shared by the heads.
+        case perHead
+    }
+
+    public var variant: Variant
+    public var hiddenSize: Int
+    public var layers: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    public var intermediateSize: Int
+    public var vocabSize: Int
+    public var rmsNormEps: Float
+    public var maxPosition: Int
+    public var tiedEmbeddings: Bool
+    /// Bias on q/k/v (and on o for OLMo; GLM-4's o_proj never has one; EXAONE 4 has none).
+    public var attentionBias: Bool
+    public var layerTypes: [AttentionLayerType]
+    public var slidingWindow: Int?
+    public var rope: LayerTypeRope
+    /// Leading dims of each head that rotate (GLM-4: head_dim × partial_rotary_factor).
+    public var rotaryDim: Int
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type", hiddenSize = "hidden_size", layers = "num_hidden_layers"
+        case heads = "num_attention_heads", kvHeads = "num_key_value_heads", headDim = "head_dim"
+        case intermediateSize = "intermediate_size", vocabSize = "vocab_size", rmsNormEps = "rms_norm_eps"
+        case maxPosition = "max_position_embeddings", tiedEmbeddings = "tie_word_embeddings"
+        case attentionBias = "attention_bias", hiddenAct = "hidden_act", slidingWindow = "sliding_window"
+        case slidingWindowPattern = "sliding_window_pattern", layerTypes = "layer_types"
+        case ropeParameters = "rope_parameters", ropeScaling = "rope_scaling", ropeTheta = "rope_theta"
+        case partialRotaryFactor = "partial_rotary_factor"
+    }
+
+    private struct PartialRotaryJSON: Decodable {
+        var partialRotaryFactor: Double?
+        enum CodingKeys: String, CodingKey { case partialRotaryFactor = "partial_rotary_factor" }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let modelType = try c.decode(String.self, forKey: .modelType)
+        guard let variant = Variant(rawValue: modelType) else {
+            throw DecodingError.dataCorruptedError(forKey: .modelType, in: c,
+                debugDescription: "'\(modelType)' is not a post-norm model type (olmo2, olmo3, exaone4, glm4)")
+        }
+        self.variant = variant
+        hiddenSize = try c.positive(.hiddenSize)
+        layers = try c.positive(.layers)
+        heads = try c.positive(.heads)
+        kvHeads = try c.positiveIfPresent(.kvHeads) ?? heads
+        guard heads % kvHeads == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .kvHeads, in: c,
+                debugDescription: "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
+        }
+        if let explicit = try c.positiveIfPresent(.headDim) {
+            headDim = explicit
+        } else if variant == .glm4 {
+            headDim = 128  // Glm4Config's default, not hidden/heads
+        } else {
+            guard hiddenSize % heads == 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .heads, in: c,
+                    debugDescription: "hidden_size (\(hiddenSize)) is not a multiple of num_attention_heads and head_dim is absent")
+            }
+            headDim = hiddenSize / heads
+        }
+        intermediateSize = try c.positive(.intermediateSize)
+        vocabSize = try c.positive(.vocabSize)
+        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? (variant == .glm4 ? 1.5625e-7 : 1e-5)
+        maxPosition = try c.positiveIfPresent(.maxPosition) ?? (variant == .glm4 ? 131_072 : 2048)
+        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? false
+        attentionBias = variant == .exaone4 ? false
+            : try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? (variant == .glm4)
+        let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
+        guard act == "silu" else {
+            throw DecodingError.dataCorruptedError(forKey: .hiddenAct, in: c,
+                debugDescription: "activation '\(act)' is not supported by this family (supported: silu)")
+        }
+
+        let window = try c.valueOrNull(Int.self, .slidingWindow, default: variant == .olmo3 || variant == .exaone4 ? 4096 : nil)
+        if let window, window <= 0 {
+            throw DecodingError.dataCorruptedError(forKey: .slidingWindow, in: c, debugDescription: "must be positive")
+        }
+        switch variant {
+        case .olmo2, .glm4:
+            layerTypes = Array(repeating: .full, count: layers)
+        case .olmo3:
+            layerTypes = try c.layerTypes(.layerTypes, layers: layers) { ($0 + 1) % 4 == 0 ? .full : .sliding }
+        case .exaone4:
+            let pattern = try Self.exaonePattern(c, window: window)
+            layerTypes = try c.layerTypes(.layerTypes, layers: layers) { pattern[$0 % pattern.count] }
+        }
+        slidingWindow = variant == .olmo2 || variant == .glm4 ? nil
+            : try c.slidingWindow(.slidingWindow, for: layerTypes, window: window)
+
+        if variant == .olmo3 {
+            rope = try c.layerTypeRope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
+                                       slidingTheta: nil, defaultFull: 500_000, defaultSliding: 500_000)
+        } else {
+            rope = LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
+                                            defaultTheta: 10000))
+        }
+        if variant == .glm4 {
+            // rope_parameters.partial_rotary_factor (transformers 5), else the top-level key, else Glm4Config's 0.5.
+            let nested = try c.decodeIfPresent(PartialRotaryJSON.self, forKey: .ropeParameters)?.partialRotaryFactor
+            let factor = try nested ?? c.decodeIfPresent(Double.self, forKey: .partialRotaryFactor) ?? 0.5
+            rotaryDim = Int(Double(headDim) * factor)
+            guard factor > 0, factor <= 1, rotaryDim % 2 == 0, rotaryDim > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .partialRotaryFactor, in: c,
+                    debugDescription: "\(factor) × head_dim \(headDim) must give a positive even rotary width")
+            }
+        } else {
+            rotaryDim = headDim
+            guard headDim % 2 == 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .headDim, in: c, debugDescription: "must be even for RoPE")
+            }
+        }
+    }
+
+    /// EXAONE 4's layer pattern when `layer_types` is absent: every `sliding_window_pattern`-th layer is global
+    /// (an int, default 4), or a string of L (local) / G (global) repeated from layer 0; all global without a window.
+    private static func exaonePattern(_ c: KeyedDecodingContainer<CodingKeys>, window: Int?) throws -> [AttentionLayerType] {
+        guard window != nil else { return [.full] }
+        if let text = try? c.decodeIfPresent(String.self, forKey: .slidingWindowPattern) {
+            guard !text.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: .slidingWindowPattern, in: c, debugDescription: "is empty")
+            }
+            return try text.map { letter in
+                switch letter {
+                case "L": return .sliding
+                case "G": return .full
+                default:
+                    throw DecodingError.dataCorruptedError(forKey: .slidingWindowPattern, in: c,
+                        debugDescription: "'\(text)' may only contain L (local) and G (global)")
+                }
+            }
+        }
+        let every = try c.positiveIfPresent(.slidingWindowPattern) ?? 4
+        return (0..<every).map { $0 == every - 1 ? .full : .sliding }
+    }
+
+    /// The window each layer's attention uses (nil: full causal).
+    public var layerWindows: [Int?] { layerTypes.map { $0 == .sliding ? slidingWindow : nil } }
+
+    /// True when the layer rotates q and k: EXAONE 4 leaves its global layers without positions (NoPE) when it has
+    /// sliding layers.
+    public func usesRope(layer: Int) -> Bool {
+        !(variant == .exaone4 && slidingWindow != nil && layerTypes[layer] == .full)
+    }
+}

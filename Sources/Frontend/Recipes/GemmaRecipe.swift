@@ -1,0 +1,94 @@
+import IR
+
+/// Family C, Gemma decoders: (1+w) RMSNorm, GeGLU (gelu tanh), embeddings × √hidden, rotary (neox) GQA/MQA.
+/// Gemma 2 adds sandwich norms (post-attention and post-MLP norms inside the residual), attention-logit and
+/// final-logit soft caps, query_pre_attn_scalar and alternating sliding/full layers; Gemma 3 drops the attention
+/// cap, adds per-head (1+w) q/k norms and gives local and global layers their own rotary base.
+public enum GemmaRecipe: Recipe {
+    public static let family = "C: Gemma"
+    public static let architectures = ["GemmaForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM"]
+
+    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
+        let c = try model.config(GemmaConfig.self)
+        guard c.generation.architecture == model.architecture else {
+            throw FrontendError.badValue(file: model.path("config.json"), key: "model_type",
+                reason: "'\(c.generation.rawValue)' does not match architecture \(model.architecture)")
+        }
+        let w = WeightBinder(checkpoint: checkpoint)
+        let sandwich = c.generation != .gemma1
+        let qkNorm = c.generation == .gemma3
+        let (d, hd, q, kv, ff) = (c.hiddenSize, c.headDim, c.heads * c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
+
+        var b = GraphBuilder()
+        // Gemma norms scale by (1 + w), in f32.
+        func norm(_ x: ValueID, _ weight: String, _ name: String, width: Int? = nil) throws -> ValueID {
+            let group = width ?? d
+            return b.rmsNorm(x, weight: try w(weight, [group]), eps: c.rmsNormEps, groupSize: group, weightOffset: 1, name: name)
+        }
+
+        // Embeddings × √hidden (f32, as transformers casts the normaliser to the f32 weights). Untied, the factor is
+        // folded into the table; tied, the table is also the LM head, so the product stays an op.
+        let embedName = "model.embed_tokens.weight"
+        let embed = try w(embedName, [c.vocabSize, d])
+        let normalizer = Float(Double(d).squareRoot())
+        var x: ValueID
+        if c.tiedEmbeddings {
+            x = b.scale(b.embedding(b.tokenIDs(), table: embed, name: "embed_tokens"), by: normalizer, name: "embed_scale")
+        } else {
+            let scaled = WeightRef(shape: embed.shape, transform: .scaled(.tensor(embedName), normalizer))
+            x = b.embedding(b.tokenIDs(), table: scaled, name: "embed_tokens")
+        }
+
+        for l in 0..<c.layers {
+            let p = "model.layers.\(l)."
+            let n = "layers.\(l)."
+            // Attention block.
+            let h = try norm(x, p + "input_layernorm.weight", n + "input_layernorm")
+            func projection(_ input: ValueID, _ name: String, _ rows: Int, _ cols: Int) throws -> ValueID {
+                b.linear(input, weight: try w(p + "self_attn.\(name).weight", [rows, cols]),
+                         bias: try w.optional(c.attentionBias, p + "self_attn.\(name).bias", [rows]), name: n + "self_attn.\(name)")
+            }
+            var qs = try projection(h, "q_proj", q, d)
+            var ks = try projection(h, "k_proj", kv, d)
+            let vs = try projection(h, "v_proj", kv, d)
+            if qkNorm {
+                qs = try norm(qs, p + "self_attn.q_norm.weight", n + "self_attn.q_norm", width: hd)
+                ks = try norm(ks, p + "self_attn.k_norm.weight", n + "self_attn.k_norm", width: hd)
+            }
+            let frequencies = c.rope[c.layerTypes[l]].inverseFrequencies(rotaryDim: hd)
+            qs = b.rope(qs, RopeSpec(heads: c.heads, headDim: hd, rotaryDim: hd, style: .neox, invFreq: frequencies), name: n + "self_attn.q_rope")
+            ks = b.rope(ks, RopeSpec(heads: c.kvHeads, headDim: hd, rotaryDim: hd, style: .neox, invFreq: frequencies), name: n + "self_attn.k_rope")
+            let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd, scale: c.attentionScale,
+                                     window: c.layerWindows[l], softcap: c.attentionSoftcap)
+            var attn = try projection(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "o_proj", d, q)
+            if sandwich {
+                attn = try norm(attn, p + "post_attention_layernorm.weight", n + "post_attention_layernorm")
+            }
+            x = b.add(x, attn, name: n + "attn_residual")
+
+            // MLP block: down(gelu_tanh(gate(h)) * up(h)).
+            let mlpNorm = sandwich ? "pre_feedforward_layernorm" : "post_attention_layernorm"
+            let h2 = try norm(x, p + mlpNorm + ".weight", n + mlpNorm)
+            func mlp(_ name: String, _ input: ValueID, _ shape: [Int]) throws -> ValueID {
+                b.linear(input, weight: try w(p + "mlp.\(name).weight", shape), name: n + "mlp.\(name)")
+            }
+            let act = b.gatedActivation(gate: try mlp("gate_proj", h2, [ff, d]), up: try mlp("up_proj", h2, [ff, d]),
+                                        c.activation, name: n + "mlp.act")
+            var down = try mlp("down_proj", act, [d, ff])
+            if sandwich {
+                down = try norm(down, p + "post_feedforward_layernorm.weight", n + "post_feedforward_layernorm")
+            }
+            x = b.add(x, down, name: n + "mlp_residual")
+        }
+        let last = b.lastRow(x, name: "last_hidden")
+        let normed = try norm(last, "model.norm.weight", "norm")
+        let head = c.tiedEmbeddings ? embed : try w("lm_head.weight", [c.vocabSize, d])
+        var logits = b.linear(normed, weight: head, name: "lm_head")
+        if let cap = c.finalSoftcap {
+            logits = b.unary(logits, .softcap(cap), name: "final_logit_softcap")
+        }
+        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
+                             maxPosition: c.maxPosition, kvWidths: Array(repeating: kv, count: c.layers))
+        return b.finish(logits: logits, info: info)
+    }
+}

@@ -1,0 +1,92 @@
+import IR
+
+/// Family B, RMSNorm decoders that norm each sublayer's output inside the residual: x + RMSNorm(f(x)).
+/// OLMo 2 / OLMo 3 (full-width q/k RMSNorm; OLMo 3 adds 3:1 sliding layers with their own rotary base) and
+/// EXAONE 4 (per-head q/k RMSNorm; 3:1 sliding layers, global layers without rotary) norm only the output;
+/// GLM-4-0414 is a sandwich (norms before and after each sublayer) with q/k/v bias, fused gate_up and partial
+/// GPT-J-interleaved rotary.
+public enum PostNormRecipe: Recipe {
+    public static let family = "B: post-norm / sandwich-norm"
+    public static let architectures = PostNormConfig.Variant.allCases.flatMap(\.architectures)
+
+    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
+        let c = try model.config(PostNormConfig.self)
+        let v = c.variant
+        guard v.architectures.contains(model.architecture) else {
+            throw FrontendError.badValue(file: model.path("config.json"), key: "model_type",
+                reason: "'\(v.rawValue)' does not match architecture \(model.architecture)")
+        }
+        let w = WeightBinder(checkpoint: checkpoint)
+        let (d, hd, q, kv, ff) = (c.hiddenSize, c.headDim, c.heads * c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
+
+        var b = GraphBuilder()
+        func norm(_ x: ValueID, _ weight: String, _ name: String, width: Int? = nil) throws -> ValueID {
+            b.rmsNorm(x, weight: try w(weight, [width ?? b.type(of: x).cols]), eps: c.rmsNormEps, groupSize: width, name: name)
+        }
+
+        let embed = try w("model.embed_tokens.weight", [c.vocabSize, d])
+        var x = b.embedding(b.tokenIDs(), table: embed, name: "embed_tokens")
+        for l in 0..<c.layers {
+            let p = "model.layers.\(l)."
+            let n = "layers.\(l)."
+            // Attention block.
+            let h = v.sandwich ? try norm(x, p + "input_layernorm.weight", n + "input_layernorm") : x
+            func projection(_ input: ValueID, _ name: String, _ rows: Int, _ cols: Int, bias: Bool) throws -> ValueID {
+                b.linear(input, weight: try w(p + "self_attn.\(name).weight", [rows, cols]),
+                         bias: try w.optional(bias, p + "self_attn.\(name).bias", [rows]), name: n + "self_attn.\(name)")
+            }
+            var qs = try projection(h, "q_proj", q, d, bias: c.attentionBias)
+            var ks = try projection(h, "k_proj", kv, d, bias: c.attentionBias)
+            let vs = try projection(h, "v_proj", kv, d, bias: c.attentionBias)
+            switch v.qkNorm {
+            case .none:
+                break
+            case .fullWidth:
+                qs = try norm(qs, p + "self_attn.q_norm.weight", n + "self_attn.q_norm")
+                ks = try norm(ks, p + "self_attn.k_norm.weight", n + "self_attn.k_norm")
+            case .perHead:
+                qs = try norm(qs, p + "self_attn.q_norm.weight", n + "self_attn.q_norm", width: hd)
+                ks = try norm(ks, p + "self_attn.k_norm.weight", n + "self_attn.k_norm", width: hd)
+            }
+            if c.usesRope(layer: l) {
+                let invFreq = c.rope[c.layerTypes[l]].inverseFrequencies(rotaryDim: c.rotaryDim)
+                qs = b.rope(qs, RopeSpec(heads: c.heads, headDim: hd, rotaryDim: c.rotaryDim, style: v.ropeStyle, invFreq: invFreq),
+                            name: n + "self_attn.q_rope")
+                ks = b.rope(ks, RopeSpec(heads: c.kvHeads, headDim: hd, rotaryDim: c.rotaryDim, style: v.ropeStyle, invFreq: invFreq),
+                            name: n + "self_attn.k_rope")
+            }
+            let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
+                                     scale: Float(1 / Double(hd).squareRoot()), window: c.layerWindows[l])
+            let attn = try projection(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "o_proj", d, q,
+                                      bias: c.attentionBias && v != .glm4)
+            let attnNorm = v.sandwich ? "post_self_attn_layernorm" : "post_attention_layernorm"
+            x = b.add(x, try norm(attn, p + attnNorm + ".weight", n + attnNorm), name: n + "attn_residual")
+
+            // MLP block: down(silu(gate(h)) * up(h)).
+            let h2 = v.sandwich ? try norm(x, p + "post_attention_layernorm.weight", n + "post_attention_layernorm") : x
+            let gate: ValueID, up: ValueID
+            if v.fusedGateUp {
+                let fused = try w(p + "mlp.gate_up_proj.weight", [2 * ff, d])
+                func half(_ start: Int) -> WeightRef {
+                    WeightRef(shape: [ff, d], transform: .sliceRows(fused.transform, start: start, count: ff))
+                }
+                gate = b.linear(h2, weight: half(0), name: n + "mlp.gate_proj")
+                up = b.linear(h2, weight: half(ff), name: n + "mlp.up_proj")
+            } else {
+                gate = b.linear(h2, weight: try w(p + "mlp.gate_proj.weight", [ff, d]), name: n + "mlp.gate_proj")
+                up = b.linear(h2, weight: try w(p + "mlp.up_proj.weight", [ff, d]), name: n + "mlp.up_proj")
+            }
+            let act = b.gatedActivation(gate: gate, up: up, .silu, name: n + "mlp.act")
+            let down = b.linear(act, weight: try w(p + "mlp.down_proj.weight", [d, ff]), name: n + "mlp.down_proj")
+            let mlpNorm = v.sandwich ? "post_mlp_layernorm" : "post_feedforward_layernorm"
+            x = b.add(x, try norm(down, p + mlpNorm + ".weight", n + mlpNorm), name: n + "mlp_residual")
+        }
+        let last = b.lastRow(x, name: "last_hidden")
+        let normed = try norm(last, "model.norm.weight", "norm")
+        let head = c.tiedEmbeddings ? embed : try w("lm_head.weight", [c.vocabSize, d])
+        let logits = b.linear(normed, weight: head, name: "lm_head")
+        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
+                             maxPosition: c.maxPosition, kvWidths: Array(repeating: kv, count: c.layers))
+        return b.finish(logits: logits, info: info)
+    }
+}
