@@ -64,6 +64,8 @@ public struct AttentionSpec: Hashable, Sendable {
 public enum GatedActivation: String, Sendable, Hashable {
     case silu
     case geluTanh
+    /// x·Φ(x) with erf (transformers' "gelu").
+    case gelu
 }
 
 /// Elementwise functions of one value.

@@ -106,7 +106,7 @@ final class ElementwiseKernelTests: XCTestCase {
 
     func testGatedActivations() throws {
         for target in testTargets {
-            for activation in [GatedActivation.silu, .geluTanh] {
+            for activation in [GatedActivation.silu, .geluTanh, .gelu] {
                 for ff in [1, 17, 100] {
                     let harness = try KernelHarness(GatedActivationKernel(ff: ff, activation: activation), target: target)
                     var random = TestRandom(seed: UInt64(ff))
@@ -121,11 +121,7 @@ final class ElementwiseKernelTests: XCTestCase {
                         var expected = [Double](), actual = [Float]()
                         for r in 0..<rows {
                             for i in 0..<ff {
-                                let g = Double(gate.floats[r * ld + i])
-                                // gelu: 0.5 g (1 + tanh(u)) written as g / (1 + e^(-2u)) (an identity) so the f64
-                                // reference keeps its precision where tanh(u) is close to -1.
-                                let u = (2 / Double.pi).squareRoot() * (g + 0.044715 * g * g * g)
-                                let act = activation == .silu ? g / (1 + Foundation.exp(-g)) : g / (1 + Foundation.exp(-2 * u))
+                                let act = ActivationReference.gated(activation, Double(gate.floats[r * ld + i]))
                                 expected.append(act * Double(up.floats[r * ld + i]))
                                 actual.append(out.floats[r * ldo + i])
                             }

@@ -21,20 +21,40 @@ final class VectorHelperTests: XCTestCase {
         return (jit, unsafeBitCast(UInt(try jit.address(of: name)), to: ArrayFunction.self))
     }
 
+    /// Applies the elementwise vector function `f` (emitted for the target's width) to `inputs` through the JIT.
+    private func evaluate(
+        _ name: String, target: TargetSpec, _ inputs: [Float], _ f: @escaping (ModuleBuilder, LLVMValueRef) -> LLVMValueRef
+    ) throws -> [Float] {
+        let padded = inputs + [Float](repeating: 0.5, count: (16 - inputs.count % 16) % 16)
+        let (jit, fn) = try compile(name, target: target) { m, input, output, lanes in
+            m.forLoop(from: m.constI64(0), to: m.constI64(padded.count), step: lanes) { i in
+                m.storeVector(f(m, m.loadF32Vector(m.gepF32(input, i), lanes)), m.gepF32(output, i))
+            }
+        }
+        var outputs = [Float](repeating: 0, count: padded.count)
+        fn(padded, &outputs)
+        withExtendedLifetime(jit) {}
+        return Array(outputs[..<inputs.count])
+    }
+
+    /// The largest error in ulps of the expected f32 value (subnormal and zero expectations measured in units of
+    /// the smallest normal's ulp), naming the worst input.
+    private func worstUlps(_ inputs: [Float], _ outputs: [Float], _ reference: (Double) -> Double) -> (Float, Float) {
+        var worst: (ulps: Float, input: Float) = (0, 0)
+        for (x, y) in zip(inputs, outputs) {
+            let exact = reference(Double(x))
+            let unit = Double(max(abs(Float(exact)), Float.leastNormalMagnitude).ulp)
+            let ulps = Float(abs(Double(y) - exact) / unit)
+            if !(ulps <= worst.ulps) { worst = (ulps, x) }
+        }
+        return worst
+    }
+
     func testExpAccuracyAndSpecialValues() throws {
         var inputs: [Float] = stride(from: Float(-110), through: 95, by: 0.0137).map { $0 }
         inputs += [0, -0.0, 1, -1, 88.72283, 88.7229, 89, 1e30, -1e30, .infinity, -.infinity, -87.33, -103.2, -103.9, 1e-8]
-        while inputs.count % 16 != 0 { inputs.append(0.5) }
         for target in testTargets {
-            let (jit, fn) = try compile("exp_test", target: target) { m, input, output, lanes in
-                m.forLoop(from: m.constI64(0), to: m.constI64(inputs.count), step: lanes) { i in
-                    let x = m.loadF32Vector(m.gepF32(input, i), lanes)
-                    m.storeVector(m.exp(x), m.gepF32(output, i))
-                }
-            }
-            var outputs = [Float](repeating: 0, count: inputs.count)
-            fn(inputs, &outputs)
-            _ = jit
+            let outputs = try evaluate("exp_test", target: target, inputs) { $0.exp($1) }
             var worstUlps: Float = 0
             for (x, y) in zip(inputs, outputs) {
                 let expected = Float(Foundation.exp(Double(x)))
@@ -49,17 +69,63 @@ final class VectorHelperTests: XCTestCase {
                 worstUlps = max(worstUlps, abs(y - expected) / expected.ulp)
             }
             XCTAssertLessThanOrEqual(worstUlps, 2, "\(target.name): worst error \(worstUlps) ulp")
-            let nanIn = [Float](repeating: .nan, count: 16)
-            var nanOut = [Float](repeating: 0, count: 16)
-            let (jit2, nanFn) = try compile("exp_nan", target: target) { m, input, output, lanes in
-                for offset in stride(from: 0, to: 16, by: lanes) {
-                    m.storeVector(m.exp(m.loadF32Vector(m.gepF32(input, m.constI64(offset)), lanes)),
-                                  m.gepF32(output, m.constI64(offset)))
-                }
-            }
-            nanFn(nanIn, &nanOut)
-            _ = jit2
-            XCTAssertTrue(nanOut.allSatisfy(\.isNaN), "exp(NaN) must be NaN")
+            let nan = try evaluate("exp_nan", target: target, [Float](repeating: .nan, count: 16)) { $0.exp($1) }
+            XCTAssertTrue(nan.allSatisfy(\.isNaN), "exp(NaN) must be NaN")
+        }
+    }
+
+    /// Dense grids plus the branch boundaries, tiny and huge magnitudes.
+    private func specialFunctionInputs(range: ClosedRange<Float>, boundaries: [Float]) -> [Float] {
+        var inputs = Array(stride(from: range.lowerBound, through: range.upperBound, by: 0.000731))
+        for b in boundaries { inputs += stride(from: b - 0.01, through: b + 0.01, by: 1e-6).flatMap { [$0, -$0] } }
+        inputs += [1e-30, 1e-10, 1e-5, 3e-3, 60, 1e4, 1e30].flatMap { [$0, -$0] }
+        return inputs
+    }
+
+    func testTanhAccuracyAndSpecialValues() throws {
+        let inputs = specialFunctionInputs(range: -12...12, boundaries: [0.625])
+        for target in testTargets {
+            let outputs = try evaluate("tanh_test", target: target, inputs) { $0.tanh($1) }
+            let (ulps, worst) = worstUlps(inputs, outputs) { Foundation.tanh($0) }
+            XCTAssertLessThanOrEqual(ulps, 2, "\(target.name): tanh worst \(ulps) ulp at \(worst)")
+            let special = try evaluate("tanh_special", target: target, [.infinity, -.infinity, .nan, -0.0, 0]) { $0.tanh($1) }
+            XCTAssertEqual(Array(special[0..<2]), [1, -1])
+            XCTAssertTrue(special[2].isNaN)
+            XCTAssertEqual(special[3].sign, .minus, "tanh(-0) = -0")
+            XCTAssertEqual(special[4], 0)
+        }
+    }
+
+    func testErfAccuracyAndSpecialValues() throws {
+        let inputs = specialFunctionInputs(range: -6...6, boundaries: [1])
+        for target in testTargets {
+            let outputs = try evaluate("erf_test", target: target, inputs) { $0.erf($1) }
+            let (ulps, worst) = worstUlps(inputs, outputs) { Foundation.erf($0) }
+            XCTAssertLessThanOrEqual(ulps, 2, "\(target.name): erf worst \(ulps) ulp at \(worst)")
+            let special = try evaluate("erf_special", target: target, [.infinity, -.infinity, .nan, 11, -0.0]) { $0.erf($1) }
+            XCTAssertEqual(Array(special[0..<2]), [1, -1])
+            XCTAssertTrue(special[2].isNaN)
+            XCTAssertEqual(special[3], 1)
+            XCTAssertEqual(special[4].sign, .minus, "erf(-0) = -0")
+        }
+    }
+
+    func testGeluErfAccuracyAndSpecialValues() throws {
+        let inputs = specialFunctionInputs(range: -14.5...8, boundaries: [1.4142135, -0.70710678])
+        for target in testTargets {
+            let outputs = try evaluate("gelu_test", target: target, inputs) { $0.geluErf($1) }
+            // Relative accuracy everywhere, including the far negative tail where 1 + erf(x/√2) would cancel.
+            let (ulps, worst) = worstUlps(inputs, outputs, ActivationReference.gelu)
+            XCTAssertLessThanOrEqual(ulps, 8, "\(target.name): gelu worst \(ulps) ulp at \(worst)")
+            let near = inputs.filter { $0 > -0.7 }
+            let nearOutputs = try evaluate("gelu_near", target: target, near) { $0.geluErf($1) }
+            let (nearUlps, nearWorst) = worstUlps(near, nearOutputs, ActivationReference.gelu)
+            XCTAssertLessThanOrEqual(nearUlps, 3, "\(target.name): gelu worst \(nearUlps) ulp at \(nearWorst) (x > -0.7)")
+            let special = try evaluate("gelu_special", target: target, [.infinity, -.infinity, .nan, -20]) { $0.geluErf($1) }
+            XCTAssertEqual(special[0], .infinity)
+            XCTAssertEqual(special[1], 0)
+            XCTAssertTrue(special[2].isNaN)
+            XCTAssertEqual(special[3], 0)
         }
     }
 

@@ -1,7 +1,7 @@
 import CLLVM
 import IR
 
-/// out[r][i] = act(gate[r][i]) * up[r][i] in f32, act one of `ModuleBuilder.silu`, `geluTanh`.
+/// out[r][i] = act(gate[r][i]) * up[r][i] in f32 (act: `ModuleBuilder.silu`, `geluTanh` or `geluErf`).
 /// Slots: [0] gate ptr, [1] up ptr, [2] ld (shared row stride of gate and up), [3] out ptr, [4] ldo, [5] rows.
 public struct GatedActivationKernel: RowwiseKernel {
     public let ff: Int
@@ -32,6 +32,7 @@ public struct GatedActivationKernel: RowwiseKernel {
         switch activation {
         case .silu: m.silu(x)
         case .geluTanh: m.geluTanh(x)
+        case .gelu: m.geluErf(x)
         }
     }
 }
