@@ -18,7 +18,7 @@ WORDS = {"InternLM": "internlm", "HunYuan": "hunyuan", "IQuest": "iquest", "Smol
          "MiMo": "mimo", "GritLM": "gritlm", "OLMoE": "olmoe", "OLMo": "olmo", "GPTBigCode": "gpt_bigcode",
          "GPTNeoX": "gpt_neox", "GPTJ": "gptj", "GPT2": "gpt2", "XLMRoberta": "xlm_roberta", "ModernBert": "modernbert",
          "NomicBert": "nomic_bert", "StableLm": "stablelm", "PhiMoE": "phimoe", "DotsOCR": "dots_ocr",
-         "LongcatFlash": "longcat_flash", "MPT": "mpt", "OPT": "opt", "LM": "lm"}
+         "LongcatFlash": "longcat_flash", "MPT": "mpt", "OPT": "opt", "LM": "lm", "MoE": "moe"}
 
 
 def snake(architecture: str) -> str:
