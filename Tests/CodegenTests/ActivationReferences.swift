@@ -7,9 +7,16 @@ enum ActivationReference {
 
     /// 0.5 x (1 + tanh(u)) written as x / (1 + e^(-2u)) (an identity) so the reference keeps its precision where
     /// tanh(u) is close to -1.
-    static func geluTanh(_ x: Double) -> Double {
-        let u = (2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)
-        return x / (1 + Foundation.exp(-2 * u))
+    static func geluTanh(_ x: Double) -> Double { x / (1 + Foundation.exp(-geluTanhExponent(x))) }
+
+    /// 2u: f32 rounding of it is a relative error of |2u|·ε in e^(-2u), so results for large negative x (tiny
+    /// values) carry that much relative error in any f32 implementation.
+    static func geluTanhExponent(_ x: Double) -> Double { 2 * (2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x) }
+
+    /// The factor by which f32 evaluation of `op` at x may exceed its usual relative error.
+    static func conditioning(_ op: UnaryOp, _ x: Double) -> Double {
+        if case .geluTanh = op { return max(1, abs(geluTanhExponent(x))) }
+        return 1
     }
 
     /// x·Φ(x) through erfc, which keeps full relative precision for negative x.
@@ -20,6 +27,18 @@ enum ActivationReference {
         case .silu: silu(x)
         case .geluTanh: geluTanh(x)
         case .gelu: gelu(x)
+        }
+    }
+
+    static func unary(_ op: UnaryOp, _ x: Double) -> Double {
+        switch op {
+        case .gelu: gelu(x)
+        case .geluTanh: geluTanh(x)
+        case .relu: max(x, 0)
+        case .reluSquared: max(x, 0) * max(x, 0)
+        case .silu: silu(x)
+        case .softcap(let cap): Double(cap) * Foundation.tanh(x / Double(cap))
+        case .scale(let factor): x * Double(factor)
         }
     }
 }

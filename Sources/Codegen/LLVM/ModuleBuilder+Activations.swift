@@ -22,4 +22,11 @@ extension ModuleBuilder {
         let zero = LLVMConstNull(LLVMTypeOf(x))!
         return select(fcmp(LLVMRealOLT, x, zero), zero, x)
     }
+
+    /// cap · tanh(x / cap) (Gemma 2's logit soft cap), in that order of operations like transformers.
+    public func softcap(_ x: LLVMValueRef, cap: Float) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        let capVector = splatF32(cap, lanes)
+        return fmul(capVector, tanh(fdiv(x, capVector)))
+    }
 }

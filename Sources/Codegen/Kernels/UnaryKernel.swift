@@ -1,0 +1,55 @@
+import CLLVM
+import IR
+
+/// out[r][i] = f(x[r][i]) for i < width, f a `UnaryOp` computed in f32: gelu (`ModuleBuilder.geluErf`), geluTanh,
+/// relu, reluSquared (relu(x)²), silu, softcap (cap·tanh(x/cap)), scale (x·factor).
+/// Slots: [0] x, [1] ldx, [2] out, [3] ldo, [4] rows. out may equal x.
+public struct UnaryKernel: RowwiseKernel {
+    public let width: Int
+    public let op: UnaryOp
+
+    public init(width: Int, op: UnaryOp) {
+        precondition(width > 0, "unary width must be positive")
+        self.width = width
+        self.op = op
+    }
+
+    public var symbol: String { "llmc_unary_\(opName)_w\(width)" }
+
+    private var opName: String {
+        switch op {
+        case .gelu: "gelu"
+        case .geluTanh: "gelutanh"
+        case .relu: "relu"
+        case .reluSquared: "relusq"
+        case .silu: "silu"
+        case .softcap(let cap): "softcap\(symbolBits(cap))"
+        case .scale(let factor): "scale\(symbolBits(factor))"
+        }
+    }
+
+    public static let rowsSlot = 4
+
+    public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
+        let (x, out) = (StridedRows(m, args: args, base: 0, ld: 1), StridedRows(m, args: args, base: 2, ld: 3))
+        return { row in
+            mapVectors(m, count: width, lanes: target.vectorWidth, inputs: [x.row(m, row)], output: out.row(m, row)) {
+                apply(m, $0[0])
+            }
+        }
+    }
+
+    private func apply(_ m: ModuleBuilder, _ x: LLVMValueRef) -> LLVMValueRef {
+        switch op {
+        case .gelu: return m.geluErf(x)
+        case .geluTanh: return m.geluTanh(x)
+        case .relu: return m.relu(x)
+        case .reluSquared:
+            let r = m.relu(x)
+            return m.fmul(r, r)
+        case .silu: return m.silu(x)
+        case .softcap(let cap): return m.softcap(x, cap: cap)
+        case .scale(let factor): return m.fmul(x, m.splatF32(factor, Int(LLVMGetVectorSize(LLVMTypeOf(x)))))
+        }
+    }
+}
