@@ -66,7 +66,7 @@ public struct GemmaConfig: Decodable, Sendable {
         hiddenSize = try c.positive(.hiddenSize)
         layers = try c.positive(.layers)
         heads = try c.positive(.heads)
-        kvHeads = try c.positiveIfPresent(.kvHeads) ?? heads
+        kvHeads = try c.positiveIfPresent(.kvHeads) ?? (generation == .gemma1 ? 16 : 4)  // the config classes' defaults
         guard heads % kvHeads == 0 else {
             throw DecodingError.dataCorruptedError(forKey: .kvHeads, in: c,
                 debugDescription: "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")

@@ -91,7 +91,12 @@ public struct PostNormConfig: Decodable, Sendable {
         hiddenSize = try c.positive(.hiddenSize)
         layers = try c.positive(.layers)
         heads = try c.positive(.heads)
-        kvHeads = try c.positiveIfPresent(.kvHeads) ?? heads
+        let defaultKVHeads = switch variant {  // the config classes' defaults
+        case .olmo2, .olmo3: heads
+        case .exaone4: 32
+        case .glm4: 2
+        }
+        kvHeads = try c.positiveIfPresent(.kvHeads) ?? defaultKVHeads
         guard heads % kvHeads == 0 else {
             throw DecodingError.dataCorruptedError(forKey: .kvHeads, in: c,
                 debugDescription: "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
