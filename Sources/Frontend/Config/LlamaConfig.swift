@@ -1,8 +1,10 @@
 import Foundation
+import IR
 
-/// config.json of the Llama-like decoders (Llama, Mistral, Qwen2, Qwen3): pre-norm RMSNorm, RoPE, GQA, SwiGLU,
-/// with the knobs that tell them apart.
+/// config.json of the Llama-like decoders (family A): pre-norm RMSNorm, RoPE, GQA, SwiGLU, with the knobs that tell
+/// them apart. Defaults and key spellings follow the config class of `model_type` (`LlamaModelType`).
 public struct LlamaConfig: Decodable, Sendable {
+    public var modelType: String
     public var hiddenSize: Int
     public var layers: Int
     public var heads: Int
@@ -13,103 +15,167 @@ public struct LlamaConfig: Decodable, Sendable {
     public var rmsNormEps: Float
     public var maxPosition: Int
     public var tiedEmbeddings: Bool
+    /// Bias on q/k/v.
     public var attentionBias: Bool
+    /// Bias on o_proj.
+    public var outputBias: Bool
     public var mlpBias: Bool
-    public var hiddenAct: String
+    public var activation: LlamaActivation
     /// Window of each layer's attention (nil = full causal), from `layer_types` / `sliding_window`.
     public var layerWindows: [Int?]
     public var rope: RopeConfig
-
-    enum CodingKeys: String, CodingKey {
-        case hiddenSize = "hidden_size", layers = "num_hidden_layers", heads = "num_attention_heads"
-        case kvHeads = "num_key_value_heads", headDim = "head_dim", intermediateSize = "intermediate_size"
-        case vocabSize = "vocab_size", rmsNormEps = "rms_norm_eps", maxPosition = "max_position_embeddings"
-        case tiedEmbeddings = "tie_word_embeddings", attentionBias = "attention_bias", mlpBias = "mlp_bias"
-        case hiddenAct = "hidden_act", slidingWindow = "sliding_window", useSlidingWindow = "use_sliding_window"
-        case maxWindowLayers = "max_window_layers", layerTypes = "layer_types"
-        case ropeTheta = "rope_theta", ropeScaling = "rope_scaling", ropeParameters = "rope_parameters"
-        case modelType = "model_type"
-    }
-
-    /// Defaults that differ by model type (transformers' config classes).
-    struct Defaults {
-        var attentionBias = false
-        var slidingByDefault = false
-        var rmsNormEps: Float = 1e-6
-    }
+    /// Rotated dims at the start of each head (`partial_rotary_factor` where the model honours it).
+    public var rotaryDim: Int
+    /// Per layer: whether q and k are rotated (SmolLM3's `no_rope_layers` marks NoPE layers with 0).
+    public var ropeLayers: [Bool]
 
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
-        let defaults: Defaults = switch modelType {
-        case "qwen2": Defaults(attentionBias: true)
-        case "mistral": Defaults(slidingByDefault: true, rmsNormEps: 1e-6)
-        default: Defaults()
+        let c = try decoder.container(keyedBy: LlamaKey.self)
+        modelType = try c.decodeIfPresent(String.self, forKey: "model_type") ?? "llama"
+        let type = LlamaModelType.named(modelType)
+        func key(_ name: String) -> LlamaKey {
+            if !c.contains(LlamaKey(name)), let alias = type.aliases[name], c.contains(LlamaKey(alias)) { return LlamaKey(alias) }
+            return LlamaKey(name)
         }
-        hiddenSize = try c.positive(.hiddenSize)
-        layers = try c.positive(.layers)
-        heads = try c.positive(.heads)
-        kvHeads = try c.positiveIfPresent(.kvHeads) ?? heads
+        func invalid(_ name: String, _ reason: String) -> DecodingError {
+            DecodingError.dataCorruptedError(forKey: key(name), in: c, debugDescription: reason)
+        }
+
+        hiddenSize = try c.positive(key("hidden_size"))
+        layers = try c.positive(key("num_hidden_layers"))
+        heads = try c.positive(key("num_attention_heads"))
+        kvHeads = try c.positiveIfPresent(key("num_key_value_heads")) ?? type.kvHeads ?? heads
         guard heads % kvHeads == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .kvHeads, in: c,
-                debugDescription: "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
+            throw invalid("num_key_value_heads", "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
         }
-        if let explicit = try c.positiveIfPresent(.headDim) {
+        if let explicit = try c.positiveIfPresent(key("head_dim")) ?? type.headDim {
             headDim = explicit
         } else {
             guard hiddenSize % heads == 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .heads, in: c,
-                    debugDescription: "hidden_size (\(hiddenSize)) is not a multiple of num_attention_heads and head_dim is absent")
+                throw invalid("num_attention_heads", "hidden_size (\(hiddenSize)) is not a multiple of num_attention_heads and head_dim is absent")
             }
             headDim = hiddenSize / heads
         }
-        guard headDim % 2 == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .headDim, in: c, debugDescription: "head_dim must be even for RoPE")
-        }
-        intermediateSize = try c.positive(.intermediateSize)
-        vocabSize = try c.positive(.vocabSize)
-        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? defaults.rmsNormEps
-        maxPosition = try c.positiveIfPresent(.maxPosition) ?? 2048
-        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? false
-        // Qwen2 has biased q/k/v and no attention_bias key; elsewhere attention_bias covers q/k/v/o.
-        attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? defaults.attentionBias
-        mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlpBias) ?? false
-        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
-        guard hiddenAct == "silu" else {
-            throw DecodingError.dataCorruptedError(forKey: .hiddenAct, in: c,
-                debugDescription: "activation '\(hiddenAct)' is not supported by this family (supported: silu)")
+        guard headDim % 2 == 0 else { throw invalid("head_dim", "head_dim must be even for RoPE") }
+        intermediateSize = try c.positive(key("intermediate_size"))
+        vocabSize = try c.positive(key("vocab_size"))
+        rmsNormEps = try c.decodeIfPresent(Float.self, forKey: key("rms_norm_eps")) ?? type.rmsNormEps
+        maxPosition = try c.positiveIfPresent(key("max_position_embeddings")) ?? type.maxPosition
+        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: key("tie_word_embeddings")) ?? type.tiedEmbeddings
+
+        func flag(_ name: String, _ fallback: Bool) throws -> Bool { try c.decodeIfPresent(Bool.self, forKey: key(name)) ?? fallback }
+        mlpBias = try flag("mlp_bias", false)
+        switch type.bias {
+        case .attentionKey(let fallback):
+            attentionBias = try flag("attention_bias", fallback)
+            outputBias = attentionBias
+        case .qkvFromAttentionKey(let fallback):
+            attentionBias = try flag("attention_bias", fallback)
+            outputBias = false
+        case .qkvAlways:
+            (attentionBias, outputBias) = (true, false)
+        case .never:
+            (attentionBias, outputBias) = (false, false)
+        case .separateOutput(let qkv, let output):
+            attentionBias = try flag("attention_bias", qkv)
+            outputBias = try flag("attention_out_bias", output)
+        case .useBias:
+            attentionBias = try flag("use_bias", false)
+            (outputBias, mlpBias) = (attentionBias, attentionBias)
         }
 
-        let window = try c.positiveIfPresent(.slidingWindow)
-        let useSliding = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) ?? defaults.slidingByDefault
-        if let types = try c.decodeIfPresent([String].self, forKey: .layerTypes) {
-            guard types.count == layers else {
-                throw DecodingError.dataCorruptedError(forKey: .layerTypes, in: c,
-                    debugDescription: "has \(types.count) entries for \(layers) layers")
-            }
-            layerWindows = try types.map { type in
-                switch type {
+        let act = try c.decodeIfPresent(String.self, forKey: key("hidden_act")) ?? type.hiddenAct
+        let gated = type.hiddenAct == "silu"
+        guard let activation = LlamaActivation(name: act, gated: gated) else {
+            throw invalid("hidden_act", "activation '\(act)' is not supported for model type '\(modelType)' "
+                + "(supported: \(gated ? "silu" : "relu, relu2, silu, gelu, gelu_pytorch_tanh, xielu"))")
+        }
+        self.activation = activation
+
+        let window = try c.positiveIfPresent(key("sliding_window"))
+        let useSliding = try c.decodeIfPresent(Bool.self, forKey: key("use_sliding_window")) ?? type.slidingByDefault
+        if let types = try c.decodeIfPresent([String].self, forKey: key("layer_types")) {
+            guard types.count == layers else { throw invalid("layer_types", "has \(types.count) entries for \(layers) layers") }
+            layerWindows = try types.map { layerType in
+                switch layerType {
                 case "full_attention": return nil
                 case "sliding_attention":
-                    guard let window else {
-                        throw DecodingError.dataCorruptedError(forKey: .slidingWindow, in: c,
-                            debugDescription: "layer_types has sliding_attention but sliding_window is missing")
-                    }
+                    guard let window else { throw invalid("sliding_window", "layer_types has sliding_attention but sliding_window is missing") }
                     return window
-                default:
-                    throw DecodingError.dataCorruptedError(forKey: .layerTypes, in: c,
-                        debugDescription: "layer type '\(type)' is not supported")
+                default: throw invalid("layer_types", "layer type '\(layerType)' is not supported")
                 }
             }
         } else {
-            let maxWindowLayers = try c.decodeIfPresent(Int.self, forKey: .maxWindowLayers) ?? 0
+            let maxWindowLayers = try c.decodeIfPresent(Int.self, forKey: key("max_window_layers")) ?? 0
             layerWindows = (0..<layers).map { useSliding && $0 >= maxWindowLayers ? window : nil }
         }
 
-        let ropeJSON = try c.decodeIfPresent(RopeParametersJSON.self, forKey: .ropeParameters)
-            ?? c.decodeIfPresent(RopeParametersJSON.self, forKey: .ropeScaling)
-        let theta = try ropeJSON?.ropeTheta ?? c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000
-        let ropeKey = c.contains(.ropeParameters) ? "rope_parameters" : "rope_scaling"
-        rope = try (ropeJSON ?? RopeParametersJSON()).resolve(theta: theta, key: ropeKey, file: "config.json")
+        // transformers 5 writes `rope_parameters`; older files have `rope_scaling` and a top-level `rope_theta`.
+        let ropeKey = c.contains("rope_parameters") ? "rope_parameters" : "rope_scaling"
+        var ropeJSON = try c.decodeIfPresent(RopeParametersJSON.self, forKey: LlamaKey(ropeKey)) ?? type.defaultRope
+        if let kind = ropeJSON?.kind, let renamed = type.ropeTypeRenames[kind] { ropeJSON?.ropeType = renamed }
+        let theta = try ropeJSON?.ropeTheta ?? c.decodeIfPresent(Float.self, forKey: "rope_theta") ?? type.ropeTheta
+        if let fallback = type.partialRotary {
+            let factor = try ropeJSON?.partialRotaryFactor ?? c.decodeIfPresent(Double.self, forKey: "partial_rotary_factor") ?? fallback
+            rotaryDim = Int(Double(headDim) * factor)
+            guard factor > 0, factor <= 1, rotaryDim > 0, rotaryDim % 2 == 0 else {
+                throw invalid("partial_rotary_factor", "\(factor) of head_dim \(headDim) gives \(rotaryDim) rotary dims; an even count in 2...\(headDim) is needed")
+            }
+        } else {
+            rotaryDim = headDim
+        }
+        let topLevelOriginal = try c.positiveIfPresent("original_max_position_embeddings") ?? type.originalMaxPosition
+        rope = try (ropeJSON ?? RopeParametersJSON()).resolve(
+            theta: theta, key: ropeKey, file: "config.json", maxPosition: maxPosition,
+            originalMaxPosition: topLevelOriginal, ntkAlpha: modelType == "hunyuan_v1_dense")
+        try rope.validate(rotaryDim: rotaryDim, key: ropeKey, file: "config.json")
+
+        if let flags = try c.decodeIfPresent([Int].self, forKey: "no_rope_layers") {
+            guard flags.count == layers else { throw invalid("no_rope_layers", "has \(flags.count) entries for \(layers) layers") }
+            ropeLayers = flags.map { $0 != 0 }
+        } else if modelType == "smollm3" {
+            let interval = try c.positiveIfPresent("no_rope_layer_interval") ?? 4
+            ropeLayers = (0..<layers).map { ($0 + 1) % interval != 0 }
+        } else {
+            ropeLayers = Array(repeating: true, count: layers)
+        }
     }
+}
+
+/// The MLP of a Llama-like layer.
+public enum LlamaActivation: Equatable, Sendable {
+    /// down(act(gate(x)) · up(x)) (SwiGLU).
+    case gated(GatedActivation)
+    /// down(act(up(x))) (Arcee's ReLU²).
+    case plain(UnaryOp)
+    /// down(xIELU(up(x))) with learned per-layer parameters (Apertus).
+    case xielu
+
+    /// The MLP for `hidden_act`; `gated` says whether the model type's MLP has a gate projection.
+    init?(name: String, gated: Bool) {
+        if gated {
+            guard name == "silu" else { return nil }
+            self = .gated(.silu)
+            return
+        }
+        switch name {
+        case "xielu": self = .xielu
+        case "relu": self = .plain(.relu)
+        case "relu2": self = .plain(.reluSquared)
+        case "silu", "swish": self = .plain(.silu)
+        case "gelu": self = .plain(.gelu)
+        case "gelu_pytorch_tanh", "gelu_new": self = .plain(.geluTanh)
+        default: return nil
+        }
+    }
+}
+
+/// A config.json key by name (model types spell some keys differently).
+struct LlamaKey: CodingKey, ExpressibleByStringLiteral {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ name: String) { stringValue = name }
+    init(stringLiteral value: String) { self.init(value) }
+    init?(stringValue: String) { self.init(stringValue) }
+    init?(intValue: Int) { nil }
 }

@@ -1,67 +1,140 @@
 import IR
 
-/// Family A, Llama-like decoders: pre-norm RMSNorm, rotary (neox) attention with GQA/MQA, SwiGLU MLP.
-/// Llama (incl. llama3/linear rope scaling, attention/mlp bias), Mistral (sliding window), Qwen2 (q/k/v bias),
-/// Qwen3 (per-head q/k RMSNorm before rope).
+/// Family A, Llama-like decoders: pre-norm RMSNorm, rotary attention with GQA/MQA, SwiGLU (or non-gated) MLP.
+/// One forward pass for every member; what each architecture changes (names, fused projections, biases, qk-norm,
+/// rope layout, NoPE layers, multipliers) is its `LlamaSpec`, built by `LlamaVariants`.
 public enum LlamaRecipe: Recipe {
     public static let family = "A: Llama-like"
-    public static let architectures = ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM"]
+    public static let architectures = LlamaVariants.all.flatMap(\.architectures)
 
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
-        let c = try model.config(LlamaConfig.self)
+        guard let variant = LlamaVariants.all.first(where: { $0.architectures.contains(model.architecture) }) else {
+            throw FrontendError.unknownArchitecture(model.architecture, supported: architectures)
+        }
+        let spec = try variant.spec(model, checkpoint)
+        return try forward(spec, architecture: model.architecture, checkpoint: checkpoint)
+    }
+
+    static func forward(_ s: LlamaSpec, architecture: String, checkpoint: Checkpoint) throws -> Graph {
+        let c = s.config
+        let n = s.names
         let w = WeightBinder(checkpoint: checkpoint)
-        let isQwen2 = model.architecture == "Qwen2ForCausalLM"
-        let qkNorm = model.architecture == "Qwen3ForCausalLM"
         let (d, hd, q, kv, ff) = (c.hiddenSize, c.headDim, c.heads * c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
-        let invFreq = c.rope.inverseFrequencies(rotaryDim: hd)
-        let ropeQ = RopeSpec(heads: c.heads, headDim: hd, rotaryDim: hd, style: .neox, invFreq: invFreq)
-        let ropeK = RopeSpec(heads: c.kvHeads, headDim: hd, rotaryDim: hd, style: .neox, invFreq: invFreq)
+        let invFreq = c.rope.inverseFrequencies(rotaryDim: c.rotaryDim)
+        func rope(_ heads: Int) -> RopeSpec {
+            RopeSpec(heads: heads, headDim: hd, rotaryDim: c.rotaryDim, style: s.ropeStyle, invFreq: invFreq,
+                     attentionScaling: c.rope.attentionScaling)
+        }
 
         var b = GraphBuilder()
-        let embed = try w("model.embed_tokens.weight", [c.vocabSize, d])
+        let table = try w(n.embed + ".weight", [c.vocabSize, d])
+        let embed = s.embeddingMultiplier == 1 ? table : WeightRef(shape: table.shape, transform: .scaled(table.transform, s.embeddingMultiplier))
         var x = b.embedding(b.tokenIDs(), table: embed, name: "embed_tokens")
         for l in 0..<c.layers {
-            let p = "model.layers.\(l)."
-            let n = "layers.\(l)."
+            let p = n.layerPrefix(l)
+            let name = "layers.\(l)."
+            func linear(_ input: ValueID, _ module: String, _ shape: [Int], bias: Bool) throws -> ValueID {
+                b.linear(input, weight: try w(p + module + ".weight", shape),
+                         bias: try w.optional(bias, p + module + ".bias", [shape[0]]), name: name + module)
+            }
+            func residual(_ value: ValueID, _ label: String) -> ValueID {
+                s.residualMultiplier == 1 ? value : b.scale(value, by: s.residualMultiplier, name: name + label + "_scaled")
+            }
+
             // Attention block.
-            let h = b.rmsNorm(x, weight: try w(p + "input_layernorm.weight", [d]), eps: c.rmsNormEps, name: n + "input_layernorm")
-            func projection(_ name: String, _ rows: Int, bias: Bool) throws -> ValueID {
-                b.linear(h, weight: try w(p + "self_attn.\(name).weight", [rows, d]),
-                         bias: try w.optional(bias, p + "self_attn.\(name).bias", [rows]), name: n + "self_attn.\(name)")
+            let h = b.rmsNorm(x, weight: try w(p + n.attentionNorm + ".weight", [d]), eps: c.rmsNormEps, name: name + n.attentionNorm)
+            var (qs, ks, vs) = try attentionInputs(h, s, prefix: p, name: name, w: w, b: &b)
+            func qkNorm() throws {
+                qs = b.rmsNorm(qs, weight: try w(p + n.qNorm + ".weight", [hd]), eps: c.rmsNormEps, groupSize: hd, name: name + n.qNorm)
+                ks = b.rmsNorm(ks, weight: try w(p + n.kNorm + ".weight", [hd]), eps: c.rmsNormEps, groupSize: hd, name: name + n.kNorm)
             }
-            var qs = try projection("q_proj", q, bias: c.attentionBias)
-            var ks = try projection("k_proj", kv, bias: c.attentionBias)
-            let vs = try projection("v_proj", kv, bias: c.attentionBias)
-            if qkNorm {
-                qs = b.rmsNorm(qs, weight: try w(p + "self_attn.q_norm.weight", [hd]), eps: c.rmsNormEps, groupSize: hd, name: n + "self_attn.q_norm")
-                ks = b.rmsNorm(ks, weight: try w(p + "self_attn.k_norm.weight", [hd]), eps: c.rmsNormEps, groupSize: hd, name: n + "self_attn.k_norm")
+            if s.qkNorm == .beforeRope { try qkNorm() }
+            if c.ropeLayers[l] {
+                qs = b.rope(qs, rope(c.heads), name: name + "q_rope")
+                ks = b.rope(ks, rope(c.kvHeads), name: name + "k_rope")
             }
-            qs = b.rope(qs, ropeQ, name: n + "self_attn.q_rope")
-            ks = b.rope(ks, ropeK, name: n + "self_attn.k_rope")
+            if s.qkNorm == .afterRope { try qkNorm() }
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
-                                     scale: 1 / Float(hd).squareRoot(), window: c.layerWindows[l])
-            let attn = b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn")
-            let oBias = c.attentionBias && !isQwen2
-            let o = b.linear(attn, weight: try w(p + "self_attn.o_proj.weight", [d, q]),
-                             bias: try w.optional(oBias, p + "self_attn.o_proj.bias", [d]), name: n + "self_attn.o_proj")
-            x = b.add(x, o, name: n + "attn_residual")
+                                     scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l])
+            let attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
+            let o = try linear(attn, n.o, [d, q], bias: c.outputBias)
+            x = b.add(x, residual(o, "attn"), name: name + "attn_residual")
+
             // MLP block.
-            let h2 = b.rmsNorm(x, weight: try w(p + "post_attention_layernorm.weight", [d]), eps: c.rmsNormEps, name: n + "post_attention_layernorm")
-            func mlp(_ name: String, _ input: ValueID, _ shape: [Int]) throws -> ValueID {
-                b.linear(input, weight: try w(p + "mlp.\(name).weight", shape),
-                         bias: try w.optional(c.mlpBias, p + "mlp.\(name).bias", [shape[0]]), name: n + "mlp.\(name)")
+            let h2 = b.rmsNorm(x, weight: try w(p + n.mlpNorm + ".weight", [d]), eps: c.rmsNormEps, name: name + n.mlpNorm)
+            let act: ValueID
+            switch c.activation {
+            case .gated(let f):
+                let (gate, up): (ValueID, ValueID)
+                if s.gateUpFused {
+                    let both = try linear(h2, n.gateUp, [2 * ff, d], bias: c.mlpBias)
+                    gate = b.slice(both, start: 0, count: ff, name: name + "gate")
+                    up = b.slice(both, start: ff, count: ff, name: name + "up")
+                } else {
+                    gate = try linear(h2, n.gate, [ff, d], bias: c.mlpBias)
+                    up = try linear(h2, n.up, [ff, d], bias: c.mlpBias)
+                }
+                act = b.gatedActivation(gate: gate, up: up, f, name: name + "mlp_act")
+            case .plain(let f):
+                act = b.unary(try linear(h2, n.up, [ff, d], bias: c.mlpBias), f, name: name + "mlp_act")
+            case .xielu:
+                let parameters = try XIELUParameters(checkpoint: checkpoint, module: p + n.activation)
+                throw FrontendError.badValue(file: checkpoint.directory.appendingPathComponent("config.json").path, key: "hidden_act",
+                    reason: "xIELU (\(parameters)) needs an IR unary op that llmc does not have yet")
             }
-            let gate = try mlp("gate_proj", h2, [ff, d])
-            let up = try mlp("up_proj", h2, [ff, d])
-            let act = b.gatedActivation(gate: gate, up: up, .silu, name: n + "mlp.act")
-            x = b.add(x, try mlp("down_proj", act, [d, ff]), name: n + "mlp_residual")
+            x = b.add(x, residual(try linear(act, n.down, [d, ff], bias: c.mlpBias), "mlp"), name: name + "mlp_residual")
         }
+
+        // Final norm and head. A tied head reads the (possibly scaled) embedding table; the scalars the logits need
+        // then fold into the final norm's weight, so the table is stored once.
         let last = b.lastRow(x, name: "last_hidden")
-        let normed = b.rmsNorm(last, weight: try w("model.norm.weight", [d]), eps: c.rmsNormEps, name: "norm")
-        let head = c.tiedEmbeddings && !checkpoint.contains("lm_head.weight") ? embed : try w("lm_head.weight", [c.vocabSize, d])
+        let tied = c.tiedEmbeddings && !checkpoint.contains(n.lmHead + ".weight")
+        let head = tied ? embed : try w(n.lmHead + ".weight", [c.vocabSize, d])
+        let normScale = s.logitMultiplier / (tied ? s.embeddingMultiplier : 1)
+        let normWeight = try w(n.finalNorm + ".weight", [d])
+        let finalNorm = normScale == 1 ? normWeight : WeightRef(shape: [d], transform: .scaled(normWeight.transform, normScale))
+        let normed = b.rmsNorm(last, weight: finalNorm, eps: c.rmsNormEps, name: "norm")
         let logits = b.linear(normed, weight: head, name: "lm_head")
-        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
+        let info = ModelInfo(architecture: architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
                              maxPosition: c.maxPosition, kvWidths: Array(repeating: kv, count: c.layers))
         return b.finish(logits: logits, info: info)
+    }
+
+    /// q, k and v of one layer from the normalised input, however the checkpoint stores their projections.
+    private static func attentionInputs(_ h: ValueID, _ s: LlamaSpec, prefix p: String, name: String, w: WeightBinder,
+                                        b: inout GraphBuilder) throws -> (ValueID, ValueID, ValueID) {
+        let c = s.config
+        let n = s.names
+        let (d, q, kv) = (c.hiddenSize, c.heads * c.headDim, c.kvHeads * c.headDim)
+        switch s.qkv {
+        case .separate:
+            func projection(_ module: String, _ rows: Int) throws -> ValueID {
+                b.linear(h, weight: try w(p + module + ".weight", [rows, d]),
+                         bias: try w.optional(c.attentionBias, p + module + ".bias", [rows]), name: name + module)
+            }
+            return (try projection(n.q, q), try projection(n.k, kv), try projection(n.v, kv))
+        case .fused:
+            let rows = q + 2 * kv
+            let all = b.linear(h, weight: try w(p + n.qkv + ".weight", [rows, d]),
+                               bias: try w.optional(c.attentionBias, p + n.qkv + ".bias", [rows]), name: name + n.qkv)
+            return (b.slice(all, start: 0, count: q, name: name + "q"), b.slice(all, start: q, count: kv, name: name + "k"),
+                    b.slice(all, start: q + kv, count: kv, name: name + "v"))
+        case .groupedPerKVHead:
+            let module = p + n.qkv
+            guard !c.attentionBias else {
+                throw FrontendError.badValue(file: w.checkpoint.directory.appendingPathComponent("config.json").path, key: "bias",
+                    reason: "a biased per-group '\(module)' needs 1-D row slices, which llmc's weight transforms do not do yet")
+            }
+            let fused = try w(module + ".weight", [q + 2 * kv, d])
+            let group = c.heads / c.kvHeads
+            // Rows of key/value head g: [g·(group+2)·hd, +group·hd) queries, then one head of keys, one of values.
+            func rows(_ start: Int, _ count: Int) -> [WeightTransform] {
+                (0..<c.kvHeads).map { g in .sliceRows(fused.transform, start: (g * (group + 2) + start) * c.headDim, count: count * c.headDim) }
+            }
+            func projection(_ parts: [WeightTransform], _ rows: Int, _ label: String) -> ValueID {
+                b.linear(h, weight: WeightRef(shape: [rows, d], transform: .concatRows(parts)), name: name + label)
+            }
+            return (projection(rows(0, group), q, "q"), projection(rows(group, 1), kv, "k"), projection(rows(group + 1, 1), kv, "v"))
+        }
     }
 }

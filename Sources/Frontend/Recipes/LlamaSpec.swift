@@ -1,0 +1,44 @@
+import IR
+
+/// One architecture's settings of the Llama forward pass (`LlamaRecipe`): its config, where its weights live, and the
+/// knobs in which it departs from Llama. Built by `LlamaVariants` from config.json.
+struct LlamaSpec {
+    /// How q, k and v are stored.
+    enum QKVLayout {
+        /// Three matrices (`names.q`, `names.k`, `names.v`).
+        case separate
+        /// One matrix with q, k, v rows stacked (`names.qkv`: Phi-3 qkv_proj, Baichuan W_pack, Qwen-1 c_attn,
+        /// ChatGLM query_key_value); read by one linear whose output columns are sliced.
+        case fused
+        /// One matrix whose rows go per key/value head: that head's query heads, then its key, then its value
+        /// (InternLM2 wqkv); de-interleaved into three matrices when the weights are written.
+        case groupedPerKVHead
+    }
+
+    /// Where the per-head q/k RMSNorm sits.
+    enum QKNorm {
+        /// Before rotary (Qwen3, Apertus).
+        case beforeRope
+        /// After rotary (HunYuan dense).
+        case afterRope
+    }
+
+    var config: LlamaConfig
+    var names = LlamaWeightNames()
+    var qkv = QKVLayout.separate
+    var gateUpFused = false
+    var ropeStyle = RopeStyle.neox
+    var qkNorm: QKNorm? = nil
+    /// Softmax scale; nil means 1/sqrt(head_dim).
+    var attentionScale: Float? = nil
+    /// Factor on the token embeddings (Granite embedding_multiplier, MiniCPM scale_emb).
+    var embeddingMultiplier: Float = 1
+    /// Factor on each attention and MLP output before the residual add (Granite residual_multiplier).
+    var residualMultiplier: Float = 1
+    /// Factor on the logits (Granite 1/logits_scaling).
+    var logitMultiplier: Float = 1
+
+    init(_ config: LlamaConfig) {
+        self.config = config
+    }
+}
