@@ -5,12 +5,19 @@ import XCTest
 final class AttentionKernelTests: XCTestCase {
     private struct Shape {
         let qHeads: Int, kvHeads: Int, headDim: Int, window: Int?
+        var softcap: Float? = nil
+        var alibi = false
+        var causal = true
+
+        /// BLOOM's slopes for a power-of-two head count, 2^(-8(h+1)/n), used for any n here.
+        var alibiSlopes: [Float]? { alibi ? (0..<qHeads).map { Float(pow(2, -8 * Double($0 + 1) / Double(qHeads))) } : nil }
     }
 
     private func check(_ shape: Shape, target: TargetSpec, cases: [(pos0: Int, rows: Int)]) throws {
         let scale = 1 / Float(shape.headDim).squareRoot()
         let kernel = AttentionKernel(qHeads: shape.qHeads, kvHeads: shape.kvHeads, headDim: shape.headDim, scale: scale,
-                                     window: shape.window)
+                                     window: shape.window, softcap: shape.softcap, alibiSlopes: shape.alibiSlopes,
+                                     causal: shape.causal)
         let harness = try KernelHarness(kernel, target: target)
         var random = TestRandom(seed: UInt64(shape.headDim * 31 + shape.qHeads))
         let kvWidth = shape.kvHeads * shape.headDim
@@ -30,21 +37,25 @@ final class AttentionKernelTests: XCTestCase {
             for r in 0..<rows {
                 let position = pos0 + r
                 let lowest = shape.window.map { max(0, position - $0 + 1) } ?? 0
+                let visible = shape.causal ? lowest...position : 0...(context - 1)
                 for h in 0..<shape.qHeads {
                     let kvOffset = (h / group) * shape.headDim
-                    let scores = (lowest...position).map { j -> Double in
+                    let scores = visible.map { j -> Double in
                         var dot = 0.0
                         for d in 0..<shape.headDim {
                             dot += Double(q.floats[r * ldq + h * shape.headDim + d]) * Double(keys.floats[j * kvWidth + kvOffset + d])
                         }
-                        return dot * Double(scale)
+                        var logit = dot * Double(scale)
+                        if let cap = shape.softcap.map(Double.init) { logit = cap * Foundation.tanh(logit / cap) }
+                        if let slopes = shape.alibiSlopes { logit += Double(slopes[h]) * Double(j - position) }
+                        return logit
                     }
                     let maximum = scores.max() ?? 0
                     let weights = scores.map { Foundation.exp($0 - maximum) }
                     let total = weights.reduce(0, +)
                     for d in 0..<shape.headDim {
                         var sum = 0.0, size = 0.0
-                        for (index, j) in (lowest...position).enumerated() {
+                        for (index, j) in visible.enumerated() {
                             let term = weights[index] / total * Double(values.floats[j * kvWidth + kvOffset + d])
                             sum += term
                             size += abs(term)
@@ -81,6 +92,31 @@ final class AttentionKernelTests: XCTestCase {
             try check(Shape(qHeads: 4, kvHeads: 1, headDim: 16, window: 5), target: target, cases: cases)
             try check(Shape(qHeads: 2, kvHeads: 2, headDim: 24, window: 17), target: target, cases: cases)
             try check(Shape(qHeads: 2, kvHeads: 1, headDim: 8, window: 1), target: target, cases: [(0, 3), (9, 17)])
+        }
+    }
+
+    func testSoftcap() throws {
+        for target in testTargets {
+            try check(Shape(qHeads: 4, kvHeads: 2, headDim: 16, window: nil, softcap: 1.5), target: target, cases: cases)
+            try check(Shape(qHeads: 3, kvHeads: 3, headDim: 33, window: 5, softcap: 50), target: target, cases: cases)
+        }
+    }
+
+    func testALiBi() throws {
+        for target in testTargets {
+            try check(Shape(qHeads: 4, kvHeads: 4, headDim: 16, window: nil, alibi: true), target: target, cases: cases)
+            try check(Shape(qHeads: 6, kvHeads: 2, headDim: 33, window: nil, alibi: true), target: target, cases: cases)
+            try check(Shape(qHeads: 2, kvHeads: 1, headDim: 24, window: nil, softcap: 2, alibi: true), target: target,
+                      cases: [(0, 3), (9, 17), (40, 1)])
+        }
+    }
+
+    func testBidirectional() throws {
+        for target in testTargets {
+            try check(Shape(qHeads: 4, kvHeads: 2, headDim: 16, window: nil, causal: false), target: target, cases: cases)
+            try check(Shape(qHeads: 3, kvHeads: 1, headDim: 100, window: nil, causal: false), target: target, cases: cases)
+            try check(Shape(qHeads: 4, kvHeads: 4, headDim: 33, window: nil, alibi: true, causal: false), target: target,
+                      cases: [(0, 3), (0, 17), (5, 2), (2, 33)])
         }
     }
 }

@@ -1,6 +1,6 @@
 import CLLVM
 
-/// The decode path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, row, kvHead)` computing one
+/// The decode path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, rows, row, kvHead)` computing one
 /// query row for all query heads of one kv head. Keys are processed in blocks of one vector width: each key row is
 /// loaded once per block for a subgroup of heads, per-key partial dot products are summed across lanes with a
 /// transpose-and-sum tree (one vector of scores per head), and values are accumulated with broadcast weights.
@@ -21,12 +21,12 @@ struct AttentionDecode {
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         let type = m.functionType(m.voidType, [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type,
-                                               m.i64Type, m.i64Type, m.i64Type])
+                                               m.i64Type, m.i64Type, m.i64Type, m.i64Type])
         return m.defineFunction(prefix + ".decode", type, linkage: LLVMInternalLinkage, target: target) { fn in
-            let p = (0..<9).map { m.param(fn, $0) }
+            let p = (0..<10).map { m.param(fn, $0) }
             for first in stride(from: 0, to: kernel.group, by: subgroup) {
-                emitHeads(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], row: p[7],
-                          kvHead: p[8], heads: first..<min(kernel.group, first + subgroup))
+                emitHeads(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7],
+                          row: p[8], kvHead: p[9], heads: first..<min(kernel.group, first + subgroup))
             }
             m.retVoid()
         }
@@ -35,20 +35,24 @@ struct AttentionDecode {
     /// One pass over the visible keys for query heads kvHead * group + `heads`.
     private func emitHeads(
         _ m: ModuleBuilder, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef,
-        ldo: LLVMValueRef, pos0: LLVMValueRef, row: LLVMValueRef, kvHead: LLVMValueRef, heads: Range<Int>
+        ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, row: LLVMValueRef, kvHead: LLVMValueRef,
+        heads: Range<Int>
     ) {
         let headDim = kernel.headDim
         let kvStride = m.constI64(kernel.kvHeads * headDim)
         let kvOffset = m.mul(kvHead, m.constI64(headDim))
         let position = m.add(pos0, row)
         let lowest = kernel.lowestKey(m, position: position)
-        let headOffsets = heads.map { m.mul(m.add(m.mul(kvHead, m.constI64(kernel.group)), m.constI64($0)), m.constI64(headDim)) }
+        let highest = kernel.highestKey(m, position: position, pos0: pos0, rows: rows)
+        let headIndices = heads.map { m.add(m.mul(kvHead, m.constI64(kernel.group)), m.constI64($0)) }
+        let headOffsets = headIndices.map { m.mul($0, m.constI64(headDim)) }
+        let slopes = headIndices.map { kernel.alibiSlope(m, head: $0) }
         let queries = headOffsets.map { offset -> [LLVMValueRef] in
             let base = m.gepF32(q, m.add(m.mul(row, ldq), offset))
             return (0..<chunks).map { m.loadF32Vector(m.gepF32(base, m.constI64($0 * lanes)), lanes, mask: chunkMask(m, $0)) }
         }
         let rowPointer = { (j0: LLVMValueRef, l: Int, base: LLVMValueRef) -> LLVMValueRef in
-            let j = m.smin(m.add(j0, m.constI64(l)), position)  // keys past `position` are loaded clamped, then masked
+            let j = m.smin(m.add(j0, m.constI64(l)), highest)  // keys past `highest` are loaded clamped, then masked
             return m.gepF32(base, m.add(m.mul(j, kvStride), kvOffset))
         }
         let loadChunks = { (pointer: LLVMValueRef) in
@@ -59,7 +63,8 @@ struct AttentionDecode {
         let stateSize = 2 + chunks
         let initial = heads.flatMap { _ in [m.constF32(-.infinity), zero] + Array(repeating: zero, count: chunks) }
         let start = m.mul(m.sdiv(lowest, m.constI64(lanes)), m.constI64(lanes))
-        let final = m.forLoop(from: start, to: m.add(position, m.constI64(1)), step: lanes, carrying: initial) { j0, state in
+        let iotaF32 = m.constVector((0..<lanes).map { m.constF32(Float($0)) })
+        let final = m.forLoop(from: start, to: m.add(highest, m.constI64(1)), step: lanes, carrying: initial) { j0, state in
             // The cache rows of this kv head are strided slices that the hardware prefetcher follows poorly, and
             // the cache is usually evicted by the weights streamed since the last step: prefetch ahead.
             let ahead = m.add(j0, m.constI64(Self.prefetchBlocks * lanes))
@@ -78,13 +83,17 @@ struct AttentionDecode {
             }
             let keys = m.add(m.splat(j0, lanes), iota)
             let visible = m.and(m.icmp(LLVMIntSGE, keys, m.splat(lowest, lanes)),
-                                m.icmp(LLVMIntSLE, keys, m.splat(position, lanes)))
+                                m.icmp(LLVMIntSLE, keys, m.splat(highest, lanes)))
+            let distance = kernel.alibiSlopes.map { _ in
+                m.fadd(m.splat(m.sitofp(m.sub(j0, position), m.f32Type), lanes), iotaF32)
+            }
             var softmax: [[LLVMValueRef]] = []
             var weights: [LLVMValueRef] = []
             var accumulators: [[LLVMValueRef]] = []
             for (index, dot) in dots.enumerated() {
                 let old = Array(state[(index * stateSize)..<((index + 1) * stateSize)])
-                let scores = m.select(visible, m.fmul(dot, m.splatF32(kernel.scale, lanes)), m.splatF32(-.infinity, lanes))
+                let logits = kernel.logits(m, dots: dot, lanes: lanes, slope: slopes[index], distance: distance)
+                let scores = m.select(visible, logits, m.splatF32(-.infinity, lanes))
                 let newMax = m.fmax(old[0], m.reduceMax(scores))
                 let correction = m.exp(m.splat(m.fsub(old[0], newMax), lanes))
                 let weight = m.exp(m.fsub(scores, m.splat(newMax, lanes)))

@@ -1,10 +1,17 @@
 import CLLVM
 
-/// Causal (optionally sliding-window) GQA attention of `rows` new queries at positions pos0 ..< pos0 + rows over
-/// a KV cache that already holds positions 0 ..< pos0 + rows. Cache layout for the layer: K [maxCtx][kvHeads *
-/// headDim], V the same. Query head h reads kv head h / (qHeads / kvHeads). A query at position p sees keys j
-/// with max(0, p - window + 1) <= j <= p. Scores are (q · k) * scale; softmax in f32 with max subtraction, online
-/// (flash-style) over key blocks.
+/// Causal (optionally sliding-window) or bidirectional GQA attention of `rows` new queries at positions
+/// pos0 ..< pos0 + rows over a KV cache that already holds positions 0 ..< pos0 + rows. Cache layout for the layer:
+/// K [maxCtx][kvHeads * headDim], V the same. Query head h reads kv head h / (qHeads / kvHeads). With `causal` a
+/// query at position p sees keys j with max(0, p - window + 1) <= j <= p; without it (embedding models) every key
+/// 0 ..< pos0 + rows. The logit of key j is s = (q · k) * scale, then s = cap · tanh(s / cap) with `softcap`
+/// (Gemma 2), then s += slopes[h] · (j - p) with `alibiSlopes` (BLOOM, MPT); softmax in f32 with max subtraction,
+/// online (flash-style) over key blocks.
+///
+/// ALiBi: transformers' BLOOM adds slope · j (build_alibi_tensor: arange over the key positions) and MPT adds
+/// slope · (j - (L - 1)) for the L cached keys (build_mpt_alibi_tensor sliced to the last L columns); both differ
+/// from slope · (j - p) by a constant per query row, which softmax cancels, and both are added after the scaling
+/// (and soft cap) like here. slope · (j - p) keeps the bias small (<= 0), so it rounds less.
 /// Slots: [0] q ptr, [1] ldq, [2] K ptr, [3] V ptr, [4] out ptr, [5] ldo, [6] pos0, [7] rows; out[r][h*headDim + d].
 ///
 /// Two paths by `rows`: decode (rows <= `decodeMaxRows`) vectorises over keys, one task per (kv head, row) doing
@@ -18,20 +25,37 @@ public struct AttentionKernel: Kernel {
     public let headDim: Int
     public let scale: Float
     public let window: Int?
+    /// Logit soft cap (nil: none).
+    public let softcap: Float?
+    /// ALiBi slope per query head (nil: none).
+    public let alibiSlopes: [Float]?
+    /// False: bidirectional over all cached positions (no window allowed).
+    public let causal: Bool
 
-    public init(qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?) {
+    public init(
+        qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?, softcap: Float? = nil,
+        alibiSlopes: [Float]? = nil, causal: Bool = true
+    ) {
         precondition(qHeads > 0 && kvHeads > 0 && qHeads % kvHeads == 0, "qHeads must be a multiple of kvHeads")
         precondition(headDim > 0, "headDim must be positive")
         precondition(window.map { $0 > 0 } ?? true, "window must be positive")
+        precondition(softcap.map { $0 > 0 } ?? true, "soft cap must be positive")
+        precondition(alibiSlopes.map { $0.count == qHeads } ?? true, "need one ALiBi slope per query head")
+        precondition(causal || window == nil, "a sliding window needs causal attention")
         self.qHeads = qHeads
         self.kvHeads = kvHeads
         self.headDim = headDim
         self.scale = scale
         self.window = window
+        self.softcap = softcap
+        self.alibiSlopes = alibiSlopes
+        self.causal = causal
     }
 
     public var symbol: String {
         "llmc_attention_q\(qHeads)_kv\(kvHeads)_d\(headDim)_s\(symbolBits(scale))_w\(window.map(String.init) ?? "all")"
+            + (softcap.map { "_c\(symbolBits($0))" } ?? "") + (alibiSlopes.map { "_a\(symbolHash($0))" } ?? "")
+            + (causal ? "" : "_bidi")
     }
 
     /// Calls with at most this many rows take the decode path.
@@ -57,7 +81,7 @@ public struct AttentionKernel: Kernel {
             let rows = m.loadSlot(args, 7)
             m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)), then: {
                 let decode = AttentionDecode(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
-                m.call(decode, operands + [m.srem(task, rows), m.sdiv(task, rows)])
+                m.call(decode, operands + [rows, m.srem(task, rows), m.sdiv(task, rows)])
             }, otherwise: {
                 let tile = AttentionPrefillTile(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
                 let (tiles, pairs) = tilePairs(m, rows: rows, lanes: target.vectorWidth)
@@ -68,6 +92,25 @@ public struct AttentionKernel: Kernel {
                 m.ifThen(m.icmp(LLVMIntNE, second, first)) { m.call(tile, operands + [rows, second, head]) }
             })
         }
+    }
+
+    /// The highest visible key position for a query at `position` (scalar i64) of a call at pos0 over `rows` rows.
+    func highestKey(_ m: ModuleBuilder, position: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef) -> LLVMValueRef {
+        causal ? position : m.sub(m.add(pos0, rows), m.constI64(1))
+    }
+
+    /// The ALiBi slope of query head `head` (i64), or nil without ALiBi.
+    func alibiSlope(_ m: ModuleBuilder, head: LLVMValueRef) -> LLVMValueRef? {
+        alibiSlopes.map { m.load(m.f32Type, m.gepF32(m.constantF32Array(named: symbol + ".alibi", $0), head)) }
+    }
+
+    /// Logits from a vector of q · k dot products: scaled, soft-capped, plus slope · distance with ALiBi, where
+    /// `distance` holds j - p per lane as f32 (exact: positions are far below 2^24).
+    func logits(_ m: ModuleBuilder, dots: LLVMValueRef, lanes: Int, slope: LLVMValueRef?, distance: LLVMValueRef?) -> LLVMValueRef {
+        var logit = m.fmul(dots, m.splatF32(scale, lanes))
+        if let softcap { logit = m.softcap(logit, cap: softcap) }
+        if let slope, let distance { logit = m.fadd(logit, m.fmul(m.splat(slope, lanes), distance)) }
+        return logit
     }
 
     /// The lowest visible key position for a query at `position` (scalar i64, or a vector of `lanes` lanes of

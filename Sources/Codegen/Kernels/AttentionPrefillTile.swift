@@ -41,7 +41,11 @@ struct AttentionPrefillTile {
         let positions = m.trunc(m.add(m.splat(pos0, lanes), rowsOfLanes), i32Lanes)
         let lowest = kernel.lowestKey(m, position: positions, lanes: lanes, type: m.i32Type)
         let firstKey = kernel.lowestKey(m, position: m.add(pos0, firstRow))
-        let lastKey = m.add(pos0, m.sub(m.add(firstRow, validRows), m.constI64(1)))
+        let lastKey = kernel.highestKey(m, position: m.add(pos0, m.sub(m.add(firstRow, validRows), m.constI64(1))),
+                                        pos0: pos0, rows: rows)
+        // Highest visible key per lane: the lane's own position, or the last key for bidirectional attention.
+        let highest = kernel.causal ? positions : m.splat(m.trunc(lastKey, m.i32Type), lanes)
+        let slope = kernel.alibiSlope(m, head: head)
         let allLanes = m.constLaneMask(valid: lanes, lanes)
 
         // Transposed queries: qt[d] = q[row of lane][head * headDim + d].
@@ -70,8 +74,10 @@ struct AttentionPrefillTile {
             }
             let scores = (0..<blockSize).map { l -> LLVMValueRef in
                 let key = m.splat(m.trunc(m.add(j0, m.constI64(l)), m.i32Type), lanes)
-                let visible = m.and(m.icmp(LLVMIntSGE, key, lowest), m.icmp(LLVMIntSLE, key, positions))
-                return m.select(visible, m.fmul(dots[l], m.splatF32(kernel.scale, lanes)), negativeInfinity)
+                let visible = m.and(m.icmp(LLVMIntSGE, key, lowest), m.icmp(LLVMIntSLE, key, highest))
+                let distance = slope.map { _ in m.sitofp(m.sub(key, positions), m.f32Vector(lanes)) }
+                let logits = kernel.logits(m, dots: dots[l], lanes: lanes, slope: slope, distance: distance)
+                return m.select(visible, logits, negativeInfinity)
             }
             let newMax = scores.reduce(state[0]) { m.fmax($0, $1) }
             // Lanes that have seen no visible key yet keep -inf; subtract 0 there so exp gives 0, not NaN.
