@@ -178,8 +178,29 @@ public struct ForwardEmitter {
             }
             let kernel = GatedActivationKernel(ff: node.type.cols, activation: act)
             f.run(kernel, target: target, rows: rows, [pointer(gate, f), pointer(up, f), ld(gate, f), pointer(out, f), ld(out, f), rows])
-        case .add, .scale, .mul, .unary, .layerNorm, .positionEmbedding:
-            throw CompileError.unsupportedOp(node.name, "\(node.op.mnemonic) has no kernel yet")
+        case .layerNorm(let x, let w, let bias, let eps, let group, let offset):
+            let kernel = LayerNormKernel(dim: group, eps: eps, affine: w != nil, bias: bias != nil, weightOffset: offset)
+            f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), m.constI64(node.type.cols / group),
+                                                       w.map { weight($0, f) } ?? m.constI64(0),
+                                                       bias.map { weight($0, f) } ?? m.constI64(0), pointer(out, f), ld(out, f), rows])
+        case .unary(let x, let op):
+            f.run(UnaryKernel(width: node.type.cols, op: op), target: target, rows: rows,
+                  [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
+        case .scale(let x, let factor):
+            f.run(UnaryKernel(width: node.type.cols, op: .scale(factor)), target: target, rows: rows,
+                  [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
+        case .add(let a, let b), .mul(let a, let b):
+            let op: BinaryOp = if case .add = node.op { .add } else { .mul }
+            f.run(BinaryKernel(width: node.type.cols, op: op), target: target, rows: rows,
+                  [pointer(a, f), ld(a, f), pointer(b, f), ld(b, f), pointer(out, f), ld(out, f), rows])
+        case .positionEmbedding(let x, let table, let offset):
+            if plan.locations[x.index] != plan.locations[index] {
+                f.run(CopyRowsKernel(width: node.type.cols), target: target, rows: rows,
+                      [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
+            }
+            let kernel = PositionEmbeddingKernel(positions: table.shape[0], dim: table.shape[1], weight: format(table),
+                                                 offset: offset, accumulate: true)
+            f.run(kernel, target: target, rows: rows, [weight(table, f), pointer(out, f), ld(out, f), f.pos, rows])
         }
     }
 

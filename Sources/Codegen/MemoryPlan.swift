@@ -47,6 +47,7 @@ public struct MemoryPlan: Sendable {
         for (index, node) in graph.nodes.enumerated() {
             switch node.op {
             case .slice(let x, _, _), .lastRow(let x): owner[index] = owner[x.index]
+            case _ where index == graph.logits.index: break  // written straight into the logits parameter
             case .linear(_, _, _, let acc?): owner[index] = owner[acc.index]
             case .rmsNorm(let x, _, _, _, _) where Self.inPlace(x, at: index, graph: graph, users: users):
                 owner[index] = owner[x.index]
@@ -55,6 +56,12 @@ public struct MemoryPlan: Sendable {
                  .unary(let x, _) where Self.inPlace(x, at: index, graph: graph, users: users),
                  .positionEmbedding(let x, _, _) where Self.inPlace(x, at: index, graph: graph, users: users):
                 owner[index] = owner[x.index]
+            case .add(let a, let b), .mul(let a, let b):
+                if Self.inPlace(a, at: index, graph: graph, users: users) {
+                    owner[index] = owner[a.index]
+                } else if Self.inPlace(b, at: index, graph: graph, users: users) {
+                    owner[index] = owner[b.index]
+                }
             default: break
             }
         }

@@ -13,6 +13,8 @@ struct ConformanceCase {
     var name: String
     var directory: URL
     var header: Header
+    /// Why expected.json could not be read, when it could not.
+    var unreadable: String?
 
     var architecture: String { header.architecture ?? "?" }
     var family: String { header.family ?? "?" }
@@ -32,10 +34,17 @@ struct ConformanceCase {
         for dir in directories {
             let expected = dir.appendingPathComponent("expected.json")
             guard fm.fileExists(atPath: expected.path), fm.fileExists(atPath: dir.appendingPathComponent("config.json").path) else { continue }
-            let header = try JSONDecoder().decode(Header.self, from: Data(contentsOf: expected))
             var name = String(dir.standardizedFileURL.path.dropFirst(base.count))
             while name.hasPrefix("/") { name.removeFirst() }
-            found.append(ConformanceCase(name: name.isEmpty ? dir.lastPathComponent : name, directory: dir, header: header))
+            var header = Header()
+            var unreadable: String?
+            do {
+                header = try JSONDecoder().decode(Header.self, from: Data(contentsOf: expected))
+            } catch {
+                unreadable = "\(expected.path): not a valid expected.json"
+            }
+            found.append(ConformanceCase(name: name.isEmpty ? dir.lastPathComponent : name, directory: dir, header: header,
+                                         unreadable: unreadable))
         }
         return found.sorted { $0.name < $1.name }
     }

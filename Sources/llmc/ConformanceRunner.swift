@@ -37,6 +37,7 @@ struct ConformanceRunner {
             ConformanceResult(name: c.name, architecture: c.architecture, family: c.family, task: c.task, status: status,
                               detail: detail, seconds: Date().timeIntervalSince(start))
         }
+        if let unreadable = c.unreadable { return result(.fail, unreadable) }
         guard c.task == "generate" else { return result(.unsupported, "task '\(c.task)' is not supported yet") }
         do {
             let binary: String
@@ -44,8 +45,10 @@ struct ConformanceRunner {
             case .success(let path): binary = path
             case .failure(let verdict): return result(verdict.status, verdict.detail)
             }
-            let expected = try JSONDecoder().decode(ExpectedGeneration.self,
-                                                    from: Data(contentsOf: c.directory.appendingPathComponent("expected.json")))
+            let expectedURL = c.directory.appendingPathComponent("expected.json")
+            guard let expected = try? JSONDecoder().decode(ExpectedGeneration.self, from: Data(contentsOf: expectedURL)) else {
+                return result(.fail, "\(expectedURL.path): no prompt_ids/output_ids/top_logprobs for a generate case")
+            }
             let run = try Subprocess.run(binary, [
                 "--prompt-ids", expected.prompt_ids.map(String.init).joined(separator: ","),
                 "-n", "\(expected.output_ids.count)", "--temperature", "0", "--ignore-eos", "--json", "--logprobs", "5", "--logits",
