@@ -74,35 +74,43 @@ final class VectorHelperTests: XCTestCase {
         }
     }
 
-    /// Dense grids plus the branch boundaries, tiny and huge magnitudes.
-    private func specialFunctionInputs(range: ClosedRange<Float>, boundaries: [Float]) -> [Float] {
+    /// Asserts that `f` stays within `maxUlps` of `reference` on a dense grid over `range` plus both signs around the
+    /// branch `boundaries` and tiny magnitudes (those inside `range`), on both targets.
+    private func checkAccuracy(
+        _ name: String, range: ClosedRange<Float>, boundaries: [Float], maxUlps: Float,
+        _ f: @escaping (ModuleBuilder, LLVMValueRef) -> LLVMValueRef, reference: (Double) -> Double
+    ) throws {
         var inputs = Array(stride(from: range.lowerBound, through: range.upperBound, by: 0.000731))
         for b in boundaries { inputs += stride(from: b - 0.01, through: b + 0.01, by: 1e-6).flatMap { [$0, -$0] } }
-        inputs += [1e-30, 1e-10, 1e-5, 3e-3, 60, 1e4, 1e30].flatMap { [$0, -$0] }
-        return inputs
-    }
-
-    func testTanhAccuracyAndSpecialValues() throws {
-        let inputs = specialFunctionInputs(range: -12...12, boundaries: [0.625])
+        inputs += [1e-30, 1e-10, 1e-5, 3e-3].flatMap { [$0, -$0] }
+        inputs = inputs.filter { range.contains($0) }
         for target in testTargets {
-            let outputs = try evaluate("tanh_test", target: target, inputs) { $0.tanh($1) }
-            let (ulps, worst) = worstUlps(inputs, outputs) { Foundation.tanh($0) }
-            XCTAssertLessThanOrEqual(ulps, 2, "\(target.name): tanh worst \(ulps) ulp at \(worst)")
-            let special = try evaluate("tanh_special", target: target, [.infinity, -.infinity, .nan, -0.0, 0]) { $0.tanh($1) }
-            XCTAssertEqual(Array(special[0..<2]), [1, -1])
-            XCTAssertTrue(special[2].isNaN)
-            XCTAssertEqual(special[3].sign, .minus, "tanh(-0) = -0")
-            XCTAssertEqual(special[4], 0)
+            let outputs = try evaluate(name, target: target, inputs, f)
+            let (ulps, worst) = worstUlps(inputs, outputs, reference)
+            XCTAssertLessThanOrEqual(ulps, maxUlps, "\(target.name): \(name) worst \(ulps) ulp at \(worst)")
         }
     }
 
-    func testErfAccuracyAndSpecialValues() throws {
-        let inputs = specialFunctionInputs(range: -6...6, boundaries: [1])
-        for target in testTargets {
-            let outputs = try evaluate("erf_test", target: target, inputs) { $0.erf($1) }
-            let (ulps, worst) = worstUlps(inputs, outputs) { Foundation.erf($0) }
-            XCTAssertLessThanOrEqual(ulps, 2, "\(target.name): erf worst \(ulps) ulp at \(worst)")
-            let special = try evaluate("erf_special", target: target, [.infinity, -.infinity, .nan, 11, -0.0]) { $0.erf($1) }
+    /// `f` at `inputs` on both targets, for special-value checks.
+    private func specialValues(
+        _ name: String, _ inputs: [Float], _ f: @escaping (ModuleBuilder, LLVMValueRef) -> LLVMValueRef
+    ) throws -> [[Float]] {
+        try testTargets.map { try evaluate(name, target: $0, inputs, f) }
+    }
+
+    func testTanh() throws {
+        try checkAccuracy("tanh", range: -12...12, boundaries: [0.625], maxUlps: 2, { $0.tanh($1) }) { Foundation.tanh($0) }
+        for special in try specialValues("tanh_special", [.infinity, -.infinity, .nan, -0.0, 0, 1e30], { $0.tanh($1) }) {
+            XCTAssertEqual(Array(special[0..<2]), [1, -1])
+            XCTAssertTrue(special[2].isNaN)
+            XCTAssertEqual(special[3].sign, .minus, "tanh(-0) = -0")
+            XCTAssertEqual(Array(special[4...]), [0, 1])
+        }
+    }
+
+    func testErf() throws {
+        try checkAccuracy("erf", range: -6...6, boundaries: [1], maxUlps: 2, { $0.erf($1) }) { Foundation.erf($0) }
+        for special in try specialValues("erf_special", [.infinity, -.infinity, .nan, 11, -0.0], { $0.erf($1) }) {
             XCTAssertEqual(Array(special[0..<2]), [1, -1])
             XCTAssertTrue(special[2].isNaN)
             XCTAssertEqual(special[3], 1)
@@ -110,18 +118,14 @@ final class VectorHelperTests: XCTestCase {
         }
     }
 
-    func testGeluErfAccuracyAndSpecialValues() throws {
-        let inputs = specialFunctionInputs(range: -14.5...8, boundaries: [1.4142135, -0.70710678])
-        for target in testTargets {
-            let outputs = try evaluate("gelu_test", target: target, inputs) { $0.geluErf($1) }
-            // Relative accuracy everywhere, including the far negative tail where 1 + erf(x/√2) would cancel.
-            let (ulps, worst) = worstUlps(inputs, outputs, ActivationReference.gelu)
-            XCTAssertLessThanOrEqual(ulps, 8, "\(target.name): gelu worst \(ulps) ulp at \(worst)")
-            let near = inputs.filter { $0 > -0.7 }
-            let nearOutputs = try evaluate("gelu_near", target: target, near) { $0.geluErf($1) }
-            let (nearUlps, nearWorst) = worstUlps(near, nearOutputs, ActivationReference.gelu)
-            XCTAssertLessThanOrEqual(nearUlps, 3, "\(target.name): gelu worst \(nearUlps) ulp at \(nearWorst) (x > -0.7)")
-            let special = try evaluate("gelu_special", target: target, [.infinity, -.infinity, .nan, -20]) { $0.geluErf($1) }
+    func testGeluErf() throws {
+        // Relative accuracy everywhere, including the far negative tail where 1 + erf(x/√2) would cancel; tighter
+        // near zero and for positive x.
+        try checkAccuracy("gelu", range: -14.5...8, boundaries: [1.4142135, -0.70710678], maxUlps: 8,
+                          { $0.geluErf($1) }, reference: ActivationReference.gelu)
+        try checkAccuracy("gelu_near", range: -0.7...8, boundaries: [1.4142135], maxUlps: 3,
+                          { $0.geluErf($1) }, reference: ActivationReference.gelu)
+        for special in try specialValues("gelu_special", [.infinity, -.infinity, .nan, -20], { $0.geluErf($1) }) {
             XCTAssertEqual(special[0], .infinity)
             XCTAssertEqual(special[1], 0)
             XCTAssertTrue(special[2].isNaN)
