@@ -97,6 +97,10 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(try checkpoint.materialize(fused), [1, 2, 3, 4, 5, 6, 7, 8, 9])
         let sliced = WeightRef(shape: [1, 3], transform: .scaled(.sliceRows(.tensor("a"), start: 1, count: 1), 2))
         XCTAssertEqual(try checkpoint.materialize(sliced), [8, 10, 12])
+        let biasSlice = WeightRef(shape: [2], transform: .concatRows([.sliceRows(.tensor("c"), start: 0, count: 1),
+                                                                      .sliceRows(.tensor("c"), start: 2, count: 1)]))
+        XCTAssertEqual(try checkpoint.materialize(biasSlice), [7, 9], "1-D slices count single elements")
+        XCTAssertThrowsError(try checkpoint.materialize(WeightRef(shape: [4, 3], transform: .sliceRows(.tensor("a"), start: 1, count: 4))))
         let transposed = WeightRef(shape: [3, 2], transform: .transposed(.tensor("a"), rows: 2, cols: 3))
         XCTAssertEqual(try checkpoint.materialize(transposed), [1, 4, 2, 5, 3, 6])
     }

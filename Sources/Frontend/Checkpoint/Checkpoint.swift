@@ -68,7 +68,7 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// Materialises a weight reference as a row-major f32 array of `weight.shape`.
     public func materialize(_ weight: WeightRef) throws -> [Float] {
-        let values = try evaluate(weight.transform, rowLength: weight.shape.count == 2 ? weight.shape[1] : weight.count)
+        let values = try evaluate(weight.transform, rowLength: weight.shape.count == 2 ? weight.shape[1] : 1)
         guard values.count == weight.count else {
             throw FrontendError.tensorShape(name: weight.transform.description, file: directory.path,
                                             expected: weight.shape, found: [values.count])
@@ -84,6 +84,10 @@ public final class Checkpoint: @unchecked Sendable {
             return try parts.flatMap { try evaluate($0, rowLength: rowLength) }
         case .sliceRows(let base, let start, let count):
             let all = try evaluate(base, rowLength: rowLength)
+            guard start >= 0, count >= 0, (start + count) * rowLength <= all.count else {
+                throw FrontendError.tensorShape(name: base.description, file: directory.path,
+                                                expected: [start + count, rowLength], found: [all.count / max(rowLength, 1), rowLength])
+            }
             return Array(all[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
             return try evaluate(base, rowLength: rowLength).map { $0 * factor }
