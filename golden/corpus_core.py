@@ -223,7 +223,8 @@ def pooling_inputs(case: Case) -> dict[str, torch.Tensor]:
         inputs = {"input_ids": torch.tensor([first]), "attention_mask": torch.ones(1, len(first), dtype=torch.long)}
     else:
         second = prompt_for(case, 11, "second")
-        pad = [PAD_ID] * (len(first) - len(second))
+        pad_id = case.config.pad_token_id if case.config.pad_token_id is not None else PAD_ID
+        pad = [pad_id] * (len(first) - len(second))
         inputs = {"input_ids": torch.tensor([first, second + pad]),
                   "attention_mask": torch.tensor([[1] * len(first), [1] * len(second) + [0] * len(pad)])}
     if case.token_type_ids:
