@@ -12,7 +12,8 @@ public protocol Recipe: SendableMetatype {
 
 /// Maps config.json's `architectures` to recipes.
 public enum RecipeRegistry {
-    public static let recipes: [Recipe.Type] = [LlamaRecipe.self, GemmaRecipe.self, PostNormRecipe.self]
+    public static let recipes: [Recipe.Type] = [LlamaRecipe.self, GemmaRecipe.self, PostNormRecipe.self,
+                                                LayerNormRopeRecipe.self, ParallelBlockRecipe.self, LearnedPositionRecipe.self, AlibiRecipe.self]
 
     /// Every supported architecture name, sorted.
     public static var supported: [String] { recipes.flatMap { $0.architectures }.sorted() }

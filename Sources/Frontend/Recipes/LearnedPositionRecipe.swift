@@ -1,0 +1,71 @@
+import IR
+
+/// Family F, GPT-2-like decoders with learned absolute positions: GPT-2 (Conv1D weights stored `[in, out]`, fused
+/// c_attn), GPTBigCode (multi-query fused c_attn), OPT (position offset 2, pre- or post-LN, project_in/out).
+public enum LearnedPositionRecipe: Recipe {
+    public static let family = "F: GPT-2-like"
+    public static let architectures = ["GPT2LMHeadModel", "GPTBigCodeForCausalLM", "OPTForCausalLM"]
+
+    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
+        model.architecture == "OPTForCausalLM" ? try opt(model, checkpoint) : try gpt2(model, checkpoint)
+    }
+
+    /// GPT-2 and GPTBigCode: x = wte + wpe; pre-LN blocks; tied head.
+    private static func gpt2(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
+        let c = try model.config(GPTConfig.self)
+        let isGPT2 = c.modelType == "gpt2"
+        // save_pretrained writes `transformer.`; the original GPT-2 checkpoints have no prefix.
+        let t = checkpoint.contains("transformer.wte.weight") || !checkpoint.contains("wte.weight") ? "transformer." : ""
+        var blocks = LayerNormBlocks(checkpoint: checkpoint, conv1D: isGPT2)
+        let (tokens, embed) = try blocks.embedding(t + "wte", vocab: c.vocabSize, dim: c.hiddenSize)
+        var x = blocks.b.positionEmbedding(tokens, table: try blocks.w(t + "wpe.weight", [c.maxPosition, c.hiddenSize]), name: t + "wpe")
+        let kvHeads = c.multiQuery ? 1 : c.heads
+        for l in 0..<c.layers {
+            let p = t + "h.\(l)."
+            var scale: Float = c.scaleAttentionWeights ? 1 / Float(c.headDim).squareRoot() : 1
+            if c.scaleByInverseLayer { scale /= Float(l + 1) }
+            // GPT-2's c_attn is [q | k | v]; GPTBigCode's is [q | k | v] with one kv head, per head [q, k, v] without.
+            let attention = AttentionBlock(heads: c.heads, kvHeads: kvHeads, headDim: c.headDim,
+                                           qkv: .fused(p + "attn.c_attn", isGPT2 ? .stacked : .grouped), qkvBias: true,
+                                           output: p + "attn.c_proj", outputBias: true, rotary: nil, scale: scale)
+            let mlp = MLPBlock(up: p + "mlp.c_fc", down: p + "mlp.c_proj", width: c.innerSize, activation: c.activation, bias: true)
+            x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: .sequential,
+                                                 attentionNorm: NormRef(module: p + "ln_1", eps: c.layerNormEps),
+                                                 mlpNorm: NormRef(module: p + "ln_2", eps: c.layerNormEps),
+                                                 attention: attention, mlp: mlp))
+        }
+        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), NormRef(module: t + "ln_f", eps: c.layerNormEps))
+        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
+        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+    }
+
+    /// OPT: x = project_in(embed) + positions[p + 2]; pre-LN (or post-LN) blocks; final norm; project_out; tied head.
+    private static func opt(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
+        let c = try model.config(OPTConfig.self)
+        let m = "model.decoder."
+        // OPT's LayerNorms take nn.LayerNorm's default eps.
+        func norm(_ module: String) -> NormRef { NormRef(module: module, eps: 1e-5, weight: c.layerNormAffine, bias: c.layerNormAffine) }
+        let projected = c.embeddingSize != c.hiddenSize
+        var blocks = LayerNormBlocks(checkpoint: checkpoint)
+        var (x, embed) = try blocks.embedding(m + "embed_tokens", vocab: c.vocabSize, dim: c.embeddingSize)
+        if projected { x = try blocks.linear(x, m + "project_in", out: c.hiddenSize, bias: false) }
+        let positions = try blocks.w(m + "embed_positions.weight", [c.maxPosition + 2, c.hiddenSize])
+        x = blocks.b.positionEmbedding(x, table: positions, offset: 2, name: m + "embed_positions")
+        for l in 0..<c.layers {
+            let p = m + "layers.\(l)."
+            let attention = AttentionBlock(heads: c.heads, kvHeads: c.heads, headDim: c.headDim,
+                                           qkv: .separate(q: p + "self_attn.q_proj", k: p + "self_attn.k_proj", v: p + "self_attn.v_proj"),
+                                           qkvBias: c.bias, output: p + "self_attn.out_proj", outputBias: c.bias, rotary: nil,
+                                           scale: 1 / Float(c.headDim).squareRoot())
+            let mlp = MLPBlock(up: p + "fc1", down: p + "fc2", width: c.ffnSize, activation: c.activation, bias: c.bias)
+            x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: c.layerNormBefore ? .sequential : .postNorm,
+                                                 attentionNorm: norm(p + "self_attn_layer_norm"), mlpNorm: norm(p + "final_layer_norm"),
+                                                 attention: attention, mlp: mlp))
+        }
+        var last = blocks.b.lastRow(x, name: "last_hidden")
+        if c.finalLayerNorm { last = try blocks.layerNorm(last, norm(m + "final_layer_norm")) }
+        if projected { last = try blocks.linear(last, m + "project_out", out: c.embeddingSize, bias: false) }
+        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
+        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+@testable import Frontend
+import IR
+
+/// Runs a graph over one prompt with plain f64 loops, as the IR documents each op: an independent reference for
+/// recipes (compared with transformers' logits), needing no kernels. Weights are read with `Checkpoint.floats` and the
+/// weight transforms are applied here as `WeightTransform` documents them.
+struct ReferenceEvaluator {
+    enum Failure: Error, CustomStringConvertible {
+        case unsupported(String)
+        var description: String {
+            switch self {
+            case .unsupported(let what): "reference evaluator: \(what)"
+            }
+        }
+    }
+
+    let graph: Graph
+    let checkpoint: Checkpoint
+
+    /// The graph's logits for `tokens` (the last position's).
+    func logits(tokens: [Int]) throws -> [Double] {
+        var values: [[Double]] = []
+        for node in graph.nodes {
+            values.append(try evaluate(node, values, tokens: tokens))
+        }
+        return values[graph.logits.index]
+    }
+
+    /// A weight as row-major values of its shape.
+    func weight(_ ref: WeightRef) throws -> [Double] {
+        try materialize(ref.transform, rowLength: ref.shape.count == 2 ? ref.shape[1] : 1)
+    }
+
+    private func materialize(_ t: WeightTransform, rowLength: Int) throws -> [Double] {
+        switch t {
+        case .tensor(let name):
+            return try checkpoint.floats(name).map(Double.init)
+        case .concatRows(let parts):
+            return try parts.flatMap { try materialize($0, rowLength: rowLength) }
+        case .sliceRows(let base, let start, let count):
+            return Array(try materialize(base, rowLength: rowLength)[start * rowLength ..< (start + count) * rowLength])
+        case .scaled(let base, let factor):
+            return try materialize(base, rowLength: rowLength).map { $0 * Double(factor) }
+        case .transposed(let base, let rows, let cols):
+            let m = try materialize(base, rowLength: cols)
+            return (0..<cols * rows).map { i in m[(i % rows) * cols + i / rows] }
+        }
+    }
+
+    private func evaluate(_ node: Node, _ v: [[Double]], tokens: [Int]) throws -> [Double] {
+        let cols = node.type.cols
+        let rows = node.type.rows == .tokens ? tokens.count : 1
+        func input(_ id: ValueID) -> [Double] { v[id.index] }
+        switch node.op {
+        case .tokenIDs:
+            return tokens.map(Double.init)
+        case .embedding(let ids, let table):
+            let t = try weight(table)
+            return input(ids).flatMap { id in t[Int(id) * cols ..< (Int(id) + 1) * cols] }
+        case .positionEmbedding(let x, let table, let offset):
+            let t = try weight(table)
+            return input(x).enumerated().map { i, value in value + t[(i / cols + offset) * cols + i % cols] }
+        case .rmsNorm(let x, let w, let eps, let group, let offset):
+            let weights = try weight(w)
+            return groups(input(x), group) { g in
+                let inv = 1 / (g.reduce(0) { $0 + $1 * $1 } / Double(group) + Double(eps)).squareRoot()
+                return g.enumerated().map { i, value in value * inv * (weights[i] + Double(offset)) }
+            }
+        case .layerNorm(let x, let w, let b, let eps, let group, let offset):
+            let weights = try w.map(weight)
+            let biases = try b.map(weight)
+            return groups(input(x), group) { g in
+                let mean = g.reduce(0, +) / Double(group)
+                let variance = g.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(group)
+                let inv = 1 / (variance + Double(eps)).squareRoot()
+                return g.enumerated().map { i, value in
+                    (value - mean) * inv * (weights.map { $0[i] + Double(offset) } ?? 1) + (biases?[i] ?? 0)
+                }
+            }
+        case .linear(let x, let w, let b, let accumulate):
+            let (m, inputs) = (try weight(w), input(x))
+            let bias = try b.map(weight)
+            let k = m.count / cols
+            var out = [Double](repeating: 0, count: rows * cols)
+            for r in 0..<rows {
+                for o in 0..<cols {
+                    var sum = bias?[o] ?? 0
+                    for i in 0..<k { sum += inputs[r * k + i] * m[o * k + i] }
+                    out[r * cols + o] = sum + (accumulate.map { input($0)[r * cols + o] } ?? 0)
+                }
+            }
+            return out
+        case .rope(let x, let spec):
+            var out = input(x)
+            for r in 0..<rows {
+                for h in 0..<spec.heads {
+                    for i in 0..<spec.rotaryDim / 2 {
+                        let base = r * cols + h * spec.headDim
+                        let (a, b) = spec.style == .neox ? (base + i, base + i + spec.rotaryDim / 2) : (base + 2 * i, base + 2 * i + 1)
+                        let angle = Double(Float(r) * spec.invFreq[i])
+                        let (c, s) = (cos(angle) * Double(spec.attentionScaling), sin(angle) * Double(spec.attentionScaling))
+                        (out[a], out[b]) = (out[a] * c - out[b] * s, out[b] * c + out[a] * s)
+                    }
+                }
+            }
+            return out
+        case .attention(let q, let k, let vv, let spec):
+            return attention(input(q), input(k), input(vv), spec, rows: rows)
+        case .gatedActivation(let gate, let up, let act):
+            let f: UnaryOp = switch act {
+            case .silu: .silu
+            case .geluTanh: .geluTanh
+            case .gelu: .gelu
+            }
+            return zip(input(gate), input(up)).map { apply(f, $0) * $1 }
+        case .unary(let x, let f):
+            return input(x).map { apply(f, $0) }
+        case .add(let a, let b):
+            return zip(input(a), input(b)).map(+)
+        case .mul(let a, let b):
+            return zip(input(a), input(b)).map(*)
+        case .scale(let x, let factor):
+            return input(x).map { $0 * Double(factor) }
+        case .slice(let x, let start, let count):
+            let all = input(x)
+            let width = all.count / rows
+            return (0..<rows).flatMap { r in all[r * width + start ..< r * width + start + count] }
+        case .lastRow(let x):
+            return Array(input(x).suffix(cols))
+        }
+    }
+
+    private func groups(_ x: [Double], _ size: Int, _ f: ([Double]) -> [Double]) -> [Double] {
+        stride(from: 0, to: x.count, by: size).flatMap { f(Array(x[$0 ..< $0 + size])) }
+    }
+
+    private func apply(_ f: UnaryOp, _ x: Double) -> Double {
+        switch f {
+        case .gelu: 0.5 * x * (1 + erf(x / 2.0.squareRoot()))
+        case .geluTanh: 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+        case .relu: max(x, 0)
+        case .reluSquared: max(x, 0) * max(x, 0)
+        case .silu: x / (1 + exp(-x))
+        case .softcap(let cap): Double(cap) * tanh(x / Double(cap))
+        case .scale(let factor): x * Double(factor)
+        }
+    }
+
+    /// Causal (optionally windowed, soft-capped, ALiBi-biased) attention of every position over the prompt.
+    private func attention(_ q: [Double], _ k: [Double], _ v: [Double], _ s: AttentionSpec, rows: Int) -> [Double] {
+        let (hd, qWidth, kvWidth) = (s.headDim, s.qHeads * s.headDim, s.kvHeads * s.headDim)
+        var out = [Double](repeating: 0, count: rows * qWidth)
+        for p in 0..<rows {
+            for h in 0..<s.qHeads {
+                let kvHead = h / (s.qHeads / s.kvHeads)
+                let visible = (0..<rows).filter { j in (!s.causal || j <= p) && (s.window.map { p - $0 < j } ?? true) }
+                let logits = visible.map { j -> Double in
+                    var dot = 0.0
+                    for d in 0..<hd { dot += q[p * qWidth + h * hd + d] * k[j * kvWidth + kvHead * hd + d] }
+                    var logit = dot * Double(s.scale)
+                    if let cap = s.softcap { logit = Double(cap) * tanh(logit / Double(cap)) }
+                    if let slopes = s.alibiSlopes { logit += Double(slopes[h]) * Double(j - p) }
+                    return logit
+                }
+                let top = logits.max() ?? 0
+                let weights = logits.map { exp($0 - top) }
+                let total = weights.reduce(0, +)
+                for (j, weight) in zip(visible, weights) {
+                    for d in 0..<hd { out[p * qWidth + h * hd + d] += weight / total * v[j * kvWidth + kvHead * hd + d] }
+                }
+            }
+        }
+        return out
+    }
+}
