@@ -3,9 +3,10 @@ import XCTest
 @testable import Frontend
 import IR
 
-/// Builds the family B and C cases of the golden corpus (tiny transformers-made models) and checks the graphs against
-/// their transformers-written config.json: every stored tensor read once, and each family's distinguishing settings
-/// (soft caps, attention scale, windows, NoPE layers, partial rotary) on the right nodes.
+/// Builds the family B and C cases of the golden corpus (tiny transformers-made models) and checks the graphs: run by
+/// `ReferenceEvaluator` (f64, no kernels) they reproduce transformers' last-position logits, every stored tensor is
+/// read once, and each family's distinguishing settings (soft caps, attention scale, windows, NoPE layers, partial
+/// rotary) sit on the right nodes, as the transformers-written config.json says.
 final class GemmaPostNormRecipeTests: XCTestCase {
     private static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("golden/corpus")
@@ -13,6 +14,29 @@ final class GemmaPostNormRecipeTests: XCTestCase {
     private struct Built {
         var graph: Graph
         var config: [String: Any]
+    }
+
+    private struct Expected: Decodable {
+        var promptIds: [Int]
+        var lastLogits: [Double]
+        enum CodingKeys: String, CodingKey { case promptIds = "prompt_ids", lastLogits = "last_logits" }
+    }
+
+    static let cases = ["gemma_for_causal_lm", "gemma2_for_causal_lm", "gemma3_for_causal_lm", "exaone4_for_causal_lm",
+                        "glm4_for_causal_lm", "olmo2_for_causal_lm", "olmo3_for_causal_lm"]
+
+    func testGraphsReproduceTransformersLogits() throws {
+        for name in Self.cases {
+            let url = Self.corpus.appendingPathComponent(name)
+            let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url.appendingPathComponent("expected.json")))
+            let built = try build(name)
+            let logits = try ReferenceEvaluator(graph: built.graph, checkpoint: try Checkpoint(directory: url))
+                .logits(tokens: expected.promptIds)
+            XCTAssertEqual(logits.count, expected.lastLogits.count, name)
+            let error = zip(logits, expected.lastLogits).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            let nmse = error / expected.lastLogits.reduce(0) { $0 + $1 * $1 }
+            XCTAssertLessThan(nmse, 1e-8, "\(name): last-position logits NMSE")
+        }
     }
 
     private func build(_ name: String) throws -> Built {
