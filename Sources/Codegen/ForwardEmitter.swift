@@ -159,8 +159,8 @@ public struct ForwardEmitter {
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), f.offset(f.arenaBase, m.constI64(tableOffset)),
                                                        pointer(out, f), ld(out, f), rows])
         case .attention(let q, let k, let v, let spec):
-            guard spec.softcap == nil, spec.alibiSlopes == nil, spec.causal else {
-                throw CompileError.unsupportedOp(node.name, "attention soft cap, ALiBi and bidirectional masks have no kernel yet")
+            guard spec.causal || spec.window == nil else {
+                throw CompileError.unsupportedOp(node.name, "a sliding window needs causal attention")
             }
             let width = spec.kvHeads * spec.headDim
             let before = graph.info.kvWidths[..<spec.cacheSlot].reduce(0, +) * 2
@@ -170,7 +170,8 @@ public struct ForwardEmitter {
             let copy = CopyRowsKernel(width: width)
             f.run(copy, target: target, rows: rows, [pointer(k, f), ld(k, f), m.gepF32(kCache, rowOffset), m.constI64(width), rows])
             f.run(copy, target: target, rows: rows, [pointer(v, f), ld(v, f), m.gepF32(vCache, rowOffset), m.constI64(width), rows])
-            let kernel = AttentionKernel(qHeads: spec.qHeads, kvHeads: spec.kvHeads, headDim: spec.headDim, scale: spec.scale, window: spec.window)
+            let kernel = AttentionKernel(qHeads: spec.qHeads, kvHeads: spec.kvHeads, headDim: spec.headDim, scale: spec.scale, window: spec.window,
+                                         softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal)
             f.run(kernel, target: target, rows: rows, [pointer(q, f), ld(q, f), kCache, vCache, pointer(out, f), ld(out, f), f.pos, rows])
         case .gatedActivation(let gate, let up, let act):
             guard plan.locations[gate.index].ld == plan.locations[up.index].ld else {
@@ -179,7 +180,9 @@ public struct ForwardEmitter {
             let kernel = GatedActivationKernel(ff: node.type.cols, activation: act)
             f.run(kernel, target: target, rows: rows, [pointer(gate, f), pointer(up, f), ld(gate, f), pointer(out, f), ld(out, f), rows])
         case .layerNorm(let x, let w, let bias, let eps, let group, let offset):
-            let kernel = LayerNormKernel(dim: group, eps: eps, affine: w != nil, bias: bias != nil, weightOffset: offset)
+            let perHead = [w, bias].contains { $0.map { $0.count != group } ?? false }
+            let kernel = LayerNormKernel(dim: group, eps: eps, affine: w != nil, bias: bias != nil, weightOffset: offset,
+                                         perHeadParameters: perHead)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), m.constI64(node.type.cols / group),
                                                        w.map { weight($0, f) } ?? m.constI64(0),
                                                        bias.map { weight($0, f) } ?? m.constI64(0), pointer(out, f), ld(out, f), rows])

@@ -34,7 +34,8 @@ public struct GraphBuilder {
                                    weightOffset: Float = 0, name: String) -> ValueID {
         let t = type(of: x)
         let group = groupSize ?? t.cols
-        precondition(t.cols % group == 0 && [weight, bias].allSatisfy { $0 == nil || $0?.shape == [group] },
+        // Parameters are shared by every group ([group]) or given per group ([cols], e.g. per-head q/k norms).
+        precondition(t.cols % group == 0 && [weight, bias].allSatisfy { $0 == nil || $0?.shape == [group] || $0?.shape == [t.cols] },
                      "layer_norm parameters do not match \(t)")
         return add(.layerNorm(x, weight: weight, bias: bias, eps: eps, groupSize: group, weightOffset: weightOffset), t, name)
     }

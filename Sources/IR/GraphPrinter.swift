@@ -25,7 +25,12 @@ extension Op {
         case .linear(_, _, _, let acc): acc == nil ? "linear" : "linear_acc"
         case .rope: "rope"
         case .attention: "attention"
-        case .gatedActivation(_, _, let act): act == .silu ? "swiglu" : "geglu"
+        case .gatedActivation(_, _, let act):
+            switch act {
+            case .silu: "swiglu"
+            case .geluTanh: "geglu_tanh"
+            case .gelu: "geglu"
+            }
         case .add: "add"
         case .mul: "mul"
         case .unary(_, let f): "\(f)"

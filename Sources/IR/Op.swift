@@ -82,6 +82,11 @@ public enum UnaryOp: Hashable, Sendable {
     case softcap(Float)
     /// x · factor.
     case scale(Float)
+    /// min(max(x, −limit), limit) (clip_qkv of OLMo-1, MPT, DBRX).
+    case clamp(Float)
+    /// xIELU (Apertus): x > 0 ? αp·x² + β·x : (expm1(min(x, eps)) − x)·αn + β·x, with αp and αn already passed
+    /// through transformers' softplus (αn includes β).
+    case xielu(alphaP: Float, alphaN: Float, beta: Float, eps: Float)
 }
 
 /// Elementwise functions of two values of the same shape.
@@ -99,7 +104,7 @@ public enum Op: Sendable {
     /// RMS normalisation of each group of `groupSize` columns: x / sqrt(mean(x²) + eps) * (w + weightOffset).
     case rmsNorm(ValueID, weight: WeightRef, eps: Float, groupSize: Int, weightOffset: Float)
     /// Layer normalisation of each group of `groupSize` columns: (x - mean) / sqrt(var + eps) * (w + weightOffset) + b;
-    /// weight and bias are optional (non-affine norms).
+    /// weight and bias are optional (non-affine norms), `[groupSize]` shared by all groups or `[cols]`, one per group.
     case layerNorm(ValueID, weight: WeightRef?, bias: WeightRef?, eps: Float, groupSize: Int, weightOffset: Float)
     /// x plus rows `position + offset` of a learned position table `[positions, dim]` (GPT-2, OPT).
     case positionEmbedding(ValueID, table: WeightRef, offset: Int)

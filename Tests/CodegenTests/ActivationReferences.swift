@@ -16,6 +16,8 @@ enum ActivationReference {
     /// The factor by which f32 evaluation of `op` at x may exceed its usual relative error.
     static func conditioning(_ op: UnaryOp, _ x: Double) -> Double {
         if case .geluTanh = op { return max(1, abs(geluTanhExponent(x))) }
+        // exp(x) − 1 in f32 loses relative precision where expm1(x) ≈ x; the error stays ~1 ulp of 1.
+        if case .xielu = op, x < 0, x > -1 { return 1 / max(abs(x), 1e-3) }
         return 1
     }
 
@@ -39,6 +41,10 @@ enum ActivationReference {
         case .silu: silu(x)
         case .softcap(let cap): Double(cap) * Foundation.tanh(x / Double(cap))
         case .scale(let factor): x * Double(factor)
+        case .clamp(let limit): min(max(x, -Double(limit)), Double(limit))
+        case .xielu(let alphaP, let alphaN, let beta, let eps):
+            x > 0 ? Double(alphaP) * x * x + Double(beta) * x
+                : (Foundation.expm1(min(x, Double(eps))) - x) * Double(alphaN) + Double(beta) * x
         }
     }
 }

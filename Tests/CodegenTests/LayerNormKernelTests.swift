@@ -6,19 +6,21 @@ import XCTest
 /// with and without weight/bias/offset, in place and out of place, on both targets.
 final class LayerNormKernelTests: XCTestCase {
     func testLayerNorm() throws {
-        let configs: [(dim: Int, heads: Int, affine: Bool, bias: Bool, offset: Float)] = [
-            (1, 1, true, true, 0), (17, 3, true, false, 0), (33, 1, true, true, 1), (100, 2, false, false, 0),
-            (100, 1, false, true, 0), (64, 4, true, true, 0),
+        let configs: [(dim: Int, heads: Int, affine: Bool, bias: Bool, offset: Float, perHead: Bool)] = [
+            (1, 1, true, true, 0, false), (17, 3, true, false, 0, false), (33, 1, true, true, 1, false),
+            (100, 2, false, false, 0, false), (100, 1, false, true, 0, false), (64, 4, true, true, 0, false),
+            (17, 3, true, true, 0, true), (33, 2, true, false, 1, true),
         ]
         for target in testTargets {
             for config in configs {
                 let eps: Float = 1e-5
                 let kernel = LayerNormKernel(dim: config.dim, eps: eps, affine: config.affine, bias: config.bias,
-                                             weightOffset: config.offset)
+                                             weightOffset: config.offset, perHeadParameters: config.perHead)
                 let harness = try KernelHarness(kernel, target: target)
                 var random = TestRandom(seed: UInt64(config.dim * 7 + config.heads))
-                let weight = AlignedBuffer(floats: random.array(config.dim, scale: 2))
-                let shift = AlignedBuffer(floats: random.array(config.dim))
+                let parameters = config.perHead ? config.dim * config.heads : config.dim
+                let weight = AlignedBuffer(floats: random.array(parameters, scale: 2))
+                let shift = AlignedBuffer(floats: random.array(parameters))
                 let width = config.heads * config.dim
                 for rows in [1, 3, 17] {
                     for inPlace in [false, true] {
@@ -39,8 +41,9 @@ final class LayerNormKernelTests: XCTestCase {
                                 let variance = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(config.dim)
                                 let inverse = 1 / (variance + Double(eps)).squareRoot()
                                 for i in 0..<config.dim {
-                                    let w = config.affine ? Double(weight.floats[i]) + Double(config.offset) : 1
-                                    let b = config.bias ? Double(shift.floats[i]) : 0
+                                    let p = config.perHead ? h * config.dim + i : i
+                                    let w = config.affine ? Double(weight.floats[p]) + Double(config.offset) : 1
+                                    let b = config.bias ? Double(shift.floats[p]) : 0
                                     let index = r * ldo + h * config.dim + i
                                     expected[index] = (v[i] - mean) * inverse * w + b
                                     magnitude[index] = (abs(v[i]) + abs(mean)) * inverse * abs(w) + abs(b)

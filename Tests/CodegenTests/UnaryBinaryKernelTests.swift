@@ -10,7 +10,8 @@ final class UnaryBinaryKernelTests: XCTestCase {
     private let rowCounts = [1, 3, 17]
 
     func testUnaryOps() throws {
-        let ops: [UnaryOp] = [.gelu, .geluTanh, .relu, .reluSquared, .silu, .softcap(30), .softcap(0.75), .scale(0.3)]
+        let ops: [UnaryOp] = [.gelu, .geluTanh, .relu, .reluSquared, .silu, .softcap(30), .softcap(0.75), .scale(0.3),
+                              .clamp(3), .xielu(alphaP: 0.8788, alphaN: 0.7609, beta: 0.5, eps: -1e-6)]
         for target in testTargets {
             for op in ops {
                 for width in widths {

@@ -144,6 +144,9 @@ struct ReferenceEvaluator {
         case .silu: x / (1 + exp(-x))
         case .softcap(let cap): Double(cap) * tanh(x / Double(cap))
         case .scale(let factor): x * Double(factor)
+        case .clamp(let limit): min(max(x, -Double(limit)), Double(limit))
+        case .xielu(let alphaP, let alphaN, let beta, let eps):
+            x > 0 ? Double(alphaP) * x * x + Double(beta) * x : (expm1(min(x, Double(eps))) - x) * Double(alphaN) + Double(beta) * x
         }
     }
 

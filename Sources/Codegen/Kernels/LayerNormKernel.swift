@@ -4,6 +4,7 @@ import CLLVM
 /// variance mean((x - mean)²) (two passes, no cancellation), then (x - mean) · (1 / sqrt(var + eps)) ·
 /// (w + weightOffset) + b. Without `affine` the normalised value is not scaled (weight and weightOffset unused);
 /// without `bias` nothing is added.
+/// With `perHeadParameters` each group has its own weight and bias (f32[heads·dim], e.g. Cohere's per-head q/k norms).
 /// Slots: [0] x ptr, [1] ldx, [2] heads, [3] weight ptr (f32[dim]; ignored without affine), [4] bias ptr (f32[dim];
 /// ignored without bias), [5] out ptr, [6] ldo, [7] rows. out may be x.
 public struct LayerNormKernel: RowwiseKernel {
@@ -12,19 +13,21 @@ public struct LayerNormKernel: RowwiseKernel {
     public let affine: Bool
     public let bias: Bool
     public let weightOffset: Float
+    public let perHeadParameters: Bool
 
-    public init(dim: Int, eps: Float, affine: Bool, bias: Bool, weightOffset: Float) {
+    public init(dim: Int, eps: Float, affine: Bool, bias: Bool, weightOffset: Float, perHeadParameters: Bool = false) {
         precondition(dim > 0, "norm dim must be positive")
         self.dim = dim
         self.eps = eps
         self.affine = affine
         self.bias = bias
         self.weightOffset = weightOffset
+        self.perHeadParameters = perHeadParameters
     }
 
     public var symbol: String {
         let weight = affine ? "_w\(symbolBits(weightOffset))" : ""
-        return "llmc_layernorm_d\(dim)_e\(symbolBits(eps))\(weight)\(bias ? "_b" : "")"
+        return "llmc_layernorm_d\(dim)_e\(symbolBits(eps))\(weight)\(bias ? "_b" : "")\(perHeadParameters ? "_perhead" : "")"
     }
 
     public static let rowsSlot = 7
@@ -34,8 +37,9 @@ public struct LayerNormKernel: RowwiseKernel {
         let weight = affine ? m.loadSlotPointer(args, 3) : nil
         let shift = bias ? m.loadSlotPointer(args, 4) : nil
         return { row in
-            groups.forEach(m, row: row) { source, destination in
-                emitGroup(m, lanes: target.vectorWidth, source: source, weight: weight, shift: shift,
+            groups.forEach(m, row: row) { source, destination, column in
+                let own = { (p: LLVMValueRef?) in perHeadParameters ? p.map { m.gepF32($0, column) } : p }
+                emitGroup(m, lanes: target.vectorWidth, source: source, weight: own(weight), shift: own(shift),
                           destination: destination)
             }
         }

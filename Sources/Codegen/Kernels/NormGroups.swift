@@ -16,11 +16,14 @@ struct NormGroups {
         out = StridedRows(m, args: args, base: outSlot, ld: outSlot + 1)
     }
 
-    /// Emits `body(source, destination)` for each group of row `row`.
-    func forEach(_ m: ModuleBuilder, row: LLVMValueRef, _ body: (_ source: LLVMValueRef, _ destination: LLVMValueRef) -> Void) {
+    /// Emits `body(source, destination, column)` for each group of row `row` (`column`: the group's first column).
+    func forEach(
+        _ m: ModuleBuilder, row: LLVMValueRef,
+        _ body: (_ source: LLVMValueRef, _ destination: LLVMValueRef, _ column: LLVMValueRef) -> Void
+    ) {
         m.forLoop(from: m.constI64(0), to: heads) { head in
             let offset = m.mul(head, m.constI64(dim))
-            body(x.row(m, row, column: offset), out.row(m, row, column: offset))
+            body(x.row(m, row, column: offset), out.row(m, row, column: offset), offset)
         }
     }
 }

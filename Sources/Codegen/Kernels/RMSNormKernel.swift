@@ -23,7 +23,7 @@ public struct RMSNormKernel: RowwiseKernel {
         let groups = NormGroups(m, args: args, dim: dim, outSlot: 4)
         let weight = m.loadSlotPointer(args, 3)
         return { row in
-            groups.forEach(m, row: row) { source, destination in
+            groups.forEach(m, row: row) { source, destination, _ in
                 emitGroup(m, lanes: target.vectorWidth, source: source, weight: weight, destination: destination)
             }
         }

@@ -2,7 +2,7 @@ import CLLVM
 import IR
 
 /// out[r][i] = f(x[r][i]) for i < width, f a `UnaryOp` computed in f32: gelu (`ModuleBuilder.geluErf`), geluTanh,
-/// relu, reluSquared (relu(x)²), silu, softcap (cap·tanh(x/cap)), scale (x·factor).
+/// relu, reluSquared (relu(x)²), silu, softcap (cap·tanh(x/cap)), scale (x·factor), clamp, xIELU.
 /// Slots: [0] x, [1] ldx, [2] out, [3] ldo, [4] rows. out may equal x.
 public struct UnaryKernel: RowwiseKernel {
     public let width: Int
@@ -25,6 +25,8 @@ public struct UnaryKernel: RowwiseKernel {
         case .silu: "silu"
         case .softcap(let cap): "softcap\(symbolBits(cap))"
         case .scale(let factor): "scale\(symbolBits(factor))"
+        case .clamp(let limit): "clamp\(symbolBits(limit))"
+        case .xielu(let p, let n, let b, let e): "xielu\([p, n, b, e].map(symbolBits).joined(separator: "_"))"
         }
     }
 
@@ -50,6 +52,17 @@ public struct UnaryKernel: RowwiseKernel {
         case .silu: return m.silu(x)
         case .softcap(let cap): return m.softcap(x, cap: cap)
         case .scale(let factor): return m.fmul(x, m.splatF32(factor, Int(LLVMGetVectorSize(LLVMTypeOf(x)))))
+        case .clamp(let limit):
+            let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+            return m.fmin(m.fmax(x, m.splatF32(-limit, lanes)), m.splatF32(limit, lanes))
+        case .xielu(let alphaP, let alphaN, let beta, let eps):
+            let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+            let c = { (value: Float) in m.splatF32(value, lanes) }
+            let linear = m.fmul(c(beta), x)
+            let positive = m.fadd(m.fmul(m.fmul(c(alphaP), x), x), linear)
+            let expm1 = m.fsub(m.exp(m.fmin(x, c(eps))), c(1))
+            let negative = m.fadd(m.fmul(m.fsub(expm1, x), c(alphaN)), linear)
+            return m.select(m.fcmp(LLVMRealOGT, x, c(0)), positive, negative)
         }
     }
 }
