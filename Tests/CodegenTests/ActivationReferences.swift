@@ -16,8 +16,11 @@ enum ActivationReference {
     /// The factor by which f32 evaluation of `op` at x may exceed its usual relative error.
     static func conditioning(_ op: UnaryOp, _ x: Double) -> Double {
         if case .geluTanh = op { return max(1, abs(geluTanhExponent(x))) }
-        // exp(x) − 1 in f32 loses relative precision where expm1(x) ≈ x; the error stays ~1 ulp of 1.
-        if case .xielu = op, x < 0, x > -1 { return 1 / max(abs(x), 1e-3) }
+        // The negative branch sums terms of opposite sign: f32 rounding is relative to the terms, not the result.
+        if case .xielu(_, let alphaN, let beta, _) = op, x <= 0 {
+            let terms = (abs(Foundation.expm1(x)) + abs(x)) * Double(alphaN) + abs(Double(beta) * x)
+            return max(1, terms / max(abs(unary(op, x)), 1e-30))
+        }
         return 1
     }
 

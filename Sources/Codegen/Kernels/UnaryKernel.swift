@@ -60,7 +60,7 @@ public struct UnaryKernel: RowwiseKernel {
             let c = { (value: Float) in m.splatF32(value, lanes) }
             let linear = m.fmul(c(beta), x)
             let positive = m.fadd(m.fmul(m.fmul(c(alphaP), x), x), linear)
-            let expm1 = m.fsub(m.exp(m.fmin(x, c(eps))), c(1))
+            let expm1 = m.expm1(m.fmin(x, c(eps)))
             let negative = m.fadd(m.fmul(m.fsub(expm1, x), c(alphaN)), linear)
             return m.select(m.fcmp(LLVMRealOGT, x, c(0)), positive, negative)
         }

@@ -29,4 +29,14 @@ extension ModuleBuilder {
         let capVector = splatF32(cap, lanes)
         return fmul(capVector, tanh(fdiv(x, capVector)))
     }
+
+    /// e^x − 1 for an f32 vector, accurate near 0 where exp(x) − 1 cancels: a degree-9 Taylor polynomial for
+    /// |x| < 0.5 (truncation below 1e-8 relative), exp(x) − 1 elsewhere.
+    public func expm1(_ x: LLVMValueRef) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        let factorials: [Float] = [1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040, 1.0 / 40320, 1.0 / 362880]
+        let small = fmul(x, polynomial(x, factorials))
+        let large = fsub(exp(x), splatF32(1, lanes))
+        return select(fcmp(LLVMRealOLT, fabs(x), splatF32(0.5, lanes)), small, large)
+    }
 }
