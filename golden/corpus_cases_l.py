@@ -33,7 +33,7 @@ def modernbert(**extra) -> dict:
                                  "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}}, **extra)
 
 
-def splade_head(model, inputs, outputs, hidden):
+def splade_head(model, inputs, outputs, hidden, extra=None):
     """SPLADE: max over non-padding tokens of log(1 + relu(MLM logits)), one weight per vocabulary entry."""
     weights = torch.log1p(torch.relu(outputs.logits[0]))
     mask = inputs["attention_mask"][0].bool()[:, None]

@@ -77,6 +77,11 @@ class Case:
     two_sequences: bool = False  # pooling tasks: run a padded batch of two sequences
     token_type_ids: bool = False
     randomize_hook: Callable[[torch.nn.Module, torch.Generator], None] | None = None
+    # pooling tasks whose head is not part of the stand-in class (reward heads, score on a bidirectional model):
+    # extra_module(config) builds it, it is randomised like the model, passed to `head` as `extra`, and its
+    # parameters are written under extra_prefix into the real checkpoint.
+    extra_module: Callable[[object], torch.nn.Module] | None = None
+    extra_prefix: str = ""
     step_tag_id: int | None = None  # pooling tasks: written at a few positions of the input (process reward)
     min_distinct: int = MIN_DISTINCT
     gains: tuple[float, ...] = GAINS
@@ -244,7 +249,7 @@ def bidirectional_mask(attention_mask: torch.Tensor) -> torch.Tensor:
     return torch.where(keys, 0.0, torch.finfo(torch.float32).min)
 
 
-def run_pooling(case: Case, model: torch.nn.Module, inputs: dict) -> dict:
+def run_pooling(case: Case, model: torch.nn.Module, inputs: dict, extra: torch.nn.Module | None = None) -> dict:
     call = dict(inputs)
     if case.bidirectional:
         call["attention_mask"] = bidirectional_mask(inputs["attention_mask"])
@@ -254,7 +259,8 @@ def run_pooling(case: Case, model: torch.nn.Module, inputs: dict) -> dict:
         else outputs.last_hidden_state
     result = {"last_hidden_state": hidden}
     if case.head is not None:
-        result.update(case.head(model, inputs, outputs, hidden))
+        with torch.no_grad():
+            result.update(case.head(model, inputs, outputs, hidden, extra))
     return result
 
 
@@ -293,7 +299,8 @@ def _save_generation_config(model, out_dir: Path) -> None:
         .save_pretrained(out_dir)
 
 
-def _save(case: Case, model: torch.nn.Module, out_dir: Path, generator: torch.Generator) -> None:
+def _save(case: Case, model: torch.nn.Module, out_dir: Path, generator: torch.Generator,
+          extra: torch.nn.Module | None = None) -> None:
     """save_pretrained, then for emulated rows rewrite config.json and the tensors under the real names."""
     model.save_pretrained(out_dir)
     if case.task == GENERATE:
@@ -301,7 +308,7 @@ def _save(case: Case, model: torch.nn.Module, out_dir: Path, generator: torch.Ge
     config = json.loads((out_dir / "config.json").read_text())
     config["architectures"] = case.architectures or [case.model_class.__name__]
     (out_dir / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    if case.export is None and case.extra_tensors is None:
+    if case.export is None and case.extra_tensors is None and extra is None:
         return
     from safetensors.torch import load_file
     tensors = load_file(out_dir / "model.safetensors")
@@ -315,6 +322,8 @@ def _save(case: Case, model: torch.nn.Module, out_dir: Path, generator: torch.Ge
         real_config, real = config, dict(tensors)
     if case.extra_tensors is not None:
         real.update(case.extra_tensors(real_config, generator))
+    if extra is not None:
+        real.update({case.extra_prefix + k: v.detach().clone() for k, v in extra.state_dict().items()})
     (out_dir / "config.json").write_text(json.dumps(real_config, indent=2, sort_keys=True) + "\n")
     save_file({k: v.contiguous() for k, v in sorted(real.items())}, out_dir / "model.safetensors",
               metadata={"format": "pt"})
@@ -374,18 +383,22 @@ def write_pooling(case: Case, out_dir: Path) -> dict:
     seed, gain = 0, case.gains[0]
     model = build(case)
     randomize(model, seed, gain, case.randomize_hook)
+    extra = None
+    if case.extra_module is not None:
+        extra = case.extra_module(case.config).eval()
+        randomize(extra, seed + 7, gain)
     inputs = pooling_inputs(case)
-    result = run_pooling(case, model, inputs)
+    result = run_pooling(case, model, inputs, extra)
     for key, value in result.items():
         if isinstance(value, torch.Tensor) and not torch.isfinite(value).all():
             raise CorpusError(f"{case.name}: {key} is not finite")
 
     def compare(other: torch.nn.Module) -> float:
-        again = run_pooling(case, other, inputs)
+        again = run_pooling(case, other, inputs, extra)
         return max(relative_drift(value, again[key]) for key, value in result.items()
                    if isinstance(value, torch.Tensor) and value.is_floating_point())
 
-    _save(case, model, out_dir, torch.Generator().manual_seed(seed + 1000))
+    _save(case, model, out_dir, torch.Generator().manual_seed(seed + 1000), extra)
     default_drift = _check_reload(case, model, out_dir, compare)
     record = base_record(case, seed, gain)
     record["input_ids"] = inputs["input_ids"].tolist()

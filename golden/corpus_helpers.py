@@ -68,25 +68,25 @@ def pooled(architecture: str, family: str, task: str, model_class, config, notes
                 architectures=kw.pop("architectures", [architecture]), **kw)
 
 
-# heads: (model, inputs, outputs, last_hidden_state) -> dict of recorded outputs
+# heads: (model, inputs, outputs, last_hidden_state, extra head module or None) -> dict of recorded outputs
 
 def embedding_head(how: str, normalize: bool):
-    def head(model, inputs, outputs, hidden):
+    def head(model, inputs, outputs, hidden, extra=None):
         return {"pooled": pool(hidden, inputs["attention_mask"], how, normalize)[0]}
     return head
 
 
-def logits_head(model, inputs, outputs, hidden):
+def logits_head(model, inputs, outputs, hidden, extra=None):
     return {"logits": outputs.logits}
 
 
-def token_logits_head(model, inputs, outputs, hidden):
+def token_logits_head(model, inputs, outputs, hidden, extra=None):
     return {"token_logits": outputs.logits[0]}
 
 
 def pooler_head(how: str, normalize: bool):
     """BERT-like models: the embedding (pooling of the last hidden state) and transformers' pooler output."""
-    def head(model, inputs, outputs, hidden):
+    def head(model, inputs, outputs, hidden, extra=None):
         result = {"pooled": pool(hidden, inputs["attention_mask"], how, normalize)[0]}
         if getattr(outputs, "pooler_output", None) is not None:
             result["pooler_output"] = outputs.pooler_output[0]
@@ -106,7 +106,7 @@ def score_case(architecture, family, model_class, config, notes, task=SCORE, **k
 
 def step_reward_head(step_tag_id: int, returned_ids: list[int]):
     """Process reward (vLLM STEP pooling): at every step-tag position, softmax over the logits of returned_ids."""
-    def head(model, inputs, outputs, hidden):
+    def head(model, inputs, outputs, hidden, extra=None):
         logits = outputs.logits[0]
         positions = (inputs["input_ids"][0] == step_tag_id).nonzero().flatten()
         scores = torch.softmax(logits[positions][:, returned_ids].float(), dim=-1)
