@@ -63,19 +63,21 @@ struct ReferenceEvaluator {
             return input(x).enumerated().map { i, value in value + t[(i / cols + offset) * cols + i % cols] }
         case .rmsNorm(let x, let w, let eps, let group, let offset):
             let weights = try weight(w)
-            return groups(input(x), group) { g in
+            return groups(input(x), group, cols: cols) { start, g in
                 let inv = 1 / (g.reduce(0) { $0 + $1 * $1 } / Double(group) + Double(eps)).squareRoot()
-                return g.enumerated().map { i, value in value * inv * (weights[i] + Double(offset)) }
+                return g.enumerated().map { i, value in value * inv * (weights[start % weights.count + i] + Double(offset)) }
             }
         case .layerNorm(let x, let w, let b, let eps, let group, let offset):
             let weights = try w.map(weight)
             let biases = try b.map(weight)
-            return groups(input(x), group) { g in
+            // Parameters are [group] (shared) or [cols] (one slice per group).
+            return groups(input(x), group, cols: cols) { start, g in
                 let mean = g.reduce(0, +) / Double(group)
                 let variance = g.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(group)
                 let inv = 1 / (variance + Double(eps)).squareRoot()
                 return g.enumerated().map { i, value in
-                    (value - mean) * inv * (weights.map { $0[i] + Double(offset) } ?? 1) + (biases?[i] ?? 0)
+                    (value - mean) * inv * (weights.map { $0[start % $0.count + i] + Double(offset) } ?? 1)
+                        + (biases.map { $0[start % $0.count + i] } ?? 0)
                 }
             }
         case .linear(let x, let w, let b, let accumulate):
@@ -131,8 +133,9 @@ struct ReferenceEvaluator {
         }
     }
 
-    private func groups(_ x: [Double], _ size: Int, _ f: ([Double]) -> [Double]) -> [Double] {
-        stride(from: 0, to: x.count, by: size).flatMap { f(Array(x[$0 ..< $0 + size])) }
+    /// `f(start column within the row, values)` over consecutive groups of `size` columns.
+    private func groups(_ x: [Double], _ size: Int, cols: Int, _ f: (Int, [Double]) -> [Double]) -> [Double] {
+        stride(from: 0, to: x.count, by: size).flatMap { f($0 % cols, Array(x[$0 ..< $0 + size])) }
     }
 
     private func apply(_ f: UnaryOp, _ x: Double) -> Double {

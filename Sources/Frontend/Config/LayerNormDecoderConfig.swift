@@ -30,6 +30,8 @@ public struct LayerNormDecoderConfig: Decodable, Sendable {
     public var layerRope: [Bool]
     /// Logits multiplier (Cohere's `logit_scale`).
     public var logitScale: Float?
+    /// OLMo-1: q, k and v clamped to ±clip_qkv.
+    public var clipQKV: Float?
     public var rope: PartialRope
 
     /// What differs between the model types: key spellings and the config classes' defaults.
@@ -130,14 +132,8 @@ public struct LayerNormDecoderConfig: Decodable, Sendable {
         parallelResidual = try flag(p.parallelKey, p.parallelDefault)
         logitScale = p.logitScale == nil ? nil : try c.decodeIfPresent(Float.self, forKey: "logit_scale") ?? p.logitScale
 
-        if modelType == "olmo", let clip = try c.decodeIfPresent(Float.self, forKey: "clip_qkv") {
-            throw c.invalid("clip_qkv", "clamping q/k/v to ±\(clip) is not supported yet (the IR has no clamp op)")
-        }
-        if qkNorm && (modelType == "stablelm" || modelType == "cohere") {
-            throw c.invalid(p.qkNormKey ?? "qk_layernorm",
-                            "per-head q/k LayerNorm with a separate weight for every head is not supported yet "
-                            + "(the IR's layer_norm takes one weight vector of the group size)")
-        }
+        clipQKV = modelType == "olmo" ? try c.decodeIfPresent(Float.self, forKey: "clip_qkv") : nil
+        if let clip = clipQKV, clip <= 0 { throw c.invalid("clip_qkv", "must be positive, got \(clip)") }
 
         (layerWindows, layerRope) = try Self.layerTypes(c, modelType: modelType, layers: layers)
         rope = try PartialRope.decode(c, headDim: headDim, maxPosition: maxPosition, defaultTheta: p.theta, defaultFactor: p.partialFactor,

@@ -13,6 +13,8 @@ public struct MPTConfig: Decodable, Sendable {
     public var alibiBiasMax: Float
     /// Softmax scale (`attn_config.softmax_scale`, 1/sqrt(head_dim) when null).
     public var softmaxScale: Float
+    /// The fused q/k/v output clamped to ±clip (`attn_config.clip_qkv`).
+    public var clipQKV: Float?
     public var tiedEmbeddings: Bool
 
     private struct Attention: Decodable {
@@ -34,9 +36,9 @@ public struct MPTConfig: Decodable, Sendable {
         maxPosition = try c.positiveIfPresent("max_seq_len") ?? 2048
         layerNormEps = try c.decodeIfPresent(Float.self, forKey: "layer_norm_epsilon") ?? 1e-5
         let attention = try c.decodeIfPresent(Attention.self, forKey: "attn_config")
-        if let clip = attention?.clipQKV, clip != 0 {
-            throw c.invalid("attn_config.clip_qkv", "clamping q/k/v to ±\(clip) is not supported yet (the IR has no clamp op)")
-        }
+        // transformers clamps when clip_qkv is truthy (not null, not 0).
+        clipQKV = attention?.clipQKV.flatMap { $0 == 0 ? nil : $0 }
+        if let clip = clipQKV, clip < 0 { throw c.invalid("attn_config.clip_qkv", "must be positive, got \(clip)") }
         alibiBiasMax = attention?.alibiBiasMax ?? 8
         softmaxScale = attention?.softmaxScale ?? 1 / Float(headDim).squareRoot()
         tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: "tie_word_embeddings") ?? true

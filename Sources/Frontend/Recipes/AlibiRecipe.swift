@@ -14,11 +14,12 @@ public enum AlibiRecipe: Recipe {
         let c = try model.config(BloomConfig.self)
         func norm(_ module: String) -> NormRef { NormRef(module: module, eps: c.layerNormEps) }
         var blocks = LayerNormBlocks(checkpoint: checkpoint)
-        let (tokens, embed) = try blocks.embedding("transformer.word_embeddings", vocab: c.vocabSize, dim: c.hiddenSize)
-        var x = try blocks.layerNorm(tokens, norm("transformer.word_embeddings_layernorm"))
+        let t = blocks.prefix(["transformer.", ""], holding: "word_embeddings.weight")
+        let (tokens, embed) = try blocks.embedding(t + "word_embeddings", vocab: c.vocabSize, dim: c.hiddenSize)
+        var x = try blocks.layerNorm(tokens, norm(t + "word_embeddings_layernorm"))
         let slopes = AlibiSlopes.bloom(heads: c.heads)
         for l in 0..<c.layers {
-            let p = "transformer.h.\(l)."
+            let p = t + "h.\(l)."
             let attention = AttentionBlock(heads: c.heads, kvHeads: c.heads, headDim: c.headDim,
                                            qkv: .fused(p + "self_attention.query_key_value", .grouped), qkvBias: true,
                                            output: p + "self_attention.dense", outputBias: true, rotary: nil,
@@ -30,7 +31,7 @@ public enum AlibiRecipe: Recipe {
                                                  attentionNorm: norm(p + "input_layernorm"), mlpNorm: norm(p + "post_attention_layernorm"),
                                                  attention: attention, mlp: mlp))
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), norm("transformer.ln_f"))
+        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), norm(t + "ln_f"))
         let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
         return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
     }
@@ -45,7 +46,8 @@ public enum AlibiRecipe: Recipe {
             let p = "transformer.blocks.\(l)."
             let attention = AttentionBlock(heads: c.heads, kvHeads: c.heads, headDim: c.headDim,
                                            qkv: .fused(p + "attn.Wqkv", .stacked), qkvBias: false, output: p + "attn.out_proj",
-                                           outputBias: false, rotary: nil, scale: c.softmaxScale, alibiSlopes: slopes)
+                                           outputBias: false, rotary: nil, scale: c.softmaxScale, clip: c.clipQKV,
+                                           alibiSlopes: slopes)
             let mlp = MLPBlock(up: p + "ffn.up_proj", down: p + "ffn.down_proj", width: 4 * c.hiddenSize, activation: .gelu, bias: false)
             x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: .sequential, attentionNorm: norm(p + "norm_1"),
                                                  mlpNorm: norm(p + "norm_2"), attention: attention, mlp: mlp))

@@ -8,6 +8,18 @@ struct NormRef {
     var bias = true
     /// Added to the stored weight (Nemotron's LayerNorm1P normalises with 1 + w).
     var weightOffset: Float = 0
+    /// How a norm over each head stores its parameters.
+    var heads: HeadWeights = .shared
+}
+
+/// Parameters of a LayerNorm applied to each head of q or k.
+enum HeadWeights {
+    /// One `[head_dim]` weight (and bias) for every head (Persimmon, Phi), or a norm over the whole width.
+    case shared
+    /// One LayerNorm module per head, `<module>.norms.<h>.weight` (StableLM-2-12B).
+    case modulePerHead
+    /// One `[heads, head_dim]` weight (Cohere's q_norm / k_norm).
+    case matrix
 }
 
 /// Row order of a fused q/k/v projection.
@@ -87,6 +99,8 @@ struct AttentionBlock {
     var qkNorm: (q: NormRef, k: NormRef)? = nil
     var rotary: Rotary?
     var scale: Float
+    /// q, k and v clamped to ±clip right after the projections (`clip_qkv`).
+    var clip: Float? = nil
     var window: Int? = nil
     /// ALiBi slopes per query head, added to the scaled logits as `slope · (j - p)`.
     var alibiSlopes: [Float]? = nil
@@ -143,17 +157,36 @@ struct LayerNormBlocks {
         self.conv1D = conv1D
     }
 
+    /// The first of `prefixes` under which the checkpoint stores `tensor`: checkpoints saved from the base model lack
+    /// the task model's prefix (BLOOM's `h.0...`, GPT-2's `wte.weight`). The first prefix when none does, so that the
+    /// missing-tensor error names the usual spelling.
+    func prefix(_ prefixes: [String], holding tensor: String) -> String {
+        prefixes.first { checkpoint.contains($0 + tensor) } ?? prefixes[0]
+    }
+
     /// Token embeddings of `module` (`[vocab, dim]`) and the table, for a tied LM head.
     mutating func embedding(_ module: String, vocab: Int, dim: Int) throws -> (ValueID, WeightRef) {
         let table = try w(module + ".weight", [vocab, dim])
         return (b.embedding(b.tokenIDs(), table: table, name: module), table)
     }
 
+    /// LayerNorm of every `groupSize` columns (all of them by default).
     mutating func layerNorm(_ x: ValueID, _ norm: NormRef, groupSize: Int? = nil) throws -> ValueID {
-        let n = groupSize ?? b.type(of: x).cols
-        return b.layerNorm(x, weight: try w.optional(norm.weight, norm.module + ".weight", [n]),
-                           bias: try w.optional(norm.bias, norm.module + ".bias", [n]), eps: norm.eps, groupSize: groupSize,
-                           weightOffset: norm.weightOffset, name: norm.module)
+        let size = groupSize ?? b.type(of: x).cols
+        let groups = b.type(of: x).cols / size
+        func parameter(_ kind: String) throws -> WeightRef {
+            switch norm.heads {
+            case .shared:
+                return try w("\(norm.module).\(kind)", [size])
+            case .modulePerHead:
+                let parts = try (0..<groups).map { try w("\(norm.module).norms.\($0).\(kind)", [size]).transform }
+                return WeightRef(shape: [groups * size], transform: .concatRows(parts))
+            case .matrix:
+                return WeightRef(shape: [groups * size], transform: try w("\(norm.module).\(kind)", [groups, size]).transform)
+            }
+        }
+        return b.layerNorm(x, weight: norm.weight ? try parameter("weight") : nil, bias: norm.bias ? try parameter("bias") : nil,
+                           eps: norm.eps, groupSize: groupSize, weightOffset: norm.weightOffset, name: norm.module)
     }
 
     /// A linear layer's weight as `[out, in]`.
@@ -193,14 +226,17 @@ struct LayerNormBlocks {
 
     /// Attention of `h` through its output projection (the sublayer's result, before any residual).
     mutating func attention(_ h: ValueID, _ a: AttentionBlock) throws -> ValueID {
-        let qkv = try projections(h, a)
+        // Clamp, rope and attention nodes are named after the attention module (the output projection's parent).
+        let scope = a.output.split(separator: ".").dropLast().joined(separator: ".")
+        var qkv = try projections(h, a)
+        if let clip = a.clip {
+            qkv = zip(qkv, ["q", "k", "v"]).map { b.unary($0, .clamp(clip), name: "\(scope).clip_\($1)") }
+        }
         var (q, k) = (qkv[0], qkv[1])
         if let norms = a.qkNorm {
             q = try layerNorm(q, norms.q, groupSize: a.headDim)
             k = try layerNorm(k, norms.k, groupSize: a.headDim)
         }
-        // Rope and attention nodes are named after the attention module (the output projection's parent).
-        let scope = a.output.split(separator: ".").dropLast().joined(separator: ".")
         if let r = a.rotary {
             q = b.rope(q, r.spec(heads: a.heads, headDim: a.headDim), name: scope + ".q_rope")
             k = b.rope(k, r.spec(heads: a.kvHeads, headDim: a.headDim), name: scope + ".k_rope")

@@ -56,11 +56,17 @@ public enum LayerNormRopeRecipe: Recipe {
         let rotary = Rotary(c.rope, headDim: c.headDim, style: .neox)
         for l in 0..<c.layers {
             let p = "model.layers.\(l)."
-            let qkNorm = c.qkNorm ? (q: norm(p + "self_attn.q_layernorm"), k: norm(p + "self_attn.k_layernorm")) : nil
+            // StableLM keeps one bias-free LayerNorm per head; Persimmon one LayerNorm shared by the heads.
+            func headNorm(_ module: String) -> NormRef {
+                var n = NormRef(module: p + "self_attn." + module, eps: c.normEps)
+                if c.modelType == "stablelm" { (n.bias, n.heads) = (false, .modulePerHead) }
+                return n
+            }
+            let qkNorm = c.qkNorm ? (q: headNorm("q_layernorm"), k: headNorm("k_layernorm")) : nil
             let attention = AttentionBlock(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, qkv: layout.qkv(l),
                                            qkvBias: c.qkvBias, output: p + "self_attn." + layout.output, outputBias: c.outputBias,
                                            qkNorm: qkNorm, rotary: rotary, scale: 1 / Float(c.headDim).squareRoot(),
-                                           window: c.layerWindows[l])
+                                           clip: c.clipQKV, window: c.layerWindows[l])
             let mlp = MLPBlock(up: p + "mlp." + layout.mlp.up, down: p + "mlp." + layout.mlp.down,
                                gate: layout.mlp.gate.map { p + "mlp." + $0 }, width: c.intermediateSize,
                                activation: c.activation, bias: c.mlpBias)

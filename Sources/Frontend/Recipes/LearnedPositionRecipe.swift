@@ -14,9 +14,8 @@ public enum LearnedPositionRecipe: Recipe {
     private static func gpt2(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
         let c = try model.config(GPTConfig.self)
         let isGPT2 = c.modelType == "gpt2"
-        // save_pretrained writes `transformer.`; the original GPT-2 checkpoints have no prefix.
-        let t = checkpoint.contains("transformer.wte.weight") || !checkpoint.contains("wte.weight") ? "transformer." : ""
         var blocks = LayerNormBlocks(checkpoint: checkpoint, conv1D: isGPT2)
+        let t = blocks.prefix(["transformer.", ""], holding: "wte.weight")
         let (tokens, embed) = try blocks.embedding(t + "wte", vocab: c.vocabSize, dim: c.hiddenSize)
         var x = blocks.b.positionEmbedding(tokens, table: try blocks.w(t + "wpe.weight", [c.maxPosition, c.hiddenSize]), name: t + "wpe")
         let kvHeads = c.multiQuery ? 1 : c.heads
@@ -42,11 +41,11 @@ public enum LearnedPositionRecipe: Recipe {
     /// OPT: x = project_in(embed) + positions[p + 2]; pre-LN (or post-LN) blocks; final norm; project_out; tied head.
     private static func opt(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
         let c = try model.config(OPTConfig.self)
-        let m = "model.decoder."
+        var blocks = LayerNormBlocks(checkpoint: checkpoint)
+        let m = blocks.prefix(["model.decoder.", "decoder."], holding: "embed_tokens.weight")
         // OPT's LayerNorms take nn.LayerNorm's default eps.
         func norm(_ module: String) -> NormRef { NormRef(module: module, eps: 1e-5, weight: c.layerNormAffine, bias: c.layerNormAffine) }
         let projected = c.embeddingSize != c.hiddenSize
-        var blocks = LayerNormBlocks(checkpoint: checkpoint)
         var (x, embed) = try blocks.embedding(m + "embed_tokens", vocab: c.vocabSize, dim: c.embeddingSize)
         if projected { x = try blocks.linear(x, m + "project_in", out: c.hiddenSize, bias: false) }
         let positions = try blocks.w(m + "embed_positions.weight", [c.maxPosition + 2, c.hiddenSize])

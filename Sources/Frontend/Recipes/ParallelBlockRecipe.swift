@@ -88,6 +88,9 @@ public enum ParallelBlockRecipe: Recipe {
         var ropeStyle: RopeStyle
         var normBias = true
         var lmHeadBias = false
+        /// Per-head q/k norm modules under `self_attn.` and how they store their weights.
+        var qkNorms = (q: "q_layernorm", k: "k_layernorm")
+        var qkNormHeads: HeadWeights = .shared
     }
 
     private static func layout(_ c: LayerNormDecoderConfig) -> Layout? {
@@ -105,7 +108,7 @@ public enum ParallelBlockRecipe: Recipe {
         case "cohere", "cohere2":
             return Layout(prefix: "model.layers.", embedding: "model.embed_tokens", qkv: separate, output: "self_attn.o_proj",
                           mlp: ("gate_proj", "up_proj", "down_proj"), mlpNorm: "input_layernorm", finalNorm: "model.norm",
-                          ropeStyle: .interleaved, normBias: false)
+                          ropeStyle: .interleaved, normBias: false, qkNorms: ("q_norm", "k_norm"), qkNormHeads: .matrix)
         default:
             return nil
         }
@@ -124,7 +127,10 @@ public enum ParallelBlockRecipe: Recipe {
         let rotary = Rotary(c.rope, headDim: c.headDim, style: layout.ropeStyle)
         for l in 0..<c.layers {
             let p = layout.prefix + "\(l)."
-            let qkNorm = c.qkNorm ? (q: norm(p + "self_attn.q_layernorm"), k: norm(p + "self_attn.k_layernorm")) : nil
+            func headNorm(_ module: String) -> NormRef {
+                NormRef(module: p + "self_attn." + module, eps: c.normEps, bias: layout.normBias, heads: layout.qkNormHeads)
+            }
+            let qkNorm = c.qkNorm ? (q: headNorm(layout.qkNorms.q), k: headNorm(layout.qkNorms.k)) : nil
             let attention = AttentionBlock(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, qkv: layout.qkv(p),
                                            qkvBias: c.qkvBias, output: p + layout.output, outputBias: c.outputBias,
                                            qkNorm: qkNorm, rotary: c.layerRope[l] ? rotary : nil,
