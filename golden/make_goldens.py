@@ -6,7 +6,7 @@
 For each case below this builds a tiny random-weight model with transformers (f32, eager attention), saves it to
 golden/models/<case>/ (config.json, model.safetensors, generation_config.json) and writes expected.json:
 
-    {"architecture", "case", "seed", "prompt_ids", "output_ids",
+    {"architecture", "family", "status", "task", "case", "seed", "prompt_ids", "output_ids",
      "top_logprobs": [[[id, logprob] x 5] per generated step],   # log_softmax in f32, best first
      "last_logits": [...],                                          # full vocabulary, last prompt position
      "min_top1_top2_gap", "ablation", "notes", "versions"}
@@ -249,6 +249,9 @@ def write_case(case: Case, out_root: Path) -> dict:
         raise GoldenError(f"{case.name}: model.safetensors is {size} bytes > {MAX_MODEL_BYTES}")
     expected = {
         "architecture": case.model_class.__name__,
+        "family": "A",
+        "status": "native",
+        "task": "generate",
         "case": case.name,
         "seed": seed,
         "init_gain": gain,
