@@ -6,12 +6,23 @@ tiny states (d_state 8-16) and 4 experts where the architecture has a MoE.
 """
 from __future__ import annotations
 
+import torch
 import transformers as T
 
 from corpus_core import CLASSIFY
 from corpus_helpers import cfg, dims, gen, logits_head, pooled, rope
 
 SPECIALS = dict(bos_token_id=1, eos_token_id=2, pad_token_id=0)
+
+
+def dt_bias_above_clamp(model, generator) -> None:
+    """NemotronH and Zamba2 clamp dt = softplus(dt + dt_bias) to >= time_step_min (1e-3) in the chunked (prefill)
+    scan but not in the single-token update (as mamba_ssm's kernels do), so a run whose dt falls below 1e-3 is not
+    KV-cache consistent. dt_bias around 1 keeps dt well above the clamp; the clamp itself is then not exercised."""
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("dt_bias"):
+                param.copy_(1.0 + 0.3 * torch.randn(param.shape, generator=generator))
 
 
 def without(key: str, **extra) -> dict:
@@ -95,7 +106,9 @@ def family_k2() -> list:
                                           moe_intermediate_size=32, moe_shared_expert_intermediate_size=32,
                                           n_group=1, topk_group=1, routed_scaling_factor=1.5)),
             "Nemotron-H: one mixer per block: Mamba-2 (4 heads of 16, 2 groups), attention (NoPE), non-gated ReLU^2 "
-            "MLP, MoE (sigmoid + e_score_correction_bias, top-2 of 4, x1.5, shared expert)."),
+            "MLP, MoE (sigmoid + e_score_correction_bias, top-2 of 4, x1.5, shared expert). dt_bias ~ 1 so that dt "
+            "stays above time_step_min (prefill clamps dt there, decode does not).",
+            randomize_hook=dt_bias_above_clamp),
         gen("Zamba2ForCausalLM", "K2", T.Zamba2ForCausalLM,
             cfg(T.Zamba2Config, vocab_size=256, hidden_size=32, num_hidden_layers=2,
                 layers_block_type=["linear_attention", "hybrid"], mamba_d_state=16, n_mamba_heads=4, mamba_ngroups=1,
@@ -104,7 +117,8 @@ def family_k2() -> list:
                 max_position_embeddings=256, **SPECIALS, **rope()),
             "Zamba2: Mamba-2 backbone; layer 1 is hybrid: the shared transformer block runs on concat(hidden, "
             "original embeddings) (64 wide, RoPE on), with per-invocation LoRA adapters (rank 4) on q/k/v and the "
-            "gated GELU MLP, its output projected back and added before the layer's Mamba-2 mixer; tied."),
+            "gated GELU MLP, its output projected back and added before the layer's Mamba-2 mixer; tied. dt_bias ~ 1 "
+            "(see Nemotron-H).", randomize_hook=dt_bias_above_clamp),
     ]
 
 
