@@ -50,6 +50,25 @@ final class PostNormConfigTests: XCTestCase {
         XCTAssertEqual(saved.layerWindows, [8, nil])
     }
 
+    func testOlmo3YarnOnFullLayersOnly() throws {
+        // OLMo-3 checkpoints' rope_scaling (yarn on global layers). Expected: transformers' Olmo3RotaryEmbedding
+        // full_attention_inv_freq / _attention_scaling and sliding_attention_inv_freq for head_dim 16.
+        let c = try config("olmo3", layers: 4, """
+            "max_position_embeddings":65536,"rope_theta":500000,"rope_scaling":{"attention_factor":1.2079441541679836,            "beta_fast":32,"beta_slow":1,"factor":8.0,"original_max_position_embeddings":8192,"rope_type":"yarn"}
+            """)
+        let full = c.rope.spec(.full, heads: 4, headDim: 16, rotaryDim: 16, style: .neox)
+        let sliding = c.rope.spec(.sliding, heads: 4, headDim: 16, rotaryDim: 16, style: .neox)
+        let expectedFull: [Float] = [1.0, 0.193922758102417, 0.03760603070259094, 0.005165637470781803,
+                                     0.0005892555927857757, 3.428102354519069e-05, 6.647869668086059e-06, 1.289173155782919e-06]
+        let expectedSliding: [Float] = [1.0, 0.193922758102417, 0.03760603070259094, 0.00729266507551074,
+                                        0.001414213445968926, 0.00027424818836152554, 5.3182957344688475e-05,
+                                        1.0313385246263351e-05]
+        for (got, want) in zip(full.invFreq, expectedFull) { XCTAssertEqual(got, want, accuracy: want * 2e-6) }
+        for (got, want) in zip(sliding.invFreq, expectedSliding) { XCTAssertEqual(got, want, accuracy: want * 2e-6) }
+        XCTAssertEqual(full.attentionScaling, 1.2079441541679836, accuracy: 1e-6)
+        XCTAssertEqual(sliding.attentionScaling, 1)
+    }
+
     func testExaone4PatternAndNoPE() throws {
         // num_key_value_heads defaults to Exaone4Config's 32, which 4 query heads cannot share.
         XCTAssertThrowsError(try config("exaone4")) { XCTAssertTrue("\($0)".contains("num_key_value_heads"), "\($0)") }

@@ -104,7 +104,7 @@ public struct GemmaConfig: Decodable, Sendable {
             layerTypes = Array(repeating: .full, count: layers)
             slidingWindow = nil
             rope = LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
-                                            defaultTheta: 10000))
+                                            defaultTheta: 10000, maxPosition: maxPosition))
         case .gemma2, .gemma3:
             let scalar = try c.decodeIfPresent(Double.self, forKey: .queryPreAttnScalar) ?? 256
             guard scalar > 0 else {
@@ -128,9 +128,10 @@ public struct GemmaConfig: Decodable, Sendable {
             slidingWindow = try c.slidingWindow(.slidingWindow, for: layerTypes, window: window)
             rope = generation == .gemma2
                 ? LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
-                                           defaultTheta: 10000))
+                                           defaultTheta: 10000, maxPosition: maxPosition))
                 : try c.layerTypeRope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
-                                      slidingTheta: .ropeLocalBaseFreq, defaultFull: 1_000_000, defaultSliding: 10000)
+                                      slidingTheta: .ropeLocalBaseFreq, defaultFull: 1_000_000, defaultSliding: 10000,
+                                      maxPosition: maxPosition)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import IR
 
 /// Attention kind of one decoder layer, as config.json's `layer_types` names it.
 public enum AttentionLayerType: String, Sendable, Equatable, CaseIterable {
@@ -19,6 +20,14 @@ public struct LayerTypeRope: Equatable, Sendable {
     /// The same settings for both layer types (models with one `rope_parameters`).
     public init(_ both: RopeConfig) {
         self.init(full: both, sliding: both)
+    }
+
+    /// The rotary embedding of one tensor of heads in a `type` layer: that type's frequencies for the `rotaryDim`
+    /// leading dims of each head, and its attention factor.
+    public func spec(_ type: AttentionLayerType, heads: Int, headDim: Int, rotaryDim: Int, style: RopeStyle) -> RopeSpec {
+        let rope = self[type]
+        return RopeSpec(heads: heads, headDim: headDim, rotaryDim: rotaryDim, style: style,
+                        invFreq: rope.inverseFrequencies(rotaryDim: rotaryDim), attentionScaling: rope.attentionScaling)
     }
 
     public subscript(_ type: AttentionLayerType) -> RopeConfig {
@@ -72,13 +81,14 @@ extension KeyedDecodingContainer {
     }
 
     /// One rotary setting for every layer: `rope_parameters` (transformers 5), else `rope_scaling` with a
-    /// top-level `rope_theta` (older configs); the base defaults to `defaultTheta`.
-    func rope(parameters: Key, scaling: Key, theta: Key, defaultTheta: Float) throws -> RopeConfig {
+    /// top-level `rope_theta` (older configs); the base defaults to `defaultTheta`. `maxPosition` is
+    /// max_position_embeddings (needed by dynamic, YaRN and LongRoPE scaling).
+    func rope(parameters: Key, scaling: Key, theta: Key, defaultTheta: Float, maxPosition: Int) throws -> RopeConfig {
         let json = try decodeIfPresent(RopeParametersJSON.self, forKey: parameters)
             ?? decodeIfPresent(RopeParametersJSON.self, forKey: scaling)
         let base = try json?.ropeTheta ?? decodeIfPresent(Float.self, forKey: theta) ?? defaultTheta
         let key = contains(parameters) ? parameters.stringValue : scaling.stringValue
-        return try (json ?? RopeParametersJSON()).resolve(theta: base, key: key, file: "config.json")
+        return try (json ?? RopeParametersJSON()).resolve(theta: base, key: key, file: "config.json", maxPosition: maxPosition)
     }
 
     /// Rotary settings per layer type: `rope_parameters` nested by layer type (transformers 5), else the older
@@ -86,7 +96,7 @@ extension KeyedDecodingContainer {
     /// (Gemma 3: `rope_local_base_freq`; OLMo 3: none, transformers gives sliding layers the default base) gives the
     /// sliding layers' base.
     func layerTypeRope(parameters: Key, scaling: Key, theta: Key, slidingTheta: Key?,
-                       defaultFull: Float, defaultSliding: Float) throws -> LayerTypeRope {
+                       defaultFull: Float, defaultSliding: Float, maxPosition: Int) throws -> LayerTypeRope {
         let fullTheta = try decodeIfPresent(Float.self, forKey: theta) ?? defaultFull
         let slidingBase = try slidingTheta.flatMap { try decodeIfPresent(Float.self, forKey: $0) } ?? defaultSliding
         let nested = try decodeIfPresent(NestedRopeJSON.self, forKey: parameters)
@@ -94,7 +104,8 @@ extension KeyedDecodingContainer {
             let name = parameters.stringValue
             func resolve(_ json: RopeParametersJSON?, _ type: AttentionLayerType, _ base: Float) throws -> RopeConfig {
                 let json = json ?? RopeParametersJSON()
-                return try json.resolve(theta: json.ropeTheta ?? base, key: "\(name).\(type.rawValue)", file: "config.json")
+                return try json.resolve(theta: json.ropeTheta ?? base, key: "\(name).\(type.rawValue)", file: "config.json",
+                                        maxPosition: maxPosition)
             }
             return LayerTypeRope(full: try resolve(nested.full, .full, fullTheta),
                                  sliding: try resolve(nested.sliding, .sliding, slidingBase))
@@ -105,7 +116,8 @@ extension KeyedDecodingContainer {
         }
         let scaled = try decodeIfPresent(RopeParametersJSON.self, forKey: scaling) ?? RopeParametersJSON()
         return LayerTypeRope(
-            full: try scaled.resolve(theta: scaled.ropeTheta ?? fullTheta, key: scaling.stringValue, file: "config.json"),
+            full: try scaled.resolve(theta: scaled.ropeTheta ?? fullTheta, key: scaling.stringValue, file: "config.json",
+                                     maxPosition: maxPosition),
             sliding: RopeConfig(theta: slidingBase, scaling: .none))
     }
 }

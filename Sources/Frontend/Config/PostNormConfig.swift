@@ -72,12 +72,6 @@ public struct PostNormConfig: Decodable, Sendable {
         case attentionBias = "attention_bias", hiddenAct = "hidden_act", slidingWindow = "sliding_window"
         case slidingWindowPattern = "sliding_window_pattern", layerTypes = "layer_types"
         case ropeParameters = "rope_parameters", ropeScaling = "rope_scaling", ropeTheta = "rope_theta"
-        case partialRotaryFactor = "partial_rotary_factor"
-    }
-
-    private struct PartialRotaryJSON: Decodable {
-        var partialRotaryFactor: Double?
-        enum CodingKeys: String, CodingKey { case partialRotaryFactor = "partial_rotary_factor" }
     }
 
     public init(from decoder: Decoder) throws {
@@ -141,27 +135,25 @@ public struct PostNormConfig: Decodable, Sendable {
         slidingWindow = variant == .olmo2 || variant == .glm4 ? nil
             : try c.slidingWindow(.slidingWindow, for: layerTypes, window: window)
 
-        if variant == .olmo3 {
-            rope = try c.layerTypeRope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
-                                       slidingTheta: nil, defaultFull: 500_000, defaultSliding: 500_000)
-        } else {
-            rope = LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
-                                            defaultTheta: 10000))
-        }
-        if variant == .glm4 {
-            // rope_parameters.partial_rotary_factor (transformers 5), else the top-level key, else Glm4Config's 0.5.
-            let nested = try c.decodeIfPresent(PartialRotaryJSON.self, forKey: .ropeParameters)?.partialRotaryFactor
-            let factor = try nested ?? c.decodeIfPresent(Double.self, forKey: .partialRotaryFactor) ?? 0.5
-            rotaryDim = Int(Double(headDim) * factor)
-            guard factor > 0, factor <= 1, rotaryDim % 2 == 0, rotaryDim > 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .partialRotaryFactor, in: c,
-                    debugDescription: "\(factor) × head_dim \(headDim) must give a positive even rotary width")
-            }
-        } else {
+        switch variant {
+        case .olmo3:
+            rope = try c.layerTypeRope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta, slidingTheta: nil,
+                                       defaultFull: 500_000, defaultSliding: 500_000, maxPosition: maxPosition)
             rotaryDim = headDim
-            guard headDim % 2 == 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .headDim, in: c, debugDescription: "must be even for RoPE")
-            }
+        case .glm4:
+            // rope_parameters.partial_rotary_factor (transformers 5), else the top-level key, else Glm4Config's 0.5.
+            let keys = try decoder.container(keyedBy: ConfigKey.self)
+            let partial = try PartialRope.decode(keys, headDim: headDim, maxPosition: maxPosition, defaultTheta: 10000,
+                                                 defaultFactor: 0.5)
+            rope = LayerTypeRope(partial.rope)
+            rotaryDim = partial.rotaryDim(headDim: headDim)
+        case .olmo2, .exaone4:
+            rope = LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
+                                            defaultTheta: 10000, maxPosition: maxPosition))
+            rotaryDim = headDim
+        }
+        guard rotaryDim % 2 == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .headDim, in: c, debugDescription: "must be even for RoPE")
         }
     }
 

@@ -55,9 +55,11 @@ public enum GemmaRecipe: Recipe {
                 qs = try norm(qs, p + "self_attn.q_norm.weight", n + "self_attn.q_norm", width: hd)
                 ks = try norm(ks, p + "self_attn.k_norm.weight", n + "self_attn.k_norm", width: hd)
             }
-            let frequencies = c.rope[c.layerTypes[l]].inverseFrequencies(rotaryDim: hd)
-            qs = b.rope(qs, RopeSpec(heads: c.heads, headDim: hd, rotaryDim: hd, style: .neox, invFreq: frequencies), name: n + "self_attn.q_rope")
-            ks = b.rope(ks, RopeSpec(heads: c.kvHeads, headDim: hd, rotaryDim: hd, style: .neox, invFreq: frequencies), name: n + "self_attn.k_rope")
+            func rope(_ x: ValueID, _ heads: Int, _ name: String) -> ValueID {
+                b.rope(x, c.rope.spec(c.layerTypes[l], heads: heads, headDim: hd, rotaryDim: hd, style: .neox), name: n + name)
+            }
+            qs = rope(qs, c.heads, "self_attn.q_rope")
+            ks = rope(ks, c.kvHeads, "self_attn.k_rope")
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd, scale: c.attentionScale,
                                      window: c.layerWindows[l], softcap: c.attentionSoftcap)
             var attn = try projection(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "o_proj", d, q)

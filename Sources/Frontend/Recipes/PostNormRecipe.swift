@@ -49,11 +49,12 @@ public enum PostNormRecipe: Recipe {
                 ks = try norm(ks, p + "self_attn.k_norm.weight", n + "self_attn.k_norm", width: hd)
             }
             if c.usesRope(layer: l) {
-                let invFreq = c.rope[c.layerTypes[l]].inverseFrequencies(rotaryDim: c.rotaryDim)
-                qs = b.rope(qs, RopeSpec(heads: c.heads, headDim: hd, rotaryDim: c.rotaryDim, style: v.ropeStyle, invFreq: invFreq),
-                            name: n + "self_attn.q_rope")
-                ks = b.rope(ks, RopeSpec(heads: c.kvHeads, headDim: hd, rotaryDim: c.rotaryDim, style: v.ropeStyle, invFreq: invFreq),
-                            name: n + "self_attn.k_rope")
+                func rope(_ x: ValueID, _ heads: Int, _ name: String) -> ValueID {
+                    b.rope(x, c.rope.spec(c.layerTypes[l], heads: heads, headDim: hd, rotaryDim: c.rotaryDim, style: v.ropeStyle),
+                           name: n + name)
+                }
+                qs = rope(qs, c.heads, "self_attn.q_rope")
+                ks = rope(ks, c.kvHeads, "self_attn.k_rope")
             }
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
                                      scale: Float(1 / Double(hd).squareRoot()), window: c.layerWindows[l])
