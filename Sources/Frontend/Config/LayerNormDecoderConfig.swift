@@ -1,8 +1,8 @@
 import IR
 
 /// config.json of the LayerNorm + RoPE decoders that use transformers' standard key names: StableLM, StarCoder2,
-/// Persimmon, Nemotron, OLMo-1, Jais-2 (family D) and GPT-NeoX, Phi-1/2, Cohere, Cohere2 (family E). Key spellings
-/// and defaults follow each model type's transformers config class.
+/// Persimmon, Nemotron, OLMo-1, Jais-2 and Orion (remote code, StableLM math) of family D; GPT-NeoX, Phi-1/2, Cohere
+/// and Cohere2 of family E. Key spellings and defaults follow each model type's config class.
 public struct LayerNormDecoderConfig: Decodable, Sendable {
     public var modelType: String
     public var hiddenSize: Int
@@ -76,6 +76,9 @@ public struct LayerNormDecoderConfig: Decodable, Sendable {
                     mlpBiasKey: "mlp_bias", maxPosition: 4096)
         case "olmo":
             Profile(epsKey: nil, attentionBiasKey: "attention_bias")
+        case "orion":
+            // OrionStar's remote code: a Llama block with biased LayerNorms, eps under rms_norm_eps.
+            Profile(epsKey: "rms_norm_eps", attentionBiasKey: "attention_bias", headDimKey: false, maxPosition: 4096)
         case "jais2":
             Profile(activation: "relu2", attentionBiasKey: "attention_bias", attentionBiasDefault: true,
                     mlpBiasKey: "mlp_bias", mlpBiasDefault: true, maxPosition: 8192)
@@ -97,8 +100,8 @@ public struct LayerNormDecoderConfig: Decodable, Sendable {
     }
 
     /// Model types this config reads.
-    static let modelTypes = ["cohere", "cohere2", "gpt_neox", "jais2", "nemotron", "olmo", "persimmon", "phi", "stablelm",
-                             "starcoder2"]
+    static let modelTypes = ["cohere", "cohere2", "gpt_neox", "jais2", "nemotron", "olmo", "orion", "persimmon", "phi",
+                             "stablelm", "starcoder2"]
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: ConfigKey.self)

@@ -2,11 +2,12 @@ import IR
 
 /// Family D, LayerNorm + RoPE sequential decoders: StableLM (partial rotary, q/k/v bias, parallel residual option),
 /// StarCoder2 (biased LayerNorm, GELU-tanh MLP, sliding window), Persimmon (fused per-head q/k/v, per-head q/k
-/// LayerNorm, ReLU²), Nemotron (LayerNorm1P, ReLU²), OLMo-1 (LayerNorm without weight or bias), Jais-2 (ReLU², biases).
+/// LayerNorm, ReLU²), Nemotron (LayerNorm1P, ReLU²), OLMo-1 (LayerNorm without weight or bias), Jais-2 (ReLU², biases),
+/// Orion (remote code; StableLM's block with full RoPE).
 public enum LayerNormRopeRecipe: Recipe {
     public static let family = "D: LayerNorm-RoPE"
     public static let architectures = ["Jais2ForCausalLM", "NemotronForCausalLM", "OLMoForCausalLM", "OlmoForCausalLM",
-                                       "PersimmonForCausalLM", "StableLmForCausalLM", "Starcoder2ForCausalLM"]
+                                       "OrionForCausalLM", "PersimmonForCausalLM", "StableLmForCausalLM", "Starcoder2ForCausalLM"]
 
     /// Module names and norm kind of one model type.
     private struct Layout {
@@ -26,9 +27,9 @@ public enum LayerNormRopeRecipe: Recipe {
             return .separate(q: a + "q_proj", k: a + "k_proj", v: a + "v_proj")
         }
         switch modelType {
-        case "stablelm", "olmo":
+        case "stablelm", "orion", "olmo":
             return Layout(qkv: separate, output: "o_proj", mlp: ("gate_proj", "up_proj", "down_proj"), finalNorm: "model.norm",
-                          normWeight: modelType == "stablelm", normBias: modelType == "stablelm")
+                          normWeight: modelType != "olmo", normBias: modelType != "olmo")
         case "starcoder2":
             return Layout(qkv: separate, output: "o_proj", mlp: (nil, "c_fc", "c_proj"), finalNorm: "model.norm")
         case "nemotron", "jais2":
@@ -46,7 +47,7 @@ public enum LayerNormRopeRecipe: Recipe {
         let c = try model.config(LayerNormDecoderConfig.self)
         guard let layout = layout(c.modelType) else {
             throw FrontendError.badValue(file: model.path("config.json"), key: "model_type",
-                                         reason: "'\(c.modelType)' is not a family D model type (stablelm, starcoder2, persimmon, nemotron, olmo, jais2)")
+                                         reason: "'\(c.modelType)' is not a family D model type (stablelm, starcoder2, persimmon, nemotron, olmo, jais2, orion)")
         }
         func norm(_ module: String) -> NormRef {
             NormRef(module: module, eps: c.normEps, weight: layout.normWeight, bias: layout.normBias, weightOffset: layout.normOffset)
