@@ -51,7 +51,11 @@ enum FusedQKVLayout {
     /// Joins ranges that continue one another.
     private static func merged(_ ranges: [Range<Int>]) -> [Range<Int>] {
         ranges.reduce(into: []) { out, r in
-            if let last = out.last, last.upperBound == r.lowerBound { out[out.count - 1] = last.lowerBound..<r.upperBound } else { out.append(r) }
+            if let last = out.last, last.upperBound == r.lowerBound {
+                out[out.count - 1] = last.lowerBound..<r.upperBound
+            } else {
+                out.append(r)
+            }
         }
     }
 }
@@ -68,20 +72,16 @@ struct Rotary {
     var style: RopeStyle
     var rope: RopeConfig
 
-    init(rotaryDim: Int, style: RopeStyle, rope: RopeConfig) {
-        self.rotaryDim = rotaryDim
-        self.style = style
-        self.rope = rope
-    }
-
-    init(_ rope: PartialRope, headDim: Int, style: RopeStyle) {
-        self.init(rotaryDim: rope.rotaryDim(headDim: headDim), style: style, rope: rope.rope)
-    }
-
     /// The rope of `heads` heads of `headDim` (frequencies and attention factor folded from the config).
     func spec(heads: Int, headDim: Int) -> RopeSpec {
         RopeSpec(heads: heads, headDim: headDim, rotaryDim: rotaryDim, style: style,
                  invFreq: rope.inverseFrequencies(rotaryDim: rotaryDim), attentionScaling: rope.attentionScaling)
+    }
+}
+
+extension Rotary {
+    init(_ rope: PartialRope, headDim: Int, style: RopeStyle) {
+        self.init(rotaryDim: rope.rotaryDim(headDim: headDim), style: style, rope: rope.rope)
     }
 }
 
@@ -95,7 +95,7 @@ struct AttentionBlock {
     /// Output projection module.
     var output: String
     var outputBias: Bool
-    /// LayerNorm over each head of q and of k (one weight shared by the heads), before the rotary embedding.
+    /// LayerNorm over each head of q and of k (parameters as `NormRef.heads` says), before the rotary embedding.
     var qkNorm: (q: NormRef, k: NormRef)? = nil
     var rotary: Rotary?
     var scale: Float
@@ -256,6 +256,7 @@ struct LayerNormBlocks {
             switch m.activation {
             case .silu: act = b.gatedActivation(gate: gate, up: up, .silu, name: gateModule + ".act")
             case .geluTanh: act = b.gatedActivation(gate: gate, up: up, .geluTanh, name: gateModule + ".act")
+            case .gelu: act = b.gatedActivation(gate: gate, up: up, .gelu, name: gateModule + ".act")
             default: act = b.mul(b.unary(gate, m.activation, name: gateModule + ".act"), up, name: gateModule + ".gated")
             }
         } else {
