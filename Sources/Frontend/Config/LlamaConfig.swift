@@ -28,7 +28,9 @@ public struct LlamaConfig: Decodable, Sendable {
     public var rotaryDim: Int
     /// Per layer: whether q and k are rotated (SmolLM3's `no_rope_layers` marks NoPE layers with 0).
     public var ropeLayers: [Bool]
+}
 
+extension LlamaConfig {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: LlamaKey.self)
         modelType = try c.decodeIfPresent(String.self, forKey: "model_type") ?? "llama"

@@ -71,6 +71,8 @@ struct LlamaModelType {
                                          aliases: ["attention_bias": "qkv_bias", "mlp_bias": "bias"])
         case "iquestcoder": LlamaModelType(rmsNormEps: 1e-5, headDim: 128, kvHeads: 8, maxPosition: 131072)
         case "internlm": LlamaModelType(aliases: ["attention_bias": "bias"])
+        case "internlm2": LlamaModelType(bias: .attentionKey(true), aliases: ["attention_bias": "bias"])
+        case "baichuan": LlamaModelType(maxPosition: 4096)
         default: LlamaModelType()
         }
     }
