@@ -28,14 +28,13 @@ public enum GemmaRecipe: Recipe {
 
         // Embeddings × √hidden (f32, as transformers casts the normaliser to the f32 weights). Untied, the factor is
         // folded into the table; tied, the table is also the LM head, so the product stays an op.
-        let embedName = "model.embed_tokens.weight"
-        let embed = try w(embedName, [c.vocabSize, d])
+        let embed = try w("model.embed_tokens.weight", [c.vocabSize, d])
         let normalizer = Float(Double(d).squareRoot())
         var x: ValueID
         if c.tiedEmbeddings {
             x = b.scale(b.embedding(b.tokenIDs(), table: embed, name: "embed_tokens"), by: normalizer, name: "embed_scale")
         } else {
-            let scaled = WeightRef(shape: embed.shape, transform: .scaled(.tensor(embedName), normalizer))
+            let scaled = WeightRef(shape: embed.shape, transform: .scaled(embed.transform, normalizer))
             x = b.embedding(b.tokenIDs(), table: scaled, name: "embed_tokens")
         }
 
