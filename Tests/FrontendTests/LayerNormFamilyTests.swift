@@ -8,8 +8,8 @@ import IR
 final class LayerNormFamilyTests: XCTestCase {
     static let corpus = GoldenModels.root.deletingLastPathComponent().appendingPathComponent("corpus")
 
-    /// falcon_for_causal_lm_alibi's expected.json follows transformers' eager attention, which adds ALiBi twice: FalconModel
-    /// folds alibi / sqrt(head_dim) into the 4-D mask and the eager FalconAttention adds alibi to the scores again.
+    /// falcon_for_causal_lm_alibi's expected.json follows transformers' eager attention, which adds ALiBi twice:
+    /// FalconModel folds alibi / sqrt(head_dim) into the 4-D mask and the eager FalconAttention adds alibi again.
     /// The graph follows the model (transformers' default sdpa path and the original Falcon-RW code: ALiBi once); with
     /// doubled slopes it must reproduce the eager logits exactly.
     static let doubledAlibi: Set = ["falcon_for_causal_lm_alibi"]
@@ -29,7 +29,8 @@ final class LayerNormFamilyTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).sorted()
         return try names.compactMap { name in
             let dir = Self.corpus.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent("expected.json").path) else { return nil }
+            let file = dir.appendingPathComponent("expected.json")
+            guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
             // expected.json may hold bare Infinity (e.g. a recorded drift), which only JSON5 parsing accepts.
             let decoder = JSONDecoder()
             decoder.allowsJSON5 = true
@@ -53,18 +54,23 @@ final class LayerNormFamilyTests: XCTestCase {
             if Self.doubledAlibi.contains(name) { graph.nodes = graph.nodes.map(doublingAlibi) }
             let logits = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: prompt)
             XCTAssertEqual(logits.count, expectedLogits.count, name)
-            let error = zip(logits, expectedLogits).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-            let nmse = error / expectedLogits.reduce(0) { $0 + $1 * $1 }
+            let nmse = squaredDistance(logits, expectedLogits) / squaredDistance(expectedLogits, expectedLogits.map { _ in 0 })
             XCTAssertLessThan(nmse, 1e-8, "\(name): last-position logits NMSE")
-            XCTAssertEqual(logits.indices.max { logits[$0] < logits[$1] }, expectedLogits.indices.max { expectedLogits[$0] < expectedLogits[$1] }, name)
+            XCTAssertEqual(argmax(logits), argmax(expectedLogits), name)
             // Where a case clamps q/k/v (clip_qkv), the clamp must bite: without it the logits move.
             if graph.nodes.contains(where: { if case .unary(_, .clamp) = $0.op { true } else { false } }) {
                 graph.nodes = graph.nodes.map(removingClamp)
                 let unclamped = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: prompt)
-                XCTAssertGreaterThan(zip(unclamped, expectedLogits).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }, 1e-4, name)
+                XCTAssertGreaterThan(squaredDistance(unclamped, expectedLogits), 1e-4, name)
             }
         }
     }
+
+    private func squaredDistance(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    }
+
+    private func argmax(_ values: [Double]) -> Int? { values.indices.max { values[$0] < values[$1] } }
 
     private func removingClamp(_ node: Node) -> Node {
         guard case .unary(let x, .clamp) = node.op else { return node }
