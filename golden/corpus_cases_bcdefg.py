@@ -37,12 +37,12 @@ def family_b() -> list:
         gen("OLMo2ForCausalLM", "B", T.Olmo2ForCausalLM,
             cfg(T.Olmo2Config, **dims(hidden_size=64, num_key_value_heads=2, **rope(500000.0))),
             "OLMo-2: post-norm (x + RMSNorm(f(x))), q/k RMSNorm over the full projected width (all heads at once).",
-            status="alias:Olmo2ForCausalLM"),
+            status="alias:Olmo2ForCausalLM", architectures=["Olmo2ForCausalLM"]),
         gen("OLMo3ForCausalLM", "B", T.Olmo3ForCausalLM,
             cfg(T.Olmo3Config, **dims(hidden_size=64, num_key_value_heads=2, sliding_window=8, layer_types=SLIDE,
                                       **rope(500000.0))),
             "OLMo-3: OLMo-2 block, layer 0 sliding window 8, layer 1 full (both with RoPE).",
-            status="alias:Olmo3ForCausalLM"),
+            status="alias:Olmo3ForCausalLM", architectures=["Olmo3ForCausalLM"]),
     ]
 
 
@@ -113,7 +113,7 @@ def family_d() -> list:
         gen("OLMoForCausalLM", "D", T.OlmoForCausalLM,
             cfg(T.OlmoConfig, **dims(hidden_size=64, clip_qkv=3.0, **rope())),
             "OLMo-1: LayerNorm without weight or bias, q/k/v clamped to [-3, 3] (clip_qkv).",
-            status="alias:OlmoForCausalLM"),
+            status="alias:OlmoForCausalLM", architectures=["OlmoForCausalLM"]),
         gen("PersimmonForCausalLM", "D", T.PersimmonForCausalLM,
             cfg(T.PersimmonConfig, **dims(hidden_size=64, qk_layernorm=True,
                                           **rope(25000.0, partial_rotary_factor=0.5))),

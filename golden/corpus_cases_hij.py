@@ -47,7 +47,7 @@ def family_h() -> list:
             cfg(T.OlmoeConfig, **moe(num_experts=4, num_experts_per_tok=2, intermediate_size=32, clip_qkv=4.0,
                                      norm_topk_prob=False, **rope())),
             "OLMoE: softmax top-2 of 4 without renormalisation, q/k RMSNorm over the full projected width, q/k/v "
-            "clamped to [-4, 4].", status="alias:OlmoeForCausalLM"),
+            "clamped to [-4, 4].", status="alias:OlmoeForCausalLM", architectures=["OlmoeForCausalLM"]),
         gen("DbrxForCausalLM", "H", T.DbrxForCausalLM,
             cfg(T.DbrxConfig, d_model=64, n_heads=4, n_layers=2, max_seq_len=256, vocab_size=256,
                 attn_config={"kv_n_heads": 2, "clip_qkv": 4.0, "rope_theta": 500000.0},

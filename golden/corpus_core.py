@@ -130,6 +130,9 @@ def randomize(model: torch.nn.Module, seed: int, gain: float, hook=None) -> None
 # building and running
 
 def build(case: Case) -> torch.nn.Module:
+    """A fresh model in eval mode; the global RNG is reset first because randomize() perturbs the values of
+    _init_weights (random for some parameters, e.g. dt biases, attention sinks) instead of replacing them."""
+    torch.manual_seed(0)
     config = case.config.__class__.from_dict(case.config.to_dict())
     try:
         model = case.model_class._from_config(config, attn_implementation="eager", dtype=torch.float32)
