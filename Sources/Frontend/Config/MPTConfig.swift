@@ -1,7 +1,8 @@
 import IR
 
-/// config.json of MPT as transformers runs it: ALiBi always (`attn_config.alibi_bias_max`), LayerNorms without bias,
-/// no linear biases, a 4 × d_model GELU MLP (transformers ignores `expansion_ratio`, `no_bias`, `qk_ln`).
+/// config.json of MPT as transformers runs it: ALiBi always, with slopes for alibi_bias_max 8, LayerNorms without bias,
+/// no linear biases, a 4 × d_model GELU MLP. transformers ignores `attn_config.alibi` and `alibi_bias_max` (MptModel
+/// builds the bias with the default 8; every released MPT uses 8), `expansion_ratio`, `no_bias` and `qk_ln`.
 public struct MPTConfig: Decodable, Sendable {
     public var hiddenSize: Int
     public var layers: Int
@@ -10,7 +11,6 @@ public struct MPTConfig: Decodable, Sendable {
     public var vocabSize: Int
     public var maxPosition: Int
     public var layerNormEps: Float
-    public var alibiBiasMax: Float
     /// Softmax scale (`attn_config.softmax_scale`, 1/sqrt(head_dim) when null).
     public var softmaxScale: Float
     /// The fused q/k/v output clamped to ±clip (`attn_config.clip_qkv`).
@@ -18,11 +18,10 @@ public struct MPTConfig: Decodable, Sendable {
     public var tiedEmbeddings: Bool
 
     private struct Attention: Decodable {
-        var alibiBiasMax: Float?
         var softmaxScale: Float?
         var clipQKV: Float?
         enum CodingKeys: String, CodingKey {
-            case alibiBiasMax = "alibi_bias_max", softmaxScale = "softmax_scale", clipQKV = "clip_qkv"
+            case softmaxScale = "softmax_scale", clipQKV = "clip_qkv"
         }
     }
 
@@ -39,7 +38,6 @@ public struct MPTConfig: Decodable, Sendable {
         // transformers clamps when clip_qkv is truthy (not null, not 0).
         clipQKV = attention?.clipQKV.flatMap { $0 == 0 ? nil : $0 }
         if let clip = clipQKV, clip < 0 { throw c.invalid("attn_config.clip_qkv", "must be positive, got \(clip)") }
-        alibiBiasMax = attention?.alibiBiasMax ?? 8
         softmaxScale = attention?.softmaxScale ?? 1 / Float(headDim).squareRoot()
         tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: "tie_word_embeddings") ?? true
     }

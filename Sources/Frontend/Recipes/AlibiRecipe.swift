@@ -1,7 +1,7 @@
 import IR
 
 /// Family G, ALiBi decoders: BLOOM (LayerNorm on the embeddings, fused per-head q/k/v with biases, GELU-tanh) and MPT
-/// (LayerNorms without bias, no linear biases, exact GELU, slopes from `alibi_bias_max`).
+/// (LayerNorms without bias, no linear biases, exact GELU, clip_qkv).
 public enum AlibiRecipe: Recipe {
     public static let family = "G: ALiBi"
     public static let architectures = ["BloomForCausalLM", "MPTForCausalLM", "MptForCausalLM"]
@@ -41,7 +41,7 @@ public enum AlibiRecipe: Recipe {
         func norm(_ module: String) -> NormRef { NormRef(module: module, eps: c.layerNormEps, bias: false) }
         var blocks = LayerNormBlocks(checkpoint: checkpoint)
         var (x, embed) = try blocks.embedding("transformer.wte", vocab: c.vocabSize, dim: c.hiddenSize)
-        let slopes = AlibiSlopes.mpt(heads: c.heads, maxBias: c.alibiBiasMax)
+        let slopes = AlibiSlopes.mpt(heads: c.heads, maxBias: 8)
         for l in 0..<c.layers {
             let p = "transformer.blocks.\(l)."
             let attention = AttentionBlock(heads: c.heads, kvHeads: c.heads, headDim: c.headDim,
