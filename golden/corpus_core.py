@@ -83,6 +83,9 @@ class Case:
     extra_module: Callable[[object], torch.nn.Module] | None = None
     extra_prefix: str = ""
     step_tag_id: int | None = None  # pooling tasks: written at a few positions of the input (process reward)
+    # generative cases: (description, config override) pairs; each must change the logits of the recorded run,
+    # proving that the knob the case is about is read by transformers (not silently ignored)
+    ablations: list[tuple[str, dict]] = field(default_factory=list)
     min_distinct: int = MIN_DISTINCT
     gains: tuple[float, ...] = GAINS
 
@@ -129,11 +132,11 @@ def randomize(model: torch.nn.Module, seed: int, gain: float, hook=None) -> None
 # ---------------------------------------------------------------------------------------------------------------
 # building and running
 
-def build(case: Case) -> torch.nn.Module:
+def build(case: Case, override: dict | None = None) -> torch.nn.Module:
     """A fresh model in eval mode; the global RNG is reset first because randomize() perturbs the values of
     _init_weights (random for some parameters, e.g. dt biases, attention sinks) instead of replacing them."""
     torch.manual_seed(0)
-    config = case.config.__class__.from_dict(case.config.to_dict())
+    config = case.config.__class__.from_dict({**case.config.to_dict(), **(override or {})})
     try:
         model = case.model_class._from_config(config, attn_implementation="eager", dtype=torch.float32)
     except (ValueError, ImportError):
@@ -359,6 +362,24 @@ def base_record(case: Case, seed: int, gain: float) -> dict:
             "transformers_class": case.model_class.__name__, "notes": case.notes, "versions": versions()}
 
 
+ABLATION_MIN_CHANGE = 1e-3  # relative logit change an ablation must cause
+
+
+def measure_ablations(case: Case, model: torch.nn.Module, run: GenerativeRun) -> list[dict]:
+    """Rebuild with each ablation's config override and the same weights; the logits must change."""
+    reference = uncached_logits(model, run)
+    state = model.state_dict()
+    results = []
+    for description, override in case.ablations:
+        other = build(case, override)
+        other.load_state_dict(state, strict=True)
+        change = relative_drift(reference, uncached_logits(other, run))
+        if change < ABLATION_MIN_CHANGE:
+            raise CorpusError(f"{case.name}: ablation '{description}' changes the logits by only {change:.3g}")
+        results.append({"description": description, "relative_logit_change": change})
+    return results
+
+
 def write_generative(case: Case, out_dir: Path) -> dict:
     seed, gain, model, run = search_generative(case)
     drift = relative_drift(run.step_logits, uncached_logits(model, run))
@@ -379,6 +400,8 @@ def write_generative(case: Case, out_dir: Path) -> dict:
                    "kv_cache_drift": drift})
     if default_drift is not None:
         record["default_attention_drift"] = default_drift
+    if case.ablations:
+        record["ablations"] = measure_ablations(case, model, run)
     return record
 
 

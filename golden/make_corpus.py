@@ -42,6 +42,8 @@ def all_cases() -> list:
                 continue
             raise
         found.extend(module.cases())
+    import corpus_ablations
+    corpus_ablations.apply(found)
     names = [c.name for c in found]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
