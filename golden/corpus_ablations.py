@@ -18,6 +18,7 @@ ABLATIONS: dict[str, list[tuple[str, dict]]] = {
     "llama_for_causal_lm": [plain_rope(500000.0)],
     "mistral_for_causal_lm": [NO_WINDOW],
     "phi3_for_causal_lm": [NO_WINDOW, plain_rope(10000.0, partial_rotary_factor=1.0)],
+    "phi3_for_causal_lm_longrope": [plain_rope(10000.0)],
     "glm_for_causal_lm": [plain_rope(10000.0, partial_rotary_factor=1.0)],
     "granite_for_causal_lm": [("unit multipliers", {"embedding_multiplier": 1.0, "residual_multiplier": 1.0,
                                                     "logits_scaling": 1.0, "attention_multiplier": 0.25})],

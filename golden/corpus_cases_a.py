@@ -71,6 +71,15 @@ def cases() -> list:
                                      tie_word_embeddings=True, **rope(10000.0, partial_rotary_factor=0.75))),
             "Phi-3/4-mini: fused qkv_proj and gate_up_proj, partial RoPE 0.75 (12 of 16 dims), sliding window 12, "
             "tied."),
+        gen("Phi3ForCausalLM", "A", T.Phi3ForCausalLM,
+            cfg(T.Phi3Config, **dims(hidden_size=64, num_key_value_heads=2, original_max_position_embeddings=16,
+                                     rope_parameters={"rope_type": "longrope", "rope_theta": 10000.0,
+                                                      "short_factor": [1.0 + 0.05 * i for i in range(8)],
+                                                      "long_factor": [1.0 + 0.5 * i for i in range(8)],
+                                                      "original_max_position_embeddings": 16})),
+            "Phi-3-128k style LongRoPE: the prompt (18) is longer than original_max_position_embeddings (16), so "
+            "the long factors (divide each frequency) and the attention factor sqrt(1 + ln(256/16)/ln(16)) apply "
+            "from the first forward on.", suffix="longrope"),
         gen("SeedOssForCausalLM", "A", T.SeedOssForCausalLM,
             cfg(T.SeedOssConfig, **dims(num_key_value_heads=2, head_dim=16, attention_bias=True,
                                         attention_out_bias=True, attention_dropout=0.0, residual_dropout=0.0,
