@@ -6,12 +6,14 @@ tokenizer against these files.
 Per text case: ids = tok(text).input_ids, ids_no_special = tok(text, add_special_tokens=False).input_ids,
 decoded / decoded_skip_special = tok.decode(ids, skip_special_tokens=False/True).
 Per decode case (prefixes that may split a UTF-8 character, random id sequences): text = tok.decode(ids) and
-bytes_hex = the raw bytes of the tokens (ByteLevel byte decoding of each token, the token's own UTF-8 when one of its
-characters is outside the byte alphabet), i.e. what a streaming decoder must produce before U+FFFD replacement.
+bytes_hex = the bytes before U+FFFD replacement (see raw_bytes), checked against tok.decode where that is valid UTF-8.
+effective_pipeline: the normalizer, pre-tokenizer, decoder and model options transformers' tokenizer really uses (its
+class may replace those of tokenizer.json).
 """
 import json
 import os
 import random
+import re
 import sys
 import unicodedata
 
@@ -21,7 +23,8 @@ from transformers import AutoTokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos", "gpt2_prefix_space", "split_variants",
-         "qwen2_config_specials"]
+         "qwen2_config_specials", "mistral_v1", "llama2_class", "sp_legacy", "sp_legacy_llama_always",
+         "sp_legacy_llama_no_prefix", "sp_metaspace", "sp_metaspace_split", "gemma_style"]
 
 FIXED_CASES = [
     # empty and whitespace
@@ -87,6 +90,14 @@ FIXED_CASES = [
     # code points whose class or normalization depends on the Unicode version (see scripts/gen_unicode_tables.py)
     "x\U0001403f's \U000139ca're", "\U0003228c'll", "\U00011de0\U00011de1 \U00016ff4", "\u07fd\u08d5\U0001d16f",
     "\U00011935\U00011930", "a\u1df6\U0001e8d6\uaab3", "\u0e4f\u0e5a 1\u0e51\u0e52",
+    # SentencePiece-style tokenizers: ▁, byte tokens and BOS/EOS written in the text, spaces around special tokens
+    "<s>", "</s>", "<unk>", "<s>Hello", "Hello</s>", "<s> Hello", " <s> Hello", "Hello <s>", "Hi</s>there", "<s><s>",
+    "<bos>Hi<eos>", "<start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n", "<pad><mask>", "[INST] Hi [/INST]",
+    "\u2581", "\u2581\u2581Hello", "Hello\u2581world", "\u2581 \u2581", "<0x41>", "<0xE4><0xBD>", "<0x+F>",
+    "a-b-c", "--x", "well-known  fact", "-", " - ", "  <|im_start|>  x", "  Hello  ", "x\n\ny", " \tTab",
+    "\U0001f600\U0001f600 test", "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8", "\u4e2d\u6587 and English",
+    "\u00e9", "hellohello world", " magicword ", "x magicword", "magicword\tx", "\u0080\u0085\u008f", "\u00c0\u00c5",
+    "\u0100\u0101", "\u0800", "\U00010000", "\ud7ff\ue000", "\u00a0\u00a0x", "x\u3000y",
     # long inputs
     " " * 50, "\n" * 20, "ab" * 100, "a" * 300, "9" * 100, "\u4e00" * 50, "hello " * 40,
 ]
@@ -97,6 +108,7 @@ POOL = [
     "\U0001f44d\U0001f3fd", "\u2764\ufe0f", "!", "?", "...", "(", ")", "{", "}", "<", ">", "/", "_", "-", "=",
     "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|begin_of_text|>", "<|eot_id|>", "[[LSTRIP]]", "[[RSTRIP]]",
     "magicword", "hello world", "<tool_call>", "\u00a0", "\u3000", "\u0663", "\u00bd", "x", "Y", "'", "\"", "#",
+    "<s>", "</s>", "<bos>", "<eos>", "<start_of_turn>", "<unk>", "\u2581", "-", "\u00c5", "\U0001f680",
 ]
 
 
@@ -119,20 +131,72 @@ def byte_decoder() -> dict[str, int]:
     return {chr(c): b for b, c in zip(bs, cs)}
 
 
-def raw_bytes(tok, ids: list[int], table: dict[str, int]) -> bytes:
-    out = bytearray()
-    for token in tok.convert_ids_to_tokens(ids):
-        if all(ch in table for ch in token):
-            out.extend(table[ch] for ch in token)
+def is_byte_token(token: str) -> int | None:
+    """The byte of a "<0xNN>" token as tokenizers' ByteFallback decoder reads it (Rust's u8::from_str_radix, which
+    takes an optional "+"), or None."""
+    if len(token.encode("utf-8")) != 6 or not token.startswith("<0x") or not token.endswith(">"):
+        return None
+    digits = token[3:5]
+    if not re.fullmatch(r"\+?[0-9A-Fa-f]{1,2}", digits):
+        return None
+    return int(digits, 16)
+
+
+def raw_bytes(tokens: list[str], decoder: dict, table: dict[str, int]) -> bytes:
+    """A reference of the decoders llmc supports that keeps every byte: ByteLevel maps each token's characters back to
+    bytes (the token's own UTF-8 when one is outside the byte alphabet), ByteFallback turns a run of <0xNN> tokens into
+    its raw bytes even when they are not valid UTF-8 (tokenizers gives one U+FFFD per byte then), the other steps as
+    tokenizers has them. This is what a streaming decoder must produce before U+FFFD replacement."""
+    pieces = [t.encode("utf-8") for t in tokens]
+    for step in decoder["decoders"] if decoder["type"] == "Sequence" else [decoder]:
+        kind = step["type"]
+        if kind == "ByteLevel":
+            pieces = [bytes(table[ch] for ch in t) if all(ch in table for ch in t) else t.encode("utf-8")
+                      for t in tokens]
+        elif kind == "Replace":
+            pattern, content = step["pattern"]["String"].encode("utf-8"), step["content"].encode("utf-8")
+            pieces = [p.replace(pattern, content) for p in pieces]
+        elif kind == "ByteFallback":
+            out, run = [], bytearray()
+            for p in pieces:
+                byte = is_byte_token(p.decode("utf-8", errors="replace"))
+                if byte is not None:
+                    run.append(byte)
+                    continue
+                if run:
+                    out.append(bytes(run))
+                    run.clear()
+                out.append(p)
+            pieces = out + ([bytes(run)] if run else [])
+        elif kind == "Fuse":
+            pieces = [b"".join(pieces)]
+        elif kind == "Strip":
+            content = step["content"].encode("utf-8")
+            stripped = []
+            for p in pieces:
+                for _ in range(step["start"]):
+                    if p.startswith(content):
+                        p = p[len(content):]
+                for _ in range(step["stop"]):
+                    if p.endswith(content):
+                        p = p[:-len(content)]
+                stripped.append(p)
+            pieces = stripped
+        elif kind == "Metaspace":
+            replacement = step["replacement"].encode("utf-8")
+            first = b"" if step.get("prepend_scheme", "always") != "never" else b" "
+            pieces = [p.replace(replacement, first if i == 0 else b" ") for i, p in enumerate(pieces)]
         else:
-            out.extend(token.encode("utf-8"))
-    return bytes(out)
+            raise ValueError(f"no reference for decoder {kind}")
+    return b"".join(pieces)
 
 
 def make(name: str) -> None:
     directory = os.path.join(HERE, name)
     tok = AutoTokenizer.from_pretrained(directory)
     backend = tokenizers.Tokenizer.from_file(os.path.join(directory, "tokenizer.json"))
+    # What transformers actually runs: classes such as LlamaTokenizer replace parts of tokenizer.json.
+    effective = json.loads(tok.backend_tokenizer.to_str())
     table = byte_decoder()
     texts = FIXED_CASES + random_cases(100)
     cases, mismatches = [], 0
@@ -150,12 +214,14 @@ def make(name: str) -> None:
     rng = random.Random(99)
     id_lists = [c["ids_no_special"][: len(c["ids_no_special"]) // 2] for c in cases if len(c["ids_no_special"]) > 2]
     id_lists += [[rng.randrange(len(tok)) for _ in range(rng.randint(1, 8))] for _ in range(60)]
-    decode_cases = [{
-        "ids": ids,
-        "text": tok.decode(ids),
-        "text_skip_special": tok.decode(ids, skip_special_tokens=True),
-        "bytes_hex": raw_bytes(tok, ids, table).hex(),
-    } for ids in id_lists]
+    decode_cases = []
+    for ids in id_lists:
+        raw = raw_bytes(tok.convert_ids_to_tokens(ids), effective["decoder"], table)
+        text = tok.decode(ids)
+        if "\ufffd" not in text and raw.decode("utf-8", errors="replace") != text:
+            raise AssertionError(f"{name}: the raw-bytes reference disagrees with transformers on {ids}")
+        decode_cases.append({"ids": ids, "text": text, "text_skip_special": tok.decode(ids, skip_special_tokens=True),
+                             "bytes_hex": raw.hex()})
     golden = {
         "tokenizer": name,
         "made_by": "golden/tokenizer/make_tokenizer_goldens.py",
@@ -164,6 +230,9 @@ def make(name: str) -> None:
         "vocab_size": len(tok),
         "bos_token_id": tok.bos_token_id,
         "eos_token_id": tok.eos_token_id,
+        "tokenizer_class": type(tok).__name__,
+        "effective_pipeline": {key: effective[key] for key in ["normalizer", "pre_tokenizer", "decoder"]} | {
+            "model": {key: value for key, value in effective["model"].items() if key not in ("vocab", "merges")}},
         "cases": cases,
         "decode_cases": decode_cases,
     }
