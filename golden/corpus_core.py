@@ -8,6 +8,7 @@ and (for emulated rows) how to export the stand-in model's weights under the rea
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -288,11 +289,13 @@ def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, how: str, normalize
 # writing
 
 def _rounded(value):
-    """JSON-ready copy with float32 values written with 9 significant digits (exact round trip for float32)."""
+    """JSON-ready copy with float32 values written with 9 significant digits (exact round trip for float32).
+    Non-finite floats (e.g. an infinite drift when greedy ids differ) become the strings "inf"/"nan": JSON has no
+    literal for them."""
     if isinstance(value, torch.Tensor):
         value = value.detach().float().tolist()
     if isinstance(value, float):
-        return float(f"{value:.9g}")
+        return float(f"{value:.9g}") if math.isfinite(value) else str(value)
     if isinstance(value, (list, tuple)):
         return [_rounded(v) for v in value]
     if isinstance(value, dict):
@@ -456,7 +459,7 @@ def write_case(case: Case, root: Path) -> dict:
     except Exception:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    (out_dir / "expected.json").write_text(json.dumps(_rounded(record)) + "\n")
+    (out_dir / "expected.json").write_text(json.dumps(_rounded(record), allow_nan=False) + "\n")
     size = sum(f.stat().st_size for f in out_dir.iterdir())
     if size > MAX_CASE_BYTES:
         raise CorpusError(f"{case.name}: {size} bytes > {MAX_CASE_BYTES}")
