@@ -7,7 +7,8 @@ import CLLVM
 /// Two paths chosen by `rows` at run time: decode (rows <= `decodeMaxRows`) streams each weight panel once with
 /// several independent accumulators, tasks split over panels; prefill runs register-tiled micro-kernels over
 /// (row block × panel group) tiles with k blocked so a panel group stays in L2, tasks split over panel groups and
-/// row blocks. Every output element is computed by exactly one task in a fixed order (deterministic).
+/// row blocks. Every output element is computed by exactly one task in a fixed order (deterministic). The int8 and
+/// int4 formats take the paths of `QuantMatmul` (same slots and semantics).
 public struct MatmulKernel: Kernel {
     public let k: Int
     public let n: Int
@@ -29,7 +30,8 @@ public struct MatmulKernel: Kernel {
         MatmulPacking.bytes(k: k, n: n, weight: weight)
     }
 
-    /// Packs a row-major [n][k] f32 matrix into the layout the kernel reads.
+    /// Packs (and for int8/int4 quantizes, see `QuantPacking`) a row-major [n][k] f32 matrix into the layout the
+    /// kernel reads.
     public static func pack(
         _ src: UnsafeBufferPointer<Float>, k: Int, n: Int, weight: WeightFormat, into dst: UnsafeMutableRawPointer
     ) {
@@ -61,6 +63,7 @@ public struct MatmulKernel: Kernel {
     private var kBlocks: Int { (k + Self.kBlock - 1) / Self.kBlock }
 
     public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        if weight.isQuantized { return QuantMatmul(kernel: self).taskCount(rows: rows, in: m, target: target) }
         let decode = m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows))
         let rowBlocks = m.ceilDiv(rows, m.constI64(tile(target).rows))
         let prefill = m.mul(m.constI64(columnChunks(target)), m.smin(rowBlocks, m.constI64(maxRowChunks(target))))
@@ -69,7 +72,8 @@ public struct MatmulKernel: Kernel {
 
     @discardableResult
     public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        defineKernel(in: m, target: target) { args, task in
+        if weight.isQuantized { return QuantMatmul(kernel: self).emit(in: m, target: target) }
+        return defineKernel(in: m, target: target) { args, task in
             let operands = Operands(
                 x: m.loadSlotPointer(args, 0), ldx: m.loadSlot(args, 1), w: m.loadSlotPointer(args, 2),
                 bias: bias ? m.loadSlotPointer(args, 3) : nil, y: m.loadSlotPointer(args, 4), ldy: m.loadSlot(args, 5))

@@ -67,6 +67,23 @@ struct MatmulMicroKernel {
         }
         let sums = (0..<setSize).map { index in m.sumTree(sets.map { $0[index] }) }
 
+        let output = TileOutput(y: y, ldy: ldy, bias: bias, validCols: validCols, loadY: loadY, addBias: addBias)
+        output.store(m, rows: rows, vectors: vectors, lanes: lanes) { r, v in sums[r * vectors + v] }
+    }
+}
+
+/// Where a micro-kernel tile's results go: y[r][c] = (loadY ? y[r][c] : 0) + (value + (addBias ? bias[c] : 0))
+/// for columns c < validCols (later lanes are left untouched); y and bias point at the tile's first column.
+struct TileOutput {
+    let y: LLVMValueRef, ldy: LLVMValueRef, bias: LLVMValueRef, validCols: LLVMValueRef
+    let loadY: LLVMValueRef, addBias: LLVMValueRef
+
+    /// Stores `value(r, v)`, the f32 vector of row r and the tile's v-th `lanes`-wide column vector (vectors
+    /// cover whole 16-column panels in order).
+    func store(
+        _ m: ModuleBuilder, rows: Int, vectors: Int, lanes: Int, value: (_ row: Int, _ vector: Int) -> LLVMValueRef
+    ) {
+        let perPanel = MatmulPacking.panelWidth / lanes
         for v in 0..<vectors {
             let column = (v / perPanel) * MatmulPacking.panelWidth + (v % perPanel) * lanes
             let mask = m.laneMask(valid: m.sub(validCols, m.constI64(column)), lanes)
@@ -74,8 +91,7 @@ struct MatmulMicroKernel {
             for r in 0..<rows {
                 let pointer = m.gepF32(y, m.add(m.mul(m.constI64(r), ldy), m.constI64(column)))
                 let old = m.loadF32Vector(pointer, lanes, mask: m.and(mask, m.splat(loadY, lanes)))
-                let value = m.fadd(old, m.fadd(sums[r * vectors + v], biasValue))
-                m.storeVector(value, pointer, mask: mask)
+                m.storeVector(m.fadd(old, m.fadd(value(r, v), biasValue)), pointer, mask: mask)
             }
         }
     }

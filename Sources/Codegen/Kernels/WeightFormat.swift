@@ -6,12 +6,30 @@ public enum WeightFormat: String, Sendable, Hashable, CaseIterable {
     case f32
     /// bfloat16 (upper 16 bits of f32, rounded to nearest even); widened exactly to f32 in registers.
     case bf16
+    /// Symmetric int8 with one f32 scale per output column (max|w| / 127); matmul weights only (`QuantPacking`).
+    case int8
+    /// 4-bit codes in groups of 32 along k with an f16 scale and minimum per group and column (w ≈ min + q·scale,
+    /// like llama.cpp's Q4_1); matmul weights only (`QuantPacking`).
+    case int4
 
-    /// Bytes per stored element.
+    /// The formats every weight layout supports (matmul panels, embedding tables): f32 and bf16. The quantized
+    /// formats exist for matmul weights only and are listed in `quantizedCases`; embedding kernels and their
+    /// tests iterate this list.
+    public static let allCases: [WeightFormat] = [.f32, .bf16]
+
+    /// The matmul-only quantized formats.
+    public static let quantizedCases: [WeightFormat] = [.int8, .int4]
+
+    /// Whether the format is block- or channel-quantized (stored in `QuantPacking` layouts, matmul weights only).
+    public var isQuantized: Bool { self == .int8 || self == .int4 }
+
+    /// Bytes per stored element of an element-wise format (f32, bf16). Quantized formats have no per-element
+    /// size: their matrices' sizes come from `MatmulKernel.packedBytes`.
     public var bytes: Int {
         switch self {
         case .f32: 4
         case .bf16: 2
+        case .int8, .int4: preconditionFailure("\(rawValue) weights are matmul-only; they have no element-wise layout")
         }
     }
 
@@ -21,6 +39,7 @@ public enum WeightFormat: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .f32: dst.storeBytes(of: value, toByteOffset: index * 4, as: Float.self)
         case .bf16: dst.storeBytes(of: BFloat16Bits.round(value), toByteOffset: index * 2, as: UInt16.self)
+        case .int8, .int4: preconditionFailure("\(rawValue) weights are matmul-only; they have no element-wise layout")
         }
     }
 }
@@ -41,5 +60,8 @@ public enum BFloat16Bits {
 
 extension WeightFormat {
     /// The LLVM type of one stored element: f32, or the i16 bits of a bf16.
-    func elementType(_ m: ModuleBuilder) -> LLVMTypeRef { self == .f32 ? m.f32Type : m.i16Type }
+    func elementType(_ m: ModuleBuilder) -> LLVMTypeRef {
+        precondition(!isQuantized, "\(rawValue) weights are matmul-only; they have no element-wise layout")
+        return self == .f32 ? m.f32Type : m.i16Type
+    }
 }

@@ -19,9 +19,11 @@ public struct TargetSpec: Sendable, Equatable {
         self.vectorWidth = vectorWidth
     }
 
-    /// x86-64-v4: AVX-512 F/BW/CD/DQ/VL, 16 f32 lanes.
+    /// x86-64-v4 (AVX-512 F/BW/CD/DQ/VL) plus AVX-512 VNNI, 16 f32 lanes. VNNI (`vpdpbusd`, used by the
+    /// quantized matmuls) is on every AVX-512 server part since Cascade Lake and on AMD Zen 4 and later.
     public static let avx512 = TargetSpec(
-        name: "x86-64-avx512", triple: "x86_64-unknown-linux-gnu", cpu: "x86-64-v4", features: "", vectorWidth: 16)
+        name: "x86-64-avx512", triple: "x86_64-unknown-linux-gnu", cpu: "x86-64-v4", features: "+avx512vnni",
+        vectorWidth: 16)
 
     /// x86-64-v3: AVX2 + FMA, 8 f32 lanes.
     public static let avx2 = TargetSpec(
@@ -47,6 +49,11 @@ public struct TargetSpec: Sendable, Equatable {
         case "native": return .native
         default: throw CodegenError.unknownTargetName(name)
         }
+    }
+
+    /// Whether the target has AVX-512 VNNI (the 512-bit u8×s8 dot product `vpdpbusd`).
+    public var hasAVX512VNNI: Bool {
+        vectorWidth >= 16 && features.split(separator: ",").contains("+avx512vnni")
     }
 
     /// Vector register width in bits.

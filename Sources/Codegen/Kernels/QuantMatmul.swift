@@ -1,0 +1,156 @@
+import CLLVM
+
+/// The int8/int4 paths of `MatmulKernel` (same slots and semantics). Vectors are 16 lanes with AVX-512 VNNI and
+/// 8 lanes (AVX2 integer instructions) otherwise.
+///
+/// - Decode (rows <= `MatmulKernel.decodeMaxRows`): tasks split over contiguous panel ranges, each streaming its
+///   panels once. int8 widens codes to f32 against f32 activations (`QuantInt8GemvKernel`); int4 quantizes the
+///   rows (`QuantizedActivations`, in every task: a few hundred values) and runs integer dot products.
+/// - Prefill: tasks split over row ranges (and over column ranges when there are few rows); a task quantizes
+///   slices of its rows into a stack buffer once and runs `QuantMicroKernel` tiles over its panel groups.
+struct QuantMatmul {
+    let kernel: MatmulKernel
+
+    private var format: WeightFormat { kernel.weight }
+    private var panels: Int { MatmulPacking.panels(n: kernel.n) }
+    private var panelBytes: Int { MatmulPacking.panelBytes(k: kernel.k, weight: format) }
+    private var activations: QuantizedActivations { QuantizedActivations(k: kernel.k, format: format) }
+    private var decodeTasks: Int { min(panels, 8) }
+    /// Upper bound on tasks of one prefill call, and on row chunks.
+    private static let maxTasks = 16
+    /// Bytes of quantized activation records a prefill task keeps on its stack.
+    private static let sliceBudget = 96 << 10
+
+    static func lanes(_ target: TargetSpec) -> Int { target.hasAVX512VNNI ? 16 : 8 }
+
+    /// Prefill tile shape: rows per micro-kernel and panels per group.
+    private func tile(_ target: TargetSpec) -> (rows: Int, panels: Int) {
+        switch (format, Self.lanes(target)) {
+        case (.int8, 16): (4, 3)
+        case (_, 16): (4, 2)
+        default: (4, 1)
+        }
+    }
+
+    private func groups(_ target: TargetSpec) -> Int { (panels + tile(target).panels - 1) / tile(target).panels }
+
+    /// Rows quantized at a time by a prefill task (a multiple of the tile's rows).
+    private func sliceRows(_ target: TargetSpec) -> Int {
+        let rows = tile(target).rows
+        return rows * max(1, min(16, Self.sliceBudget / activations.recordBytes / rows))
+    }
+
+    /// Row chunks and column chunks of a prefill call (i64 values): up to 16 row chunks, and enough column
+    /// chunks for about 8 tasks when rows are few.
+    private func chunks(rows: LLVMValueRef, _ m: ModuleBuilder, _ target: TargetSpec) -> (rows: LLVMValueRef, columns: LLVMValueRef) {
+        let rowBlocks = m.ceilDiv(rows, m.constI64(tile(target).rows))
+        let rowChunks = m.smin(rowBlocks, m.constI64(Self.maxTasks))
+        let columnChunks = m.smin(m.ceilDiv(m.constI64(8), rowChunks), m.constI64(groups(target)))
+        return (rowChunks, columnChunks)
+    }
+
+    func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        let decode = m.icmp(LLVMIntSLE, rows, m.constI64(MatmulKernel.decodeMaxRows))
+        let split = chunks(rows: m.smax(rows, m.constI64(1)), m, target)
+        return m.select(decode, m.constI64(decodeTasks), m.mul(split.rows, split.columns))
+    }
+
+    func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
+        kernel.defineKernel(in: m, target: target) { args, task in
+            let operands = Operands(
+                x: m.loadSlotPointer(args, 0), ldx: m.loadSlot(args, 1), w: m.loadSlotPointer(args, 2),
+                bias: kernel.bias ? m.loadSlotPointer(args, 3) : nil, y: m.loadSlotPointer(args, 4), ldy: m.loadSlot(args, 5))
+            let rows = m.loadSlot(args, 6)
+            let bufferRows = max(MatmulKernel.decodeMaxRows, sliceRows(target))
+            let buffer = m.alloca(m.i8Type, count: bufferRows * activations.recordBytes)
+            m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(MatmulKernel.decodeMaxRows)),
+                         then: { emitDecode(m, target, operands, buffer: buffer, rows: rows, task: task) },
+                         otherwise: { emitPrefill(m, target, operands, buffer: buffer, rows: rows, task: task) })
+        }
+    }
+
+    private struct Operands {
+        let x: LLVMValueRef, ldx: LLVMValueRef, w: LLVMValueRef, bias: LLVMValueRef?, y: LLVMValueRef, ldy: LLVMValueRef
+    }
+
+    /// The output-side arguments of a tile at (row0, panel0): y, ldy, bias, validCols, loadY, addBias.
+    private func outputArguments(_ m: ModuleBuilder, _ o: Operands, row0: LLVMValueRef, panel0: LLVMValueRef) -> [LLVMValueRef] {
+        let column0 = m.mul(panel0, m.constI64(MatmulPacking.panelWidth))
+        let y = m.gepF32(o.y, m.add(m.mul(row0, o.ldy), column0))
+        // Without bias the tile gets y as a (never read) bias pointer.
+        let bias = o.bias.map { m.gepF32($0, column0) } ?? y
+        return [y, o.ldy, bias, m.sub(m.constI64(kernel.n), column0), m.constI1(kernel.accumulate), m.constI1(kernel.bias)]
+    }
+
+    private func panelPointer(_ m: ModuleBuilder, _ o: Operands, _ panel: LLVMValueRef) -> LLVMValueRef {
+        m.gep(m.i8Type, o.w, m.mul(panel, m.constI64(panelBytes)))
+    }
+
+    private func quantize(_ m: ModuleBuilder, _ target: TargetSpec, _ o: Operands, row0: LLVMValueRef,
+                          rows: LLVMValueRef, into buffer: LLVMValueRef) {
+        let fn = activations.emitFunction(name: "\(kernel.symbol).quantize", lanes: Self.lanes(target), in: m, target: target)
+        m.call(fn, [m.gepF32(o.x, m.mul(row0, o.ldx)), o.ldx, rows, buffer])
+    }
+
+    private func emitDecode(
+        _ m: ModuleBuilder, _ target: TargetSpec, _ o: Operands, buffer: LLVMValueRef, rows: LLVMValueRef,
+        task: LLVMValueRef
+    ) {
+        let lanes = Self.lanes(target)
+        let range = splitRange(m, total: m.constI64(panels), parts: m.constI64(decodeTasks), part: task)
+        if format == .int4 { quantize(m, target, o, row0: m.constI64(0), rows: rows, into: buffer) }
+        m.switchOver(rows, cases: Array(1...MatmulKernel.decodeMaxRows)) { rowCount in
+            let fn = format == .int8
+                ? QuantInt8GemvKernel(k: kernel.k, rows: rowCount, unroll: max(1, 8 / (rowCount * 64 / lanes)))
+                    .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
+                : QuantMicroKernel(format: format, rows: rowCount, panels: 1, activations: activations, panelBytes: panelBytes)
+                    .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
+            m.forLoop(from: range.begin, to: range.end) { panel in
+                let output = outputArguments(m, o, row0: m.constI64(0), panel0: panel)
+                let input = format == .int8 ? [o.x, o.ldx, panelPointer(m, o, panel)] : [buffer, panelPointer(m, o, panel)]
+                m.call(fn, input + output)
+            }
+        }
+    }
+
+    /// Task t owns row chunk t / columnChunks and column chunk t % columnChunks; it walks its rows in slices
+    /// (quantized once each), then panel groups, then tile row blocks.
+    private func emitPrefill(
+        _ m: ModuleBuilder, _ target: TargetSpec, _ o: Operands, buffer: LLVMValueRef, rows: LLVMValueRef,
+        task: LLVMValueRef
+    ) {
+        let shape = tile(target), lanes = Self.lanes(target), slice = sliceRows(target)
+        let split = chunks(rows: rows, m, target)
+        let rowBlocks = m.ceilDiv(rows, m.constI64(shape.rows))
+        let blockRange = splitRange(m, total: rowBlocks, parts: split.rows, part: m.sdiv(task, split.columns))
+        let groupRange = splitRange(m, total: m.constI64(groups(target)), parts: split.columns,
+                                    part: m.srem(task, split.columns))
+        let rowEnd = m.smin(rows, m.mul(blockRange.end, m.constI64(shape.rows)))
+        let lastGroupPanels = panels - (groups(target) - 1) * shape.panels
+        m.forLoop(from: m.mul(blockRange.begin, m.constI64(shape.rows)), to: rowEnd, step: slice) { sliceStart in
+            let sliceEnd = m.smin(rowEnd, m.add(sliceStart, m.constI64(slice)))
+            quantize(m, target, o, row0: sliceStart, rows: m.sub(sliceEnd, sliceStart), into: buffer)
+            m.forLoop(from: groupRange.begin, to: groupRange.end) { group in
+                let panel0 = m.mul(group, m.constI64(shape.panels))
+                let emitGroup = { (groupPanels: Int) in
+                    m.forLoop(from: sliceStart, to: sliceEnd, step: shape.rows) { row0 in
+                        let records = m.gep(m.i8Type, buffer,
+                                            m.mul(m.sub(row0, sliceStart), m.constI64(activations.recordBytes)))
+                        m.switchOver(m.smin(m.sub(sliceEnd, row0), m.constI64(shape.rows)), cases: Array(1...shape.rows)) { count in
+                            let fn = QuantMicroKernel(format: format, rows: count, panels: groupPanels,
+                                                      activations: activations, panelBytes: panelBytes)
+                                .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
+                            m.call(fn, [records, panelPointer(m, o, panel0)] + outputArguments(m, o, row0: row0, panel0: panel0))
+                        }
+                    }
+                }
+                if lastGroupPanels == shape.panels {
+                    emitGroup(shape.panels)
+                } else {
+                    m.ifThenElse(m.icmp(LLVMIntEQ, group, m.constI64(groups(target) - 1)),
+                                 then: { emitGroup(lastGroupPanels) }, otherwise: { emitGroup(shape.panels) })
+                }
+            }
+        }
+    }
+}

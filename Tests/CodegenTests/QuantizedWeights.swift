@@ -1,0 +1,74 @@
+import Codegen
+
+/// Reads a packed int8/int4 matrix back through the layout `QuantPacking` documents, and the scalar reference of
+/// the kernels' activation quantization; used by the quantized matmul tests.
+struct QuantizedWeights {
+    let format: WeightFormat
+    let k: Int
+    let n: Int
+    let packed: AlignedBuffer
+
+    init(_ w: [Float], k: Int, n: Int, format: WeightFormat) {
+        self.format = format
+        self.k = k
+        self.n = n
+        packed = AlignedBuffer(byteCount: MatmulKernel.packedBytes(k: k, n: n, weight: format))
+        w.withUnsafeBufferPointer { MatmulKernel.pack($0, k: k, n: n, weight: format, into: packed.raw) }
+    }
+
+    var paddedK: Int { (k + 31) / 32 * 32 }
+    private var panelBytes: Int { format == .int8 ? 64 + paddedK * 16 : paddedK / 32 * 320 }
+    private func panel(_ j: Int) -> UnsafeMutableRawPointer { packed.raw + (j / 16) * panelBytes }
+
+    /// int8: the column scale of column j.
+    func int8Scale(_ j: Int) -> Float { panel(j).load(fromByteOffset: (j % 16) * 4, as: Float.self) }
+
+    /// int8: the code of W[j][kk] (kk < paddedK).
+    func int8Code(_ j: Int, _ kk: Int) -> Int {
+        Int(panel(j).load(fromByteOffset: 64 + (kk / 4) * 64 + (j % 16) * 4 + kk % 4, as: Int8.self))
+    }
+
+    /// int4: (scale, minimum) of column j's group g.
+    func int4Group(_ j: Int, _ g: Int) -> (scale: Double, minimum: Double) {
+        let base = panel(j) + g * 320
+        let scale = Float16(bitPattern: base.load(fromByteOffset: (j % 16) * 2, as: UInt16.self))
+        let minimum = Float16(bitPattern: base.load(fromByteOffset: 32 + (j % 16) * 2, as: UInt16.self))
+        return (Double(scale), Double(minimum))
+    }
+
+    /// int4: the code of W[j][kk] (kk < paddedK).
+    func int4Code(_ j: Int, _ kk: Int) -> Int {
+        let within = kk % 32, quarter = within % 16
+        let byte = panel(j).load(fromByteOffset: (kk / 32) * 320 + 64 + (quarter / 4) * 64 + (j % 16) * 4 + quarter % 4,
+                                 as: UInt8.self)
+        return Int(byte >> (4 * (within / 16))) & 15
+    }
+
+    /// The dequantized W[j][kk].
+    func value(_ j: Int, _ kk: Int) -> Double {
+        if format == .int8 { return Double(int8Scale(j)) * Double(int8Code(j, kk)) }
+        let group = int4Group(j, kk / 32)
+        return group.minimum + group.scale * Double(int4Code(j, kk))
+    }
+}
+
+/// The kernels' activation quantization of one row: blocks of 32 (zero-padded), amax = max|x|,
+/// q = rint(x · (127 / amax)) in f32 with ties to even, scale amax / 127.
+struct QuantizedRow {
+    var codes: [Int] = []
+    var scales: [Double] = []
+    /// f32 x summed per block (exact in f64).
+    var sums: [Double] = []
+
+    init(_ x: ArraySlice<Float>, paddedK: Int) {
+        let values = Array(x) + [Float](repeating: 0, count: paddedK - x.count)
+        for block in 0..<(paddedK / 32) {
+            let part = values[(block * 32)..<((block + 1) * 32)]
+            let amax = part.reduce(Float(0)) { max($0, abs($1)) }
+            let inverse: Float = amax > 0 ? 127 / amax : 0
+            codes += part.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }
+            scales.append(Double(amax / 127))
+            sums.append(part.reduce(0.0) { $0 + Double($1) })
+        }
+    }
+}
