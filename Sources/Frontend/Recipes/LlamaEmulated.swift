@@ -5,6 +5,8 @@ extension LlamaVariants {
     static let emulated: [LlamaVariant] = [
         // Llama exactly (vLLM maps these names to LlamaForCausalLM); InternLM's `bias` puts biases on q/k/v/o.
         LlamaVariant(plain: ["AquilaForCausalLM", "AquilaModel", "XverseForCausalLM", "InternLMForCausalLM"]),
+        // GritLM generating: Mistral under the architecture name vLLM's hf_overrides give it.
+        LlamaVariant(plain: ["GritLM"]),
         // Qwen2 plus multi-token-prediction layers (`model.mtp_layers.*`) that generation does not read.
         LlamaVariant(plain: ["MiMoForCausalLM"]),
         internLM2, baichuan, fairseq2, chatGLM, qwen, miniCPM, teleFLM,
