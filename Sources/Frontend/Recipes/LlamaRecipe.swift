@@ -121,20 +121,21 @@ public enum LlamaRecipe: Recipe {
                     b.slice(all, start: q + kv, count: kv, name: name + "v"))
         case .groupedPerKVHead:
             let module = p + n.qkv
-            guard !c.attentionBias else {
-                throw FrontendError.badValue(file: w.checkpoint.directory.appendingPathComponent("config.json").path, key: "bias",
-                    reason: "a biased per-group '\(module)' needs 1-D row slices, which llmc's weight transforms do not do yet")
-            }
             let fused = try w(module + ".weight", [q + 2 * kv, d])
+            let bias = try w.optional(c.attentionBias, module + ".bias", [q + 2 * kv])
             let group = c.heads / c.kvHeads
             // Rows of key/value head g: [g·(group+2)·hd, +group·hd) queries, then one head of keys, one of values.
-            func rows(_ start: Int, _ count: Int) -> [WeightTransform] {
-                (0..<c.kvHeads).map { g in .sliceRows(fused.transform, start: (g * (group + 2) + start) * c.headDim, count: count * c.headDim) }
+            func rows(_ of: WeightRef, _ start: Int, _ count: Int) -> WeightTransform {
+                .concatRows((0..<c.kvHeads).map { g in
+                    .sliceRows(of.transform, start: (g * (group + 2) + start) * c.headDim, count: count * c.headDim)
+                })
             }
-            func projection(_ parts: [WeightTransform], _ rows: Int, _ label: String) -> ValueID {
-                b.linear(h, weight: WeightRef(shape: [rows, d], transform: .concatRows(parts)), name: name + label)
+            func projection(_ start: Int, _ heads: Int, _ label: String) -> ValueID {
+                let width = heads * c.kvHeads * c.headDim
+                return b.linear(h, weight: WeightRef(shape: [width, d], transform: rows(fused, start, heads)),
+                                bias: bias.map { WeightRef(shape: [width], transform: rows($0, start, heads)) }, name: name + label)
             }
-            return (projection(rows(0, group), q, "q"), projection(rows(group, 1), kv, "k"), projection(rows(group + 1, 1), kv, "v"))
+            return (projection(0, group, "q"), projection(group, 1, "k"), projection(group + 1, 1, "v"))
         }
     }
 }
