@@ -166,7 +166,10 @@ def family_e() -> list:
         gen("FalconForCausalLM", "E", T.FalconForCausalLM,
             cfg(T.FalconConfig, vocab_size=256, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
                 multi_query=False, parallel_attn=False, alibi=True, bias=True, ffn_hidden_size=128, bos_token_id=1, eos_token_id=2),
-            "Falcon-RW: ALiBi instead of RoPE, MHA, sequential (not parallel) block, biases.", suffix="alibi"),
+            "Falcon-RW: ALiBi instead of RoPE, MHA, sequential (not parallel) block, biases. Expectations come from "
+            "transformers' default (sdpa) attention: its eager path adds the ALiBi bias twice (once folded into the "
+            "mask as alibi/sqrt(head_dim), once more inside FalconAttention), while sdpa, the original Falcon-RW code "
+            "and vLLM add it once.", suffix="alibi", attention="sdpa"),
         gen("GPTJForCausalLM", "E", T.GPTJForCausalLM,
             cfg(T.GPTJConfig, **gpt_sizes(rotary_dim=8)),
             "GPT-J: parallel attention + MLP from one LayerNorm, RoPE on the first 8 of 16 head dims in GPT-J "

@@ -78,6 +78,8 @@ class Case:
     two_sequences: bool = False  # pooling tasks: run a padded batch of two sequences
     token_type_ids: bool = False
     randomize_hook: Callable[[torch.nn.Module, torch.Generator], None] | None = None
+    # transformers attention implementation the expectations come from; "eager" unless eager is the buggy path
+    attention: str = "eager"
     # pooling tasks whose head is not part of the stand-in class (reward heads, score on a bidirectional model):
     # extra_module(config) builds it, it is randomised like the model, passed to `head` as `extra`, and its
     # parameters are written under extra_prefix into the real checkpoint.
@@ -139,7 +141,7 @@ def build(case: Case, override: dict | None = None) -> torch.nn.Module:
     torch.manual_seed(0)
     config = case.config.__class__.from_dict({**case.config.to_dict(), **(override or {})})
     try:
-        model = case.model_class._from_config(config, attn_implementation="eager", dtype=torch.float32)
+        model = case.model_class._from_config(config, attn_implementation=case.attention, dtype=torch.float32)
     except (ValueError, ImportError):
         model = case.model_class._from_config(config, dtype=torch.float32)
     return model.eval()
@@ -352,7 +354,7 @@ def _check_reload(case: Case, model: torch.nn.Module, out_dir: Path,
         if case.export is not None:
             model.save_pretrained(tmp)
             source = tmp
-        drift = compare(case.model_class.from_pretrained(source, attn_implementation="eager").eval())
+        drift = compare(case.model_class.from_pretrained(source, attn_implementation=case.attention).eval())
         if drift > KV_TOLERANCE:
             raise CorpusError(f"{case.name}: the saved model, reloaded, differs (drift {drift:.3g})")
         drift = compare(case.model_class.from_pretrained(source).eval())

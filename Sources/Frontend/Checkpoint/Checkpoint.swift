@@ -68,7 +68,8 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// Materialises a weight reference as a row-major f32 array of `weight.shape`.
     public func materialize(_ weight: WeightRef) throws -> [Float] {
-        let values = try evaluate(weight.transform, rowLength: weight.shape.count == 2 ? weight.shape[1] : 1)
+        var loaded: [String: [Float]] = [:]
+        let values = try evaluate(weight.transform, rowLength: weight.shape.count == 2 ? weight.shape[1] : 1, loaded: &loaded)
         guard values.count == weight.count else {
             throw FrontendError.tensorShape(name: weight.transform.description, file: directory.path,
                                             expected: weight.shape, found: [values.count])
@@ -76,23 +77,30 @@ public final class Checkpoint: @unchecked Sendable {
         return values
     }
 
-    private func evaluate(_ transform: WeightTransform, rowLength: Int) throws -> [Float] {
+    /// Evaluates a transform; `loaded` keeps each source tensor converted once per weight (fused per-head layouts
+    /// slice the same tensor many times).
+    private func evaluate(_ transform: WeightTransform, rowLength: Int, loaded: inout [String: [Float]]) throws -> [Float] {
         switch transform {
         case .tensor(let name):
-            return try floats(name)
+            if let values = loaded[name] { return values }
+            let values = try floats(name)
+            loaded[name] = values
+            return values
         case .concatRows(let parts):
-            return try parts.flatMap { try evaluate($0, rowLength: rowLength) }
+            var values: [Float] = []
+            for part in parts { values += try evaluate(part, rowLength: rowLength, loaded: &loaded) }
+            return values
         case .sliceRows(let base, let start, let count):
-            let all = try evaluate(base, rowLength: rowLength)
+            let all = try evaluate(base, rowLength: rowLength, loaded: &loaded)
             guard start >= 0, count >= 0, (start + count) * rowLength <= all.count else {
                 throw FrontendError.tensorShape(name: base.description, file: directory.path,
                                                 expected: [start + count, rowLength], found: [all.count / max(rowLength, 1), rowLength])
             }
             return Array(all[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
-            return try evaluate(base, rowLength: rowLength).map { $0 * factor }
+            return try evaluate(base, rowLength: rowLength, loaded: &loaded).map { $0 * factor }
         case .transposed(let base, let rows, let cols):
-            let source = try evaluate(base, rowLength: cols)
+            let source = try evaluate(base, rowLength: cols, loaded: &loaded)
             guard source.count == rows * cols else {
                 throw FrontendError.tensorShape(name: base.description, file: directory.path, expected: [rows, cols], found: [source.count])
             }
