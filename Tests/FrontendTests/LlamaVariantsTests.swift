@@ -121,4 +121,33 @@ final class LlamaVariantsTests: XCTestCase {
         let scales = granite.nodes.compactMap { if case .attention(_, _, _, let s) = $0.op { s.scale } else { nil } }
         XCTAssertEqual(scales, [0.1, 0.1])
     }
+
+    /// A corpus case copied with some config.json keys replaced; the recipe must refuse it, naming the key.
+    private func assertRefused(_ name: String, architecture: String? = nil, _ changes: [String: Any], mentions key: String,
+                               line: UInt = #line) throws {
+        let dir = try SafetensorsFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = url(name)
+        for file in ["model.safetensors", "config.json"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: dir.appendingPathComponent(file))
+        }
+        let configURL = dir.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any] ?? [:]
+        config.merge(changes) { $1 }
+        if let architecture { config["architectures"] = [architecture] }
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        XCTAssertThrowsError(try build(dir), line: line) { XCTAssertTrue("\($0)".contains(key), "\($0)", line: line) }
+    }
+
+    func testUnsupportedSettingsAreRefusedByName() throws {
+        try assertRefused("chatglm_model", ["rmsnorm": false], mentions: "rmsnorm")
+        try assertRefused("chatglm_model", ["apply_residual_connection_post_layernorm": true],
+                          mentions: "apply_residual_connection_post_layernorm")
+        try assertRefused("minicpm_for_causal_lm", ["num_experts": 8], mentions: "num_experts")
+        try assertRefused("minicpm_for_causal_lm", ["hidden_act": "fatrelu"], mentions: "hidden_act")
+        try assertRefused("qwen_lm_head_model", ["rotary_pct": 0.1], mentions: "rotary_pct")
+        try assertRefused("baichuan_for_causal_lm", architecture: "BaichuanForCausalLM", [:], mentions: "hidden_size")
+        try assertRefused("baichuan_for_causal_lm", architecture: "BaichuanForCausalLM", ["hidden_size": 4096, "vocab_size": 125696],
+                          mentions: "NormHead")
+    }
 }

@@ -9,7 +9,7 @@ extension LlamaVariants {
         LlamaVariant(plain: ["GritLM"]),
         // Qwen2 plus multi-token-prediction layers (`model.mtp_layers.*`) that generation does not read.
         LlamaVariant(plain: ["MiMoForCausalLM"]),
-        internLM2, baichuan, fairseq2, chatGLM, qwen, miniCPM, teleFLM,
+        internLM2, baichuan, baichuan2, fairseq2, chatGLM, qwen, miniCPM, teleFLM,
     ]
 
     /// InternLM2: one `wqkv` per layer whose rows go per key/value group (queries, key, value), w1/w3/w2 SwiGLU.
@@ -25,6 +25,23 @@ extension LlamaVariants {
         var s = LlamaSpec(try model.config(LlamaConfig.self))
         s.names.qkv = "self_attn.W_pack"
         s.qkv = .fused
+        return s
+    }
+
+    /// BaichuanForCausalLM: Baichuan2-7B when hidden_size is 4096 (vLLM's rule; the 13B models use ALiBi, family G).
+    /// Baichuan2's NormHead divides each lm_head row by its L2 norm (vLLM: when vocab_size is 125696), which needs a
+    /// row-normalising weight transform llmc does not have yet.
+    static let baichuan2 = LlamaVariant(["BaichuanForCausalLM"]) { model, checkpoint in
+        let s = try baichuan.spec(model, checkpoint)
+        let config = model.path("config.json")
+        guard s.config.hiddenSize == 4096 else {
+            throw FrontendError.badValue(file: config, key: "hidden_size",
+                reason: "BaichuanForCausalLM with hidden_size \(s.config.hiddenSize) is the 13B ALiBi model, not Llama-like")
+        }
+        guard s.config.vocabSize != 125696 else {
+            throw FrontendError.badValue(file: config, key: "vocab_size",
+                reason: "Baichuan2's NormHead (lm_head rows L2-normalised) needs a weight transform llmc does not have yet")
+        }
         return s
     }
 
