@@ -8,7 +8,7 @@ final class RopeScalingTests: XCTestCase {
     private struct Expected: Decodable {
         struct Case: Decodable {
             var name: String
-            var config: JSONValue
+            var config: ConfigJSON
             var invFreq: [Float]
             var attentionScaling: Float
             enum CodingKeys: String, CodingKey {
@@ -16,29 +16,6 @@ final class RopeScalingTests: XCTestCase {
             }
         }
         var cases: [Case]
-    }
-
-    /// Any JSON, re-encoded as the config.json bytes `LlamaConfig` decodes.
-    private struct JSONValue: Decodable {
-        let data: Data
-        init(from decoder: Decoder) throws {
-            let object = try decoder.singleValueContainer().decode(AnyJSON.self)
-            data = try JSONSerialization.data(withJSONObject: object.value)
-        }
-    }
-
-    private struct AnyJSON: Decodable {
-        let value: Any
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { value = NSNull() }
-            else if let b = try? c.decode(Bool.self) { value = b }
-            else if let i = try? c.decode(Int.self) { value = i }
-            else if let d = try? c.decode(Double.self) { value = d }
-            else if let s = try? c.decode(String.self) { value = s }
-            else if let a = try? c.decode([AnyJSON].self) { value = a.map(\.value) }
-            else { value = try c.decode([String: AnyJSON].self).mapValues(\.value) }
-        }
     }
 
     private static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -22,7 +22,8 @@ struct LlamaModelType {
     var ropeTheta: Float = 10000
     /// head_dim when config.json has none (nil: hidden_size / num_attention_heads).
     var headDim: Int? = nil
-    /// num_key_value_heads when config.json has none (nil: num_attention_heads).
+    /// num_key_value_heads when config.json has none (nil: num_attention_heads). Mistral's, Qwen2's and Qwen3's config
+    /// classes default to 8 / 32 / 32, which only fit their default 32 heads; llmc keeps num_attention_heads there.
     var kvHeads: Int? = nil
     var tiedEmbeddings = false
     var maxPosition = 2048
