@@ -1,5 +1,6 @@
 // Kernel benchmark: JIT-compiles llmc kernels, runs them through the runtime's llmc_parallel_for (and on one
-// thread; timed by thread CPU time) and prints GB/s (decode GEMV) and GFLOP/s (prefill GEMM, attention) next to OpenBLAS in the same run.
+// thread; timed by thread CPU time) and prints GB/s (decode GEMV: packed weight bytes streamed per second) and
+// GOP/s (prefill GEMM, attention) for every weight format (f32, bf16, int8, int4) next to OpenBLAS in the same run.
 // Usage: KernelBench [avx512|avx2|native] [--quick] [decode] [prefill] [attention] (default: all sections)
 import CBLAS
 import Codegen
@@ -63,26 +64,51 @@ func run(_ kernel: CompiledKernel, rows: Int, _ args: UnsafePointer<Int64>, thre
 
 func format(_ value: Double) -> String { String(format: "%7.1f", value) }
 
-// MARK: Decode: one row through every linear layer of SmolLM2-135M (30 layers, weights far larger than L3).
+// MARK: Decode: one row through every linear layer of SmolLM2-135M (30 layers, weights far larger than L3), with
+// the projections fused as the compiler emits them (q/k/v → 960 columns, gate/up → 3072), and the LM head.
 
-let layerShapes = [(576, 576), (576, 192), (576, 192), (576, 576), (576, 1536), (576, 1536), (1536, 576)]  // (k, n)
+let layerShapes = [(576, 960), (576, 576), (576, 3072), (1536, 576)]  // (k, n)
+let lmHead = (576, 49152)
 let layers = quick ? 8 : 30
+let weightFormats = WeightFormat.allCases + WeightFormat.quantizedCases
 
-func benchDecode(weight: WeightFormat) throws {
-    let kernels = try Dictionary(uniqueKeysWithValues: Set(layerShapes.map { "\($0.0)x\($0.1)" }).map { key in
-        let parts = key.split(separator: "x").map { Int($0)! }
-        return (key, try CompiledKernel(MatmulKernel(k: parts[0], n: parts[1], weight: weight, bias: false, accumulate: false),
-                                        target: target))
-    })
+/// A packed weight of `format` in a fresh buffer: f32/bf16 get the buffer's pseudo-random values; int8/int4 get a
+/// copy of `template` (a real quantization of pseudo-random values, so scales are well-formed).
+func packedWeight(k: Int, n: Int, format: WeightFormat, template: Buffer?) -> Buffer {
+    let bytes = MatmulKernel.packedBytes(k: k, n: n, weight: format)
+    let buffer = Buffer(bytes: bytes)
+    if let template { buffer.raw.copyMemory(from: template.raw, byteCount: bytes) }
+    return buffer
+}
+
+/// The packed quantization of a pseudo-random [n][k] matrix, or nil for f32/bf16.
+func quantizedTemplate(k: Int, n: Int, format: WeightFormat) -> Buffer? {
+    guard format.isQuantized else { return nil }
+    let source = Buffer(bytes: n * k * 4, seed: 7)
+    let packed = Buffer(bytes: MatmulKernel.packedBytes(k: k, n: n, weight: format))
+    MatmulKernel.pack(UnsafeBufferPointer(start: source.floats, count: n * k), k: k, n: n, weight: format, into: packed.raw)
+    return packed
+}
+
+/// GEMV (rows = 1) over `shapes` repeated `repeats` times, each matrix in its own buffer; prints weight GB/s.
+func benchDecode(label: String, shapes: [(Int, Int)], repeats: Int, weight: WeightFormat) throws {
+    var kernels: [String: CompiledKernel] = [:], templates: [String: Buffer?] = [:]
+    for (k, n) in shapes where kernels["\(k)x\(n)"] == nil {
+        kernels["\(k)x\(n)"] = try CompiledKernel(MatmulKernel(k: k, n: n, weight: weight, bias: false, accumulate: false),
+                                                  target: target)
+        templates["\(k)x\(n)"] = quantizedTemplate(k: k, n: n, format: weight)
+    }
     var matrices: [(CompiledKernel, Buffer, Int, Int)] = []
-    for _ in 0..<layers {
-        for (k, n) in layerShapes {
-            matrices.append((kernels["\(k)x\(n)"]!, Buffer(bytes: MatmulKernel.packedBytes(k: k, n: n, weight: weight)), k, n))
+    for _ in 0..<repeats {
+        for (k, n) in shapes {
+            let key = "\(k)x\(n)"
+            matrices.append((kernels[key]!, packedWeight(k: k, n: n, format: weight, template: templates[key]!), k, n))
         }
     }
     let bytes = matrices.reduce(0) { $0 + MatmulKernel.packedBytes(k: $1.2, n: $1.3, weight: weight) }
-    let x = Buffer(bytes: 1536 * 4), y = Buffer(bytes: 1536 * 4)
+    let x = Buffer(bytes: 1536 * 4), y = Buffer(bytes: 49152 * 4)
     var args = [Int64](repeating: 0, count: 8)
+    var line = "decode \(label) \(weight.rawValue) (\(bytes >> 20) MiB):"
     for threads in [1, 2] {
         let seconds = measure(repeats: 5, threads: threads) {
             for (kernel, w, k, n) in matrices {
@@ -91,30 +117,32 @@ func benchDecode(weight: WeightFormat) throws {
                 args.withUnsafeBufferPointer { run(kernel, rows: 1, $0.baseAddress!, threads: threads) }
             }
         }
-        print("decode GEMV \(weight.rawValue) \(threads)T: \(format(Double(bytes) / seconds / 1e9)) GB/s  "
-              + "(\(String(format: "%.2f", seconds * 1e3)) ms for \(bytes >> 20) MiB of weights)")
+        line += " \(threads)T \(format(Double(bytes) / seconds / 1e9)) GB/s \(String(format: "%6.2f", seconds * 1e3)) ms"
     }
+    print(line)
     if weight == .f32 {
-        let plain = (0..<matrices.count).map { i in Buffer(bytes: layerShapes[i % layerShapes.count].0 * layerShapes[i % layerShapes.count].1 * 4) }
+        let plain = matrices.map { Buffer(bytes: $0.2 * $0.3 * 4) }
+        var line = "decode \(label) OpenBLAS sgemv f32:"
         for threads in [1, 2] {
             openblas_set_num_threads(Int32(threads))
             let seconds = measure(repeats: 5, threads: threads) {
                 for (index, buffer) in plain.enumerated() {
-                    let (k, n) = layerShapes[index % layerShapes.count]
+                    let (k, n) = (matrices[index].2, matrices[index].3)
                     cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, buffer.floats, Int32(k), x.floats, 1, 0,
                                 y.floats, 1)
                 }
             }
-            print("decode OpenBLAS sgemv f32 \(threads)T: \(format(Double(bytes) / seconds / 1e9)) GB/s")
+            line += " \(threads)T \(format(Double(bytes) / seconds / 1e9)) GB/s"
         }
+        print(line)
     }
 }
 
-// MARK: Prefill: GEMMs of a prompt chunk.
+// MARK: Prefill: GEMMs of a prompt chunk (GOP/s = 2·rows·k·n per second; GFLOP/s for f32/bf16).
 
 func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
     let kernel = try CompiledKernel(MatmulKernel(k: k, n: n, weight: weight, bias: false, accumulate: false), target: target)
-    let w = Buffer(bytes: MatmulKernel.packedBytes(k: k, n: n, weight: weight))
+    let w = packedWeight(k: k, n: n, format: weight, template: quantizedTemplate(k: k, n: n, format: weight))
     let x = Buffer(bytes: rows * k * 4), y = Buffer(bytes: rows * n * 4)
     let args = [x.address, Int64(k), w.address, 0, y.address, Int64(n), Int64(rows)]
     let flops = 2.0 * Double(rows * k * n)
@@ -123,7 +151,7 @@ func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
         let seconds = measure(repeats: quick ? 3 : 7, threads: threads) {
             args.withUnsafeBufferPointer { run(kernel, rows: rows, $0.baseAddress!, threads: threads) }
         }
-        line += " \(threads)T \(format(flops / seconds / 1e9)) GFLOP/s"
+        line += " \(threads)T \(format(flops / seconds / 1e9)) GOP/s"
     }
     if weight == .f32 {
         let plain = Buffer(bytes: n * k * 4)
@@ -174,11 +202,12 @@ func benchAttention(pos0: Int, rows: Int, cold: Bool) throws {
 print("target \(target.name) (cpu \(target.cpu), \(target.vectorWidth) lanes), runtime threads: 2")
 _ = llmc_threadpool_init(2)
 if wanted("decode") {
-    for weight in WeightFormat.allCases { try benchDecode(weight: weight) }
+    for weight in weightFormats { try benchDecode(label: "\(layers) layers", shapes: layerShapes, repeats: layers, weight: weight) }
+    for weight in weightFormats { try benchDecode(label: "lm_head", shapes: [lmHead], repeats: 1, weight: weight) }
 }
 if wanted("prefill") {
-    for (rows, k, n) in [(128, 576, 1536), (512, 576, 1536), (512, 1536, 576), (512, 576, 576), (512, 2048, 2048)] {
-        for weight in WeightFormat.allCases { try benchPrefill(rows: rows, k: k, n: n, weight: weight) }
+    for (rows, k, n) in [(17, 576, 3072), (512, 576, 960), (512, 576, 576), (512, 576, 3072), (512, 1536, 576)] {
+        for weight in weightFormats { try benchPrefill(rows: rows, k: k, n: n, weight: weight) }
     }
 }
 if wanted("attention") {

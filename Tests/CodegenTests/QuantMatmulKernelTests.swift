@@ -3,22 +3,12 @@ import XCTest
 
 /// int8/int4 `MatmulKernel` paths against scalar f64 references that apply the same quantization: weights as
 /// packed (read back through the documented layout), activations quantized per 32-block as the kernels do
-/// (int8 prefill, int4 always); int8 decode uses the f32 activations.
+/// (int16 codes for int8 decode, int8 codes otherwise).
 final class QuantMatmulKernelTests: XCTestCase {
     /// The expected y[r][j] (and the magnitude of its terms) before bias and accumulation.
     private func reference(
-        _ weights: QuantizedWeights, x: [Float], ldx: Int, row r: Int, column j: Int, quantizedRow: QuantizedRow?
+        _ weights: QuantizedWeights, column j: Int, quantizedRow q: QuantizedRow
     ) -> (value: Double, magnitude: Double) {
-        let k = weights.k
-        guard let q = quantizedRow else {
-            var sum = 0.0, size = 0.0
-            for kk in 0..<k {
-                let term = Double(x[r * ldx + kk]) * weights.value(j, kk)
-                sum += term
-                size += abs(term)
-            }
-            return (sum, size)
-        }
         var sum = 0.0, size = 0.0
         for block in 0..<(weights.paddedK / 32) {
             var dot = 0, dotSize = 0
@@ -61,11 +51,11 @@ final class QuantMatmulKernelTests: XCTestCase {
                         slot(ldy), slot(rows)]
             harness.run(rows: rows, args)
 
-            let quantizesActivations = format == .int4 || rows > 4
+            let maximumCode: Float = format == .int8 && rows <= 4 ? 32767 : 127
             var expected = [Double](), magnitude = [Double](), actual = [Float]()
             for r in 0..<rows {
-                let quantizedRow = quantizesActivations
-                    ? QuantizedRow(xValues[(r * ldx)..<(r * ldx + k)], paddedK: weights.paddedK) : nil
+                let quantizedRow = QuantizedRow(xValues[(r * ldx)..<(r * ldx + k)], paddedK: weights.paddedK,
+                                                maximumCode: maximumCode)
                 for j in 0..<ldy {
                     let old = Double(y0[r * ldy + j])
                     actual.append(y.floats[r * ldy + j])
@@ -74,7 +64,7 @@ final class QuantMatmulKernelTests: XCTestCase {
                         magnitude.append(0)
                         continue
                     }
-                    let product = reference(weights, x: xValues, ldx: ldx, row: r, column: j, quantizedRow: quantizedRow)
+                    let product = reference(weights, column: j, quantizedRow: quantizedRow)
                     let b = bias ? Double(biasValues.floats[j]) : 0
                     expected.append(product.value + b + (accumulate ? old : 0))
                     magnitude.append(product.magnitude + abs(b) + (accumulate ? abs(old) : 0))

@@ -43,31 +43,25 @@ struct QuantizedWeights {
                                  as: UInt8.self)
         return Int(byte >> (4 * (within / 16))) & 15
     }
-
-    /// The dequantized W[j][kk].
-    func value(_ j: Int, _ kk: Int) -> Double {
-        if format == .int8 { return Double(int8Scale(j)) * Double(int8Code(j, kk)) }
-        let group = int4Group(j, kk / 32)
-        return group.minimum + group.scale * Double(int4Code(j, kk))
-    }
 }
 
 /// The kernels' activation quantization of one row: blocks of 32 (zero-padded), amax = max|x|,
-/// q = rint(x · (127 / amax)) in f32 with ties to even, scale amax / 127.
+/// q = rint(x · (Q / amax)) in f32 with ties to even, scale amax / Q, where Q = 127 (int8 codes) or 32767
+/// (int16 codes).
 struct QuantizedRow {
     var codes: [Int] = []
     var scales: [Double] = []
     /// f32 x summed per block (exact in f64).
     var sums: [Double] = []
 
-    init(_ x: ArraySlice<Float>, paddedK: Int) {
+    init(_ x: ArraySlice<Float>, paddedK: Int, maximumCode: Float) {
         let values = Array(x) + [Float](repeating: 0, count: paddedK - x.count)
         for block in 0..<(paddedK / 32) {
             let part = values[(block * 32)..<((block + 1) * 32)]
             let amax = part.reduce(Float(0)) { max($0, abs($1)) }
-            let inverse: Float = amax > 0 ? 127 / amax : 0
+            let inverse: Float = amax > 0 ? maximumCode / amax : 0
             codes += part.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }
-            scales.append(Double(amax / 127))
+            scales.append(Double(amax / maximumCode))
             sums.append(part.reduce(0.0) { $0 + Double($1) })
         }
     }

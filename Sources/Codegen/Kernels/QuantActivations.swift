@@ -1,21 +1,26 @@
 import CLLVM
 
 /// Activation rows quantized on the fly for the integer dot products of the quantized matmuls. Each row is cut
-/// into blocks of 32 values (the last one zero-padded up to `paddedK`); a block gets symmetric int8 codes
-/// q = rint(x · (127 / amax)) with amax = max |x| over the block (q = 0 when amax = 0), the f32 scale amax / 127,
-/// and one extra value: for int8 weights the i32 128·Σq (what the u8 offset of the weight codes adds to a VNNI
-/// dot product), for int4 weights the f32 sum of the block's x (what the group minimum multiplies).
+/// into blocks of 32 values (the last one zero-padded up to `paddedK`); a block gets symmetric codes
+/// q = rint(x · (Q / amax)) with amax = max |x| over the block (q = 0 when amax = 0) and Q = 127 for int8 codes,
+/// 32767 for int16 codes, and the f32 scale amax / Q. int8 codes come with one extra value per block: for int8
+/// weights the i32 128·Σq (what the u8 offset of the weight codes adds to a VNNI dot product), for int4 weights
+/// the f32 sum of the block's x (what the group minimum multiplies).
 ///
 /// Record of one row (`recordBytes`, a multiple of 64): paddedK codes, then `blocks` scales, then `blocks` extras.
 struct QuantizedActivations {
     let k: Int
     let format: WeightFormat
+    /// int16 codes (for int8 weights, `vpdpwssd`) instead of int8 codes.
+    let wide: Bool
 
     var paddedK: Int { QuantPacking.paddedK(k) }
     var blocks: Int { paddedK / QuantPacking.block }
-    var scalesOffset: Int { paddedK }
-    var extrasOffset: Int { paddedK + 4 * blocks }
-    var recordBytes: Int { (paddedK + 8 * blocks + 63) / 64 * 64 }
+    var codeBytes: Int { wide ? 2 : 1 }
+    private var maximumCode: Float { wide ? 32767 : 127 }
+    var scalesOffset: Int { paddedK * codeBytes }
+    var extrasOffset: Int { scalesOffset + 4 * blocks }
+    var recordBytes: Int { (extrasOffset + (wide ? 0 : 4 * blocks) + 63) / 64 * 64 }
 
     /// Defines (once) `void name(ptr x, i64 ldx, i64 rows, ptr records)`, which quantizes rows x + r·ldx
     /// (f32 elements) into records + r·recordBytes, with vectors of `lanes` f32; returns it.
@@ -50,16 +55,19 @@ struct QuantizedActivations {
             return m.loadF32Vector(m.gepF32(source, m.add(first, m.constI64(v * lanes))), lanes, mask: mask)
         }
         let amax = m.reduceMax(values.map { m.fabs($0) }.dropFirst().reduce(m.fabs(values[0])) { m.fmax($0, $1) })
-        let inverse = m.select(m.fcmp(LLVMRealOGT, amax, m.constF32(0)), m.fdiv(m.constF32(127), amax), m.constF32(0))
+        let maximum = m.constF32(maximumCode)
+        let inverse = m.select(m.fcmp(LLVMRealOGT, amax, m.constF32(0)), m.fdiv(maximum, amax), m.constF32(0))
+        let codeType = wide ? m.i16Type : m.i8Type
         let codes = values.enumerated().map { v, value -> LLVMValueRef in
             let rounded = m.callIntrinsic("llvm.rint", [m.f32Vector(lanes)], [m.fmul(value, m.splat(inverse, lanes))])
             let code = m.fptosi(rounded, m.vectorType(m.i32Type, lanes))
-            m.store(m.trunc(code, m.vectorType(m.i8Type, lanes)),
-                    m.gep(m.i8Type, record, m.add(first, m.constI64(v * lanes))), align: 1)
+            m.store(m.trunc(code, m.vectorType(codeType, lanes)),
+                    m.gep(codeType, record, m.add(first, m.constI64(v * lanes))), align: 1)
             return code
         }
         let slot = { (offset: Int) in m.gep(m.i8Type, record, m.add(m.constI64(offset), m.mul(block, m.constI64(4)))) }
-        m.store(m.fdiv(amax, m.constF32(127)), slot(scalesOffset))
+        m.store(m.fdiv(amax, maximum), slot(scalesOffset))
+        if wide { return }
         if format == .int8 {
             let sum = m.reduceAddInt(codes.dropFirst().reduce(codes[0]) { m.add($0, $1) })
             m.store(m.mul(sum, m.constInt(m.i32Type, 128)), slot(extrasOffset))

@@ -4,17 +4,25 @@ import CLLVM
 /// 8 lanes (AVX2 integer instructions) otherwise.
 ///
 /// - Decode (rows <= `MatmulKernel.decodeMaxRows`): tasks split over contiguous panel ranges, each streaming its
-///   panels once. int8 widens codes to f32 against f32 activations (`QuantInt8GemvKernel`); int4 quantizes the
-///   rows (`QuantizedActivations`, in every task: a few hundred values) and runs integer dot products.
+///   panels once. Every task quantizes the rows (`QuantizedActivations`: a few hundred values) and runs
+///   `QuantMicroKernel` tiles: int8 weights against int16 activation codes (`vpdpwssd`/`vpmaddwd`; measured
+///   faster than widening the codes to f32, and as accurate), int4 against int8 codes.
 /// - Prefill: tasks split over row ranges (and over column ranges when there are few rows); a task quantizes
-///   slices of its rows into a stack buffer once and runs `QuantMicroKernel` tiles over its panel groups.
+///   slices of its rows into a stack buffer once (int8 codes) and runs `QuantMicroKernel` tiles over its panel
+///   groups (`vpdpbusd`, or `vpmaddubsw` on AVX2).
 struct QuantMatmul {
     let kernel: MatmulKernel
 
     private var format: WeightFormat { kernel.weight }
     private var panels: Int { MatmulPacking.panels(n: kernel.n) }
     private var panelBytes: Int { MatmulPacking.panelBytes(k: kernel.k, weight: format) }
-    private var activations: QuantizedActivations { QuantizedActivations(k: kernel.k, format: format) }
+    /// Prefill activations: int8 codes (`vpdpbusd`).
+    private var activations: QuantizedActivations { QuantizedActivations(k: kernel.k, format: format, wide: false) }
+    /// Decode activations: int16 codes for int8 weights (`vpdpwssd`; as accurate as f32 activations and cheaper
+    /// than widening the weights to f32), int8 codes for int4 weights.
+    private var decodeActivations: QuantizedActivations {
+        QuantizedActivations(k: kernel.k, format: format, wide: format == .int8)
+    }
     private var decodeTasks: Int { min(panels, 8) }
     /// Upper bound on tasks of one prefill call, and on row chunks.
     private static let maxTasks = 16
@@ -61,8 +69,8 @@ struct QuantMatmul {
                 x: m.loadSlotPointer(args, 0), ldx: m.loadSlot(args, 1), w: m.loadSlotPointer(args, 2),
                 bias: kernel.bias ? m.loadSlotPointer(args, 3) : nil, y: m.loadSlotPointer(args, 4), ldy: m.loadSlot(args, 5))
             let rows = m.loadSlot(args, 6)
-            let bufferRows = max(MatmulKernel.decodeMaxRows, sliceRows(target))
-            let buffer = m.alloca(m.i8Type, count: bufferRows * activations.recordBytes)
+            let buffer = m.alloca(m.i8Type, count: max(MatmulKernel.decodeMaxRows * decodeActivations.recordBytes,
+                                                       sliceRows(target) * activations.recordBytes))
             m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(MatmulKernel.decodeMaxRows)),
                          then: { emitDecode(m, target, operands, buffer: buffer, rows: rows, task: task) },
                          otherwise: { emitPrefill(m, target, operands, buffer: buffer, rows: rows, task: task) })
@@ -86,9 +94,12 @@ struct QuantMatmul {
         m.gep(m.i8Type, o.w, m.mul(panel, m.constI64(panelBytes)))
     }
 
-    private func quantize(_ m: ModuleBuilder, _ target: TargetSpec, _ o: Operands, row0: LLVMValueRef,
-                          rows: LLVMValueRef, into buffer: LLVMValueRef) {
-        let fn = activations.emitFunction(name: "\(kernel.symbol).quantize", lanes: Self.lanes(target), in: m, target: target)
+    private func quantize(
+        _ m: ModuleBuilder, _ target: TargetSpec, _ o: Operands, _ activations: QuantizedActivations, row0: LLVMValueRef,
+        rows: LLVMValueRef, into buffer: LLVMValueRef
+    ) {
+        let name = "\(kernel.symbol).quantize\(activations.wide ? "16" : "8")"
+        let fn = activations.emitFunction(name: name, lanes: Self.lanes(target), in: m, target: target)
         m.call(fn, [m.gepF32(o.x, m.mul(row0, o.ldx)), o.ldx, rows, buffer])
     }
 
@@ -98,17 +109,12 @@ struct QuantMatmul {
     ) {
         let lanes = Self.lanes(target)
         let range = splitRange(m, total: m.constI64(panels), parts: m.constI64(decodeTasks), part: task)
-        if format == .int4 { quantize(m, target, o, row0: m.constI64(0), rows: rows, into: buffer) }
+        quantize(m, target, o, decodeActivations, row0: m.constI64(0), rows: rows, into: buffer)
         m.switchOver(rows, cases: Array(1...MatmulKernel.decodeMaxRows)) { rowCount in
-            let fn = format == .int8
-                ? QuantInt8GemvKernel(k: kernel.k, rows: rowCount, unroll: max(1, 8 / (rowCount * 64 / lanes)))
-                    .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
-                : QuantMicroKernel(format: format, rows: rowCount, panels: 1, activations: activations, panelBytes: panelBytes)
-                    .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
+            let fn = QuantMicroKernel(format: format, rows: rowCount, panels: 1, activations: decodeActivations,
+                                      panelBytes: panelBytes).emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
             m.forLoop(from: range.begin, to: range.end) { panel in
-                let output = outputArguments(m, o, row0: m.constI64(0), panel0: panel)
-                let input = format == .int8 ? [o.x, o.ldx, panelPointer(m, o, panel)] : [buffer, panelPointer(m, o, panel)]
-                m.call(fn, input + output)
+                m.call(fn, [buffer, panelPointer(m, o, panel)] + outputArguments(m, o, row0: m.constI64(0), panel0: panel))
             }
         }
     }
@@ -129,7 +135,7 @@ struct QuantMatmul {
         let lastGroupPanels = panels - (groups(target) - 1) * shape.panels
         m.forLoop(from: m.mul(blockRange.begin, m.constI64(shape.rows)), to: rowEnd, step: slice) { sliceStart in
             let sliceEnd = m.smin(rowEnd, m.add(sliceStart, m.constI64(slice)))
-            quantize(m, target, o, row0: sliceStart, rows: m.sub(sliceEnd, sliceStart), into: buffer)
+            quantize(m, target, o, activations, row0: sliceStart, rows: m.sub(sliceEnd, sliceStart), into: buffer)
             m.forLoop(from: groupRange.begin, to: groupRange.end) { group in
                 let panel0 = m.mul(group, m.constI64(shape.panels))
                 let emitGroup = { (groupPanels: Int) in

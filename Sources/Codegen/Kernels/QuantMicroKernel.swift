@@ -1,15 +1,18 @@
 import CLLVM
 
 /// A register-tiled integer matmul tile over quantized weights and `QuantizedActivations` records: `rows` rows ×
-/// `panels` panels, k walked in blocks of 32 with i32 accumulators (u8×s8 four-way dot products, `dotBytes`) that
-/// are scaled into f32 totals after each block. Emitted as an internal function
+/// `panels` panels, k walked in blocks of 32 with i32 accumulators of integer dot products that are scaled into
+/// f32 totals after each block. Emitted as an internal function
 /// `void (ptr records, ptr w, ptr y, i64 ldy, ptr bias, i64 validCols, i1 loadY, i1 addBias)` where `records`
 /// holds the tile's first row (rows `recordBytes` apart) and `w` its first panel; results go through `TileOutput`.
 ///
-/// - int8: with VNNI (16 lanes) the codes are flipped to u8 (q + 128, one xor) and multiply the signed activation
-///   codes; the block's 128·Σq_x is subtracted before scaling: y = s_w · Σ_blocks s_x · Σ q_w·q_x. Without VNNI
-///   (8 lanes, AVX2) the unsigned operand is |q_x| and the weights take q_x's sign (`vpsignb`), so no pair of
-///   products exceeds 2·127·127 and `vpmaddubsw` cannot saturate.
+/// - int8 weights, int16 activation codes (`wide`): the codes are sign-extended to i16 and multiplied pairwise
+///   (`vpdpwssd`, AVX2 `vpmaddwd`); each output vector's columns are split over two accumulators whose lanes hold
+///   (column, k pair) sums, folded at the end: y = s_w · Σ_blocks s_x · Σ q_w·q_x.
+/// - int8 weights, int8 activation codes: with VNNI (16 lanes) the codes are flipped to u8 (q + 128, one xor)
+///   and multiply the signed activation codes (`vpdpbusd`); the block's 128·Σq_x is subtracted before scaling.
+///   Without VNNI (8 lanes, AVX2) the unsigned operand is |q_x| and the weights take q_x's sign (`vpsignb`), so
+///   no pair of products exceeds 2·127·127 and `vpmaddubsw` cannot saturate.
 /// - int4: the nibbles are the unsigned operand (both targets; pairs stay below 2·15·127);
 ///   y = Σ_groups d·s_x·Σ q·q_x + m·Σ x.
 struct QuantMicroKernel {
@@ -20,7 +23,7 @@ struct QuantMicroKernel {
     /// Bytes between consecutive panels.
     let panelBytes: Int
 
-    func name(prefix: String) -> String { "\(prefix).q\(rows)p\(panels)" }
+    func name(prefix: String) -> String { "\(prefix).q\(rows)p\(panels)\(activations.wide ? "w" : "")" }
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec, lanes: Int) -> LLVMValueRef {
         let type = m.functionType(m.voidType, [
@@ -39,52 +42,65 @@ struct QuantMicroKernel {
                                 loadY: m.param(fn, 6), addBias: m.param(fn, 7))
         let perPanel = MatmulPacking.panelWidth / lanes
         let vectors = panels * perPanel
-        let tiles = rows * vectors
+        // int16 activations: each output vector's columns are summed in two accumulators of (column, k pair)
+        // lanes (half its columns each), folded together at the end.
+        let parts = activations.wide ? 2 : 1
+        let sums = vectors * parts
+        let tiles = rows * sums
         // Small tiles (decode) split each block's dot products over two accumulator chains.
         let chains = tiles <= 2 ? 2 : 1
-        let byteVector = m.vectorType(m.i8Type, 4 * lanes)
         let intVector = m.vectorType(m.i32Type, lanes)
         let record = { (r: Int, offset: LLVMValueRef) in
             m.gep(m.i8Type, records, m.add(m.constI64(r * activations.recordBytes), offset))
         }
-        // The byte address `offset` into vector v's part of its panel (each panel part is 4·lanes bytes wide).
-        let weightAddress = { (v: Int, offset: LLVMValueRef, partBytes: Int) in
-            m.gep(m.i8Type, w, m.add(offset, m.constI64((v / perPanel) * panelBytes + (v % perPanel) * partBytes)))
+        // The byte address `offset` into accumulator a's share of its panel data: a panel's accumulators read
+        // consecutive `shareBytes`-wide shares of each chunk (or of each scale row).
+        let weightAddress = { (a: Int, offset: LLVMValueRef, shareBytes: Int) in
+            m.gep(m.i8Type, w, m.add(offset, m.constI64((a / (perPanel * parts)) * panelBytes + (a % (perPanel * parts)) * shareBytes)))
         }
 
         let zeroF32 = LLVMConstNull(m.f32Vector(lanes))!
         let totals = m.forLoop(from: m.constI64(0), to: m.constI64(activations.blocks),
                                carrying: Array(repeating: zeroF32, count: tiles)) { block, totals in
             var acc = Array(repeating: LLVMConstNull(intVector)!, count: tiles * chains)
-            let xBlock = m.mul(block, m.constI64(QuantPacking.block))
-            // One dot-product step: weight byte vectors (one per tile vector) against activation bytes at
-            // xOffset (within the block) of every row.
+            let xBlock = m.mul(block, m.constI64(QuantPacking.block * activations.codeBytes))
+            // One dot-product step: weight vectors (one per accumulator of a row) against the activation codes
+            // of k offset xOffset (within the block) of every row.
             func step(_ index: Int, weights: [LLVMValueRef], xOffset: Int) {
                 for r in 0..<rows {
-                    let x = m.broadcastBytes4(record(r, m.add(xBlock, m.constI64(xOffset))), lanes: lanes)
-                    let magnitude = lanes == 16 || format == .int4 ? x : m.iabs(x)
-                    for v in 0..<vectors {
-                        let slot = (r * vectors + v) * chains + index % chains
-                        acc[slot] = lanes == 16 || format == .int4
-                            ? m.dotBytes(acc[slot], weights[v], x)
-                            : m.dotBytes(acc[slot], magnitude, m.signBytes(weights[v], by: x))
+                    let pointer = record(r, m.add(xBlock, m.constI64(xOffset * activations.codeBytes)))
+                    let x = activations.wide ? m.broadcastWords4(pointer, lanes: lanes) : m.broadcastBytes4(pointer, lanes: lanes)
+                    let magnitude = activations.wide || lanes == 16 || format == .int4 ? nil : m.iabs(x)
+                    for a in 0..<sums {
+                        let slot = (r * sums + a) * chains + index % chains
+                        if activations.wide {
+                            acc[slot] = m.dotWords(acc[slot], weights[a], x)
+                        } else if let magnitude {
+                            acc[slot] = m.dotBytes(acc[slot], magnitude, m.signBytes(weights[a], by: x))
+                        } else {
+                            acc[slot] = m.dotBytes(acc[slot], weights[a], x)
+                        }
                     }
                 }
             }
-            let loadBytes = { (v: Int, offset: LLVMValueRef) in
-                m.load(byteVector, weightAddress(v, offset, 4 * lanes), align: 1)
+            let load = { (a: Int, offset: LLVMValueRef, bytes: Int) in
+                m.load(m.vectorType(m.i8Type, bytes), weightAddress(a, offset, bytes), align: 1)
             }
             if format == .int8 {
                 let chunk0 = m.add(m.constI64(QuantPacking.int8HeaderBytes), m.mul(block, m.constI64(8 * 64)))
                 for c in 0..<8 {
-                    let codes = (0..<vectors).map { loadBytes($0, m.add(chunk0, m.constI64(c * 64))) }
-                    let flip = m.splatInt(m.i8Type, 0x80, 4 * lanes)
-                    step(c, weights: lanes == 16 ? codes.map { m.xor($0, flip) } : codes, xOffset: 4 * c)
+                    let offset = m.add(chunk0, m.constI64(c * 64))
+                    let weights = (0..<sums).map { a -> LLVMValueRef in
+                        let codes = load(a, offset, 4 * lanes / parts)
+                        if activations.wide { return m.sext(codes, m.vectorType(m.i16Type, 2 * lanes)) }
+                        return lanes == 16 ? m.xor(codes, m.splatInt(m.i8Type, 0x80, 4 * lanes)) : codes
+                    }
+                    step(c, weights: weights, xOffset: 4 * c)
                 }
             } else {
                 let group = m.mul(block, m.constI64(QuantPacking.int4GroupBytes))
                 for c in 0..<4 {
-                    let raw = (0..<vectors).map { loadBytes($0, m.add(group, m.constI64(64 + c * 64))) }
+                    let raw = (0..<sums).map { load($0, m.add(group, m.constI64(64 + c * 64)), 4 * lanes) }
                     step(2 * c, weights: raw.map { m.and($0, m.splatInt(m.i8Type, 0x0f, 4 * lanes)) }, xOffset: 4 * c)
                     step(2 * c + 1, weights: raw.map { m.lshr($0, m.splatInt(m.i8Type, 4, 4 * lanes)) }, xOffset: 16 + 4 * c)
                 }
@@ -94,10 +110,12 @@ struct QuantMicroKernel {
         }
 
         let columnScales = (0..<vectors).map { v in
-            format == .int8 ? m.loadF32Vector(weightAddress(v, m.constI64(0), 4 * lanes), lanes) : nil
+            format == .int8 ? m.loadF32Vector(weightAddress(v * parts, m.constI64(0), 4 * lanes / parts), lanes) : nil
         }
         output.store(m, rows: rows, vectors: vectors, lanes: lanes) { r, v in
-            columnScales[v].map { m.fmul(totals[r * vectors + v], $0) } ?? totals[r * vectors + v]
+            let base = (r * vectors + v) * parts
+            let total = parts == 1 ? totals[base] : m.combineSegments(totals[base], totals[base + 1], segment: 2)
+            return columnScales[v].map { m.fmul(total, $0) } ?? total
         }
     }
 
@@ -118,7 +136,7 @@ struct QuantMicroKernel {
         for r in 0..<rows {
             let scale = m.splat(m.load(m.f32Type, record(r, m.add(m.constI64(activations.scalesOffset), wordOffset))), lanes)
             let extraPointer = record(r, m.add(m.constI64(activations.extrasOffset), wordOffset))
-            let correction = format == .int8 && lanes == 16 ? m.splat(m.load(m.i32Type, extraPointer), lanes) : nil
+            let correction = format == .int8 && lanes == 16 && !activations.wide ? m.splat(m.load(m.i32Type, extraPointer), lanes) : nil
             let sum = format == .int4 ? m.splat(m.load(m.f32Type, extraPointer), lanes) : nil
             for v in 0..<vectors {
                 let index = r * vectors + v

@@ -54,6 +54,24 @@ extension ModuleBuilder {
         }
     }
 
+    /// `acc[l] + a[2l]·b[2l] + a[2l+1]·b[2l+1]` for an `<L x i32>` accumulator and `<2L x i16>` a and b (exact,
+    /// barring the one pair -32768·-32768 twice): AVX-512 VNNI `vpdpwssd` for L = 16, AVX2 `vpmaddwd` for L = 8.
+    public func dotWords(_ acc: LLVMValueRef, _ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
+        switch lanes(of: acc) {
+        case 16:
+            return callTargetIntrinsic("llvm.x86.avx512.vpdpwssd.512", [acc, a, b])
+        case 8:
+            return add(acc, bitcast(callTargetIntrinsic("llvm.x86.avx2.pmadd.wd", [a, b]), LLVMTypeOf(acc)))
+        default:
+            preconditionFailure("dotWords supports 8 or 16 i32 lanes")
+        }
+    }
+
+    /// The 8 bytes at `pointer` (any alignment) broadcast to every pair of i32 lanes, as `<2·lanes x i16>`.
+    public func broadcastWords4(_ pointer: LLVMValueRef, lanes: Int) -> LLVMValueRef {
+        bitcast(splat(load(i64Type, pointer, align: 2), lanes / 2), vectorType(i16Type, 2 * lanes))
+    }
+
     /// `a` with each byte negated where the matching byte of `sign` is negative and zeroed where it is zero
     /// (AVX2 `vpsignb`, `<32 x i8>`).
     public func signBytes(_ a: LLVMValueRef, by sign: LLVMValueRef) -> LLVMValueRef {
