@@ -1,9 +1,11 @@
-// Byte-level BPE model: the merge table and the merge loop of one word, the same algorithm as Hugging Face
-// tokenizers' Word::merge_all (lowest rank first, leftmost first among equal ranks, stale queue entries skipped).
+// BPE model: the merge table and the merge loop of one word, the same algorithm as Hugging Face tokenizers'
+// BPE::merge_word (initial symbols: the word's bytes for byte-level BPE, its characters with byte fallback and unk
+// otherwise) and Word::merge_all (lowest rank first, leftmost first among equal ranks, stale queue entries skipped).
 #include <stdlib.h>
 #include <string.h>
 
 #include "tokenizer_internal.h"
+#include "unicode.h"
 
 /// A symbol of the word being merged (doubly linked; removed symbols have id -1).
 typedef struct tkz_symbol { int32_t id, prev, next; } tkz_symbol;
@@ -115,30 +117,52 @@ void tkz_bpe_scratch_free(tkz_bpe_scratch *scratch) {
     memset(scratch, 0, sizeof(*scratch));
 }
 
+/// Appends an initial symbol to the word's list.
+static void push_symbol(tkz_symbol *symbols, int32_t *count, int32_t id) {
+    symbols[*count] = (tkz_symbol){id, *count - 1, *count + 1};
+    ++*count;
+}
+
+/// The "<0xNN>" ids of bytes s[0, n) into ids, or 0 when one of them has no such token.
+static int fallback_ids(const llmc_tokenizer *t, const uint8_t *s, size_t n, int32_t ids[4]) {
+    for (size_t i = 0; i < n; i++)
+        if ((ids[i] = t->fallback_id[s[i]]) < 0) return 0;
+    return 1;
+}
+
 int tkz_bpe_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bpe_scratch *scratch, tkz_ids *out) {
     if (n == 0) return 0;
     if (t->flags & TKZ_IGNORE_MERGES) {
         int32_t id = tkz_vocab_lookup(t, word, n);
         if (id >= 0) return tkz_ids_push(out, id);
     }
-    if (reserve_scratch(scratch, n)) return -1;
+    if (reserve_scratch(scratch, n)) return -1; // at most one symbol per byte
     tkz_symbol *symbols = scratch->symbols;
     int32_t count = 0;
-    int previous_unknown = 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t id = t->byte_to_id[word[i]];
-        if (id < 0) {
-            // Like tokenizers' merge_word: an unknown byte becomes unk (fused with a preceding unknown when
-            // fuse_unk), or is dropped when there is no unk token.
-            if (t->unk_id < 0 || (previous_unknown && (t->flags & TKZ_FUSE_UNK))) continue;
-            id = t->unk_id;
-            previous_unknown = 1;
-        } else {
-            previous_unknown = 0;
+    int unk_pending = 0; // an unknown symbol's unk, emitted before the next known symbol (or at the end)
+    for (size_t i = 0; i < n;) {
+        size_t len = 1;
+        if (t->flags & TKZ_CHAR_SYMBOLS) {
+            uint32_t cp;
+            int k = unicode_utf8_next(word + i, n - i, &cp);
+            len = k > 0 ? (size_t)k : 1; // words are valid UTF-8
         }
-        symbols[count] = (tkz_symbol){id, count - 1, count + 1};
-        count++;
+        int32_t id = len == 1 ? t->byte_to_id[word[i]] : tkz_vocab_lookup(t, word + i, len), bytes[4];
+        if (id >= 0) {
+            if (unk_pending) push_symbol(symbols, &count, t->unk_id);
+            unk_pending = 0;
+            push_symbol(symbols, &count, id);
+        } else if ((t->flags & TKZ_BYTE_FALLBACK) && fallback_ids(t, word + i, len, bytes)) {
+            // Like tokenizers: byte tokens do not end a pending unk, which comes after them.
+            for (size_t k = 0; k < len; k++) push_symbol(symbols, &count, bytes[k]);
+        } else if (t->unk_id >= 0) {
+            // Like tokenizers' merge_word: unk (one for a run of unknown symbols with fuse_unk); dropped without unk.
+            if (unk_pending && !(t->flags & TKZ_FUSE_UNK)) push_symbol(symbols, &count, t->unk_id);
+            unk_pending = 1;
+        }
+        i += len;
     }
+    if (unk_pending) push_symbol(symbols, &count, t->unk_id);
     if (count == 0) return 0;
     symbols[count - 1].next = -1;
 

@@ -1,6 +1,6 @@
 // Encoding, in the order of Hugging Face tokenizers' Tokenizer::encode:
 //   1. split the text on the non-normalized added tokens (leftmost-longest, with single_word / lstrip / rstrip),
-//   2. normalize (NFC) each remaining piece and split it on the normalized added tokens,
+//   2. normalize each remaining piece (tokenizer_normalize.c) and split it on the normalized added tokens,
 //   3. pre-tokenize the remaining pieces into words (tokenizer_pretok.c),
 //   4. BPE each word (tokenizer_bpe.c),
 //   5. add the post-processor's prefix and suffix ids when asked.
@@ -96,10 +96,10 @@ static int split_on_added(const tkz_added_set *set, const uint8_t *arena, size_t
     return 0;
 }
 
-/// Pre-tokenizes and BPE-encodes arena[start, end).
-static int encode_words(encoder *e, size_t start, size_t end) {
+/// Pre-tokenizes and BPE-encodes arena[start, end); at_start: the piece begins the input text.
+static int encode_words(encoder *e, size_t start, size_t end, int at_start) {
     e->words.len = 0;
-    if (tkz_pretokenize(e->t, &e->arena, (tkz_span){start, end - start}, &e->words)) return -1;
+    if (tkz_pretokenize(e->t, &e->arena, (tkz_span){start, end - start}, at_start, &e->words)) return -1;
     for (size_t i = 0; i < e->words.len; i++) {
         tkz_span w = e->words.data[i];
         if (tkz_bpe_word(e->t, e->arena.data + w.start, w.len, &e->bpe, &e->ids)) return -1;
@@ -108,24 +108,15 @@ static int encode_words(encoder *e, size_t start, size_t end) {
 }
 
 /// Normalizes arena[start, end), splits it on the normalized added tokens and encodes the rest.
-static int encode_normalized(encoder *e, size_t start, size_t end) {
-    if (e->t->flags & TKZ_NFC) {
-        uint8_t *nfc;
-        size_t nfc_len;
-        if (unicode_nfc(e->arena.data + start, end - start, &nfc, &nfc_len)) return -1;
-        if (nfc) {
-            start = e->arena.len;
-            int rc = tkz_bytes_append(&e->arena, nfc, nfc_len);
-            free(nfc);
-            if (rc) return -1;
-            end = e->arena.len;
-        }
-    }
+static int encode_normalized(encoder *e, size_t start, size_t end, int at_start) {
+    tkz_span piece = {start, end - start};
+    if (tkz_normalize(e->t, &e->arena, &piece)) return -1;
     added_splits splits = {0};
-    int rc = split_on_added(&e->t->added_normalized, e->arena.data, start, end - start, &splits);
+    int rc = split_on_added(&e->t->added_normalized, e->arena.data, piece.start, piece.len, &splits);
     for (size_t i = 0; i < splits.len && rc == 0; i++) {
         added_split s = splits.data[i];
-        rc = s.id >= 0 ? tkz_ids_push(&e->ids, s.id) : encode_words(e, s.start, s.end);
+        rc = s.id >= 0 ? tkz_ids_push(&e->ids, s.id)
+                       : encode_words(e, s.start, s.end, at_start && s.start == piece.start);
     }
     free(splits.data);
     return rc;
@@ -136,7 +127,7 @@ static int encode_text(encoder *e, size_t len) {
     int rc = split_on_added(&e->t->added_raw, e->arena.data, 0, len, &splits);
     for (size_t i = 0; i < splits.len && rc == 0; i++) {
         added_split s = splits.data[i];
-        rc = s.id >= 0 ? tkz_ids_push(&e->ids, s.id) : encode_normalized(e, s.start, s.end);
+        rc = s.id >= 0 ? tkz_ids_push(&e->ids, s.id) : encode_normalized(e, s.start, s.end, s.start == 0);
     }
     free(splits.data);
     return rc;

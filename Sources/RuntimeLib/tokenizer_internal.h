@@ -8,24 +8,37 @@
 #include "llmc_tokenizer.h"
 
 #define TKZ_MAGIC "LLMCTOK1"
-#define TKZ_VERSION 1u
-#define TKZ_HEADER_BYTES 96u
+#define TKZ_VERSION 2u
+#define TKZ_HEADER_BYTES 112u
 
 /// Header flags.
-enum { TKZ_NFC = 1, TKZ_IGNORE_MERGES = 2, TKZ_FUSE_UNK = 4 };
+enum { TKZ_IGNORE_MERGES = 2, TKZ_FUSE_UNK = 4, TKZ_BYTE_FALLBACK = 8, TKZ_CHAR_SYMBOLS = 16 };
 /// Per-token flags.
 enum { TKZ_TOKEN_PRESENT = 1, TKZ_TOKEN_SPECIAL = 2, TKZ_TOKEN_BPE = 4 };
 /// Added-token flags.
 enum { TKZ_ADDED_SPECIAL = 1, TKZ_ADDED_LSTRIP = 2, TKZ_ADDED_RSTRIP = 4, TKZ_ADDED_SINGLE_WORD = 8,
        TKZ_ADDED_NORMALIZED = 16 };
+/// Normalizer kinds.
+enum { TKZ_NORM_NFC = 1, TKZ_NORM_PREPEND = 2, TKZ_NORM_REPLACE = 3 };
 /// Pre-tokenizer step kinds and their arguments.
-enum { TKZ_STEP_SPLIT = 1, TKZ_STEP_DIGITS = 2, TKZ_STEP_BYTE_LEVEL = 3 };
+enum { TKZ_STEP_SPLIT = 1, TKZ_STEP_DIGITS = 2, TKZ_STEP_BYTE_LEVEL = 3, TKZ_STEP_METASPACE = 4,
+       TKZ_STEP_SPLIT_STRING = 5 };
 enum { TKZ_PATTERN_GPT2 = 1, TKZ_PATTERN_LLAMA3 = 2, TKZ_PATTERN_QWEN2 = 3 };
 enum { TKZ_SPLIT_REMOVED = 0, TKZ_SPLIT_ISOLATED = 1, TKZ_SPLIT_MERGED_WITH_PREVIOUS = 2,
        TKZ_SPLIT_MERGED_WITH_NEXT = 3, TKZ_SPLIT_CONTIGUOUS = 4 };
+enum { TKZ_PREPEND_NEVER = 0, TKZ_PREPEND_FIRST = 1, TKZ_PREPEND_ALWAYS = 2 };
+/// Decoder kinds.
+enum { TKZ_DEC_REPLACE = 1, TKZ_DEC_BYTE_FALLBACK = 2, TKZ_DEC_FUSE = 3, TKZ_DEC_STRIP = 4, TKZ_DEC_METASPACE = 5 };
 
-/// One pre-tokenizer step: kind and up to three arguments (see the format comment in tokenizer_section.c).
-typedef struct tkz_step { uint32_t kind, arg[3]; } tkz_step;
+/// A string of the section's pool.
+typedef struct tkz_str { const uint8_t *data; uint32_t len; } tkz_str;
+
+/// One normalizer, pre-tokenizer or decoder step (see the format comment in tokenizer_section.c): its kind, the five
+/// argument words, and the string arguments they name (str[0] from arg[0..1], str[1] from arg[2..3]).
+typedef struct tkz_step { uint32_t kind, arg[5]; tkz_str str[2]; } tkz_step;
+
+/// The steps of one stage.
+typedef struct tkz_steps { tkz_step *steps; uint32_t count; } tkz_steps;
 
 /// An added token, matched in the text before pre-tokenization.
 typedef struct tkz_added {
@@ -53,14 +66,15 @@ struct llmc_tokenizer {
     const uint32_t *token_offsets; ///< n_tokens + 1 entries into token_bytes
     const uint8_t *token_flags;
     const uint8_t *token_bytes;
-    int32_t byte_to_id[256];       ///< initial BPE symbol of each byte, -1 when none
+    int32_t byte_to_id[256];       ///< BPE symbol of each one-byte token, -1 when none
+    int32_t fallback_id[256];      ///< id of the "<0xNN>" token of each byte with byte fallback, -1 when none
     tkz_merge_slot *merges;        ///< open addressing, empty slots have rank UINT32_MAX
     uint64_t merge_mask;
-    int32_t *vocab_slots;          ///< BPE vocabulary by content (open addressing, -1 empty); only with ignore_merges
+    int32_t *vocab_slots;          ///< BPE vocabulary by content (open addressing, -1 empty); not for byte-level BPE
+                                   ///< without ignore_merges, which only needs byte_to_id
     uint64_t vocab_mask;
     tkz_added_set added_raw, added_normalized;
-    tkz_step *steps;
-    uint32_t n_steps;
+    tkz_steps normalizers, pretokenizers, decoders;
     const int32_t *prefix, *suffix;
     uint32_t n_prefix, n_suffix;
     uint8_t *aligned_copy;         ///< copy of the section when the caller's bytes are not 4-byte aligned
@@ -99,9 +113,20 @@ typedef struct tkz_bpe_scratch {
 int tkz_bpe_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bpe_scratch *scratch, tkz_ids *out);
 void tkz_bpe_scratch_free(tkz_bpe_scratch *scratch);
 
-/// Applies the pre-tokenizer steps to arena[piece] and appends the resulting words (spans in arena).
+/// Applies the pre-tokenizer steps to arena[piece] and appends the resulting words (spans in arena). at_start tells
+/// whether the piece begins the input text (Metaspace's "first" prepend scheme). Returns 0, or -1 when out of memory.
+int tkz_pretokenize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span piece, int at_start, tkz_spans *words);
+
+/// Applies the normalizer steps to arena[*piece]; *piece becomes the result (appended to the arena when it differs).
 /// Returns 0, or -1 when out of memory.
-int tkz_pretokenize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span piece, tkz_spans *words);
+int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece);
+
+/// Replaces every non-overlapping occurrence of pattern (from the left) in arena[*span] by content; *span becomes the
+/// result (appended to the arena when anything was replaced). An empty pattern replaces nothing. Returns 0 or -1.
+int tkz_replace(tkz_bytes *arena, tkz_span *span, tkz_str pattern, tkz_str content);
+
+/// Offset of the first occurrence of needle in s[from, n), or SIZE_MAX (needle non-empty).
+size_t tkz_find(const uint8_t *s, size_t n, size_t from, tkz_str needle);
 
 /// Writes a formatted message into err (if err_size > 0).
 void tkz_error(char *err, size_t err_size, const char *format, ...) __attribute__((format(printf, 3, 4)));

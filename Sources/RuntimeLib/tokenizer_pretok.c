@@ -1,5 +1,5 @@
-// Pre-tokenizer: the steps of a tokenizer.json pre_tokenizer (Split on a known pattern, Digits, ByteLevel), each
-// splitting pieces of text into smaller pieces exactly like Hugging Face tokenizers does.
+// Pre-tokenizer: the steps of a tokenizer.json pre_tokenizer (Split on a known pattern or a string, Digits, ByteLevel,
+// Metaspace), each splitting pieces of text into smaller pieces exactly like Hugging Face tokenizers does.
 //
 // No regex engine: the three supported split patterns are matched by hand-written functions that reproduce
 // Oniguruma's leftmost-first backtracking result for these patterns (like llama.cpp's unicode.cpp):
@@ -8,6 +8,7 @@
 //            \s+(?!\S)|\s+
 //   Qwen2:  the Llama-3 pattern with \p{N} instead of \p{N}{1,3}
 #include <stdlib.h>
+#include <string.h>
 
 #include "tokenizer_internal.h"
 #include "unicode.h"
@@ -245,12 +246,59 @@ static int split_piece(pretok_scratch *s, const tkz_bytes *arena, tkz_span piece
     return emit_split(s, behavior, invert, out);
 }
 
-static int apply_step(const tkz_step *step, pretok_scratch *s, tkz_bytes *arena, tkz_span piece, tkz_spans *out) {
+/// Splits arena[piece] on each occurrence of a string (valid UTF-8 matches only at character boundaries, so bytes are
+/// compared directly).
+static int split_on_string(pretok_scratch *s, const tkz_bytes *arena, tkz_span piece, tkz_str needle,
+                           uint32_t behavior, int invert, tkz_spans *out) {
+    const uint8_t *text = arena->data + piece.start;
+    size_t gap_start = 0;
+    s->n_entries = 0;
+    for (size_t at = needle.len ? tkz_find(text, piece.len, 0, needle) : SIZE_MAX; at != SIZE_MAX;
+         at = tkz_find(text, piece.len, at + needle.len, needle)) {
+        if ((gap_start < at && push_entry(s, piece.start + gap_start, piece.start + at, 0)) ||
+            push_entry(s, piece.start + at, piece.start + at + needle.len, 1))
+            return -1;
+        gap_start = at + needle.len;
+    }
+    if (gap_start < piece.len && push_entry(s, piece.start + gap_start, piece.start + piece.len, 0)) return -1;
+    return emit_split(s, behavior, invert, out);
+}
+
+/// Metaspace: spaces become the replacement, which is prepended (unless the piece starts with it) with the always
+/// scheme, or with first when the piece begins the text; then, with split, a cut before every replacement.
+static int metaspace(const tkz_step *step, pretok_scratch *s, tkz_bytes *arena, tkz_span piece, int is_first,
+                     size_t *first_start, tkz_spans *out) {
+    tkz_str replacement = step->str[0];
+    if (tkz_replace(arena, &piece, (tkz_str){(const uint8_t *)" ", 1}, replacement)) return -1;
+    int starts_with = piece.len >= replacement.len &&
+                      memcmp(arena->data + piece.start, replacement.data, replacement.len) == 0;
+    uint32_t scheme = step->arg[2];
+    if (!starts_with && (scheme == TKZ_PREPEND_ALWAYS || (scheme == TKZ_PREPEND_FIRST && is_first))) {
+        size_t start = arena->len;
+        if (tkz_bytes_append(arena, replacement.data, replacement.len) ||
+            tkz_bytes_append(arena, arena->data + piece.start, piece.len))
+            return -1;
+        piece = (tkz_span){start, arena->len - start};
+    }
+    if (is_first) *first_start = piece.start;
+    if (step->arg[3]) return split_on_string(s, arena, piece, replacement, TKZ_SPLIT_MERGED_WITH_NEXT, 0, out);
+    return tkz_spans_push(out, piece.start, piece.len);
+}
+
+/// Applies one step to a piece; *first_start is the arena offset of the piece that begins the text (SIZE_MAX when
+/// none does), moved along when a step rewrites that piece.
+static int apply_step(const tkz_step *step, pretok_scratch *s, tkz_bytes *arena, tkz_span piece,
+                      size_t *first_start, tkz_spans *out) {
+    int is_first = piece.start == *first_start;
     switch (step->kind) {
     case TKZ_STEP_SPLIT:
         return split_piece(s, arena, piece, step->arg[0], step->arg[1], (int)step->arg[2], out);
+    case TKZ_STEP_SPLIT_STRING:
+        return split_on_string(s, arena, piece, step->str[0], step->arg[2], (int)step->arg[3], out);
     case TKZ_STEP_DIGITS:
         return split_piece(s, arena, piece, 0, step->arg[0] ? TKZ_SPLIT_ISOLATED : TKZ_SPLIT_CONTIGUOUS, 0, out);
+    case TKZ_STEP_METASPACE:
+        return metaspace(step, s, arena, piece, is_first, first_start, out);
     default: // TKZ_STEP_BYTE_LEVEL
         if (step->arg[0] && arena->data[piece.start] != ' ') {
             size_t start = arena->len;
@@ -258,20 +306,23 @@ static int apply_step(const tkz_step *step, pretok_scratch *s, tkz_bytes *arena,
             if (tkz_bytes_append(arena, &space, 1) || tkz_bytes_append(arena, arena->data + piece.start, piece.len))
                 return -1;
             piece = (tkz_span){start, piece.len + 1};
+            if (is_first) *first_start = start;
         }
         if (step->arg[1]) return split_piece(s, arena, piece, TKZ_PATTERN_GPT2, TKZ_SPLIT_ISOLATED, 0, out);
         return tkz_spans_push(out, piece.start, piece.len);
     }
 }
 
-int tkz_pretokenize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span piece, tkz_spans *words) {
+int tkz_pretokenize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span piece, int at_start, tkz_spans *words) {
     if (piece.len == 0) return 0;
     pretok_scratch s = {0};
     tkz_spans a = {0}, b = {0};
+    size_t first_start = at_start ? piece.start : SIZE_MAX;
     int rc = tkz_spans_push(&a, piece.start, piece.len);
-    for (uint32_t k = 0; k < t->n_steps && rc == 0; k++) {
+    for (uint32_t k = 0; k < t->pretokenizers.count && rc == 0; k++) {
         b.len = 0;
-        for (size_t i = 0; i < a.len && rc == 0; i++) rc = apply_step(&t->steps[k], &s, arena, a.data[i], &b);
+        for (size_t i = 0; i < a.len && rc == 0; i++)
+            rc = apply_step(&t->pretokenizers.steps[k], &s, arena, a.data[i], &first_start, &b);
         tkz_spans swap = a;
         a = b;
         b = swap;

@@ -1,44 +1,63 @@
 // Reader of the tokenizer section (written by Sources/Frontend/Tokenizer/TokenizerSectionWriter.swift).
 //
-// Tokenizer section format, version 1. Little-endian; offsets are relative to the section start; every array
-// offset is a multiple of 4.
+// Tokenizer section format, version 2. Little-endian; offsets are relative to the section start; every array
+// offset is a multiple of 4. A string argument is two words: offset and length in the string pool.
 //
 //   off  size field
 //     0     8 magic "LLMCTOK1"
-//     8     4 version (1)
-//    12     4 header_bytes (96)
-//    16     4 flags: 1 = NFC normalizer, 2 = BPE ignore_merges, 4 = BPE fuse_unk
-//    20     4 unk_id (int32; -1 = none): BPE symbol for a byte that has no token
+//     8     4 version (2; version 1 had no normalizer or decoder records and is rejected)
+//    12     4 header_bytes (112)
+//    16     4 flags: 2 = BPE ignore_merges, 4 = BPE fuse_unk, 8 = BPE byte_fallback, 16 = character symbols (the BPE
+//             starts from the characters of a word, SentencePiece-style; otherwise from its bytes, byte-level)
+//    20     4 unk_id (int32; -1 = none): BPE symbol for a character (or byte) that has no token
 //    24     4 n_tokens: ids are 0 ..< n_tokens
 //    28     4 n_merges
 //    32     4 n_added
-//    36     4 n_steps (pre-tokenizer steps)
-//    40     4 n_prefix, 44: n_suffix (ids the post-processor adds around a single sequence)
-//    48     4 token_offsets: u32[n_tokens + 1], token i's bytes are token_bytes[offsets[i] ..< offsets[i + 1]]
-//    52     4 token_flags: u8[n_tokens]; 1 = present (id has a token), 2 = special (skipped by
-//             skip_special_tokens), 4 = BPE (in the BPE model's vocabulary: a merge result or initial byte symbol)
-//    56     4 token_bytes: the raw bytes each token decodes to (the ByteLevel alphabet mapped back to bytes; tokens
-//             with a character outside that alphabet, e.g. an added "hello world", are their own UTF-8)
-//    60     4 merges: u32[3 * n_merges] = (left id, right id, merged id); the index is the merge's rank
-//    64     4 added: u32[4 * n_added] = (id, flags, content offset in strings, content length); flags: 1 special,
-//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized when the section says NFC)
-//    68     4 strings: offset of the byte pool for added-token contents
-//    72     4 strings_bytes
-//    76     4 steps: u32[4 * n_steps] = (kind, arg0, arg1, arg2), applied in order:
-//             kind 1 Split: arg0 pattern (1 GPT-2, 2 Llama-3, 3 Qwen2), arg1 behavior (0 Removed, 1 Isolated,
-//                    2 MergedWithPrevious, 3 MergedWithNext, 4 Contiguous), arg2 invert
-//             kind 2 Digits: arg0 individual_digits
-//             kind 3 ByteLevel: arg0 add_prefix_space, arg1 use_regex (GPT-2 pattern, Isolated)
-//    80     4 prefix: i32[n_prefix]
-//    84     4 suffix: i32[n_suffix]
-//    88     4 total_bytes (the section size)
-//    92     4 reserved (0)
+//    36     4 n_normalizers
+//    40     4 n_pretokenizers
+//    44     4 n_decoders
+//    48     4 n_prefix, 52: n_suffix (ids the post-processor adds around a single sequence)
+//    56     4 token_offsets: u32[n_tokens + 1], token i's bytes are token_bytes[offsets[i] ..< offsets[i + 1]]
+//    60     4 token_flags: u8[n_tokens]; 1 = present (id has a token), 2 = special (skipped by
+//             skip_special_tokens), 4 = BPE (in the BPE model's vocabulary: a merge result or initial symbol)
+//    64     4 token_bytes: each token's text: for byte-level BPE the bytes it decodes to (the ByteLevel alphabet mapped
+//             back to bytes; tokens with a character outside that alphabet, e.g. an added "hello world", are their
+//             own UTF-8), otherwise its UTF-8 (normalized added tokens in their normalized form)
+//    68     4 merges: u32[3 * n_merges] = (left id, right id, merged id); the index is the merge's rank
+//    72     4 added: u32[4 * n_added] = (id, flags, content offset in strings, content length); flags: 1 special,
+//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized)
+//    76     4 strings: offset of the string pool (added-token contents and string arguments)
+//    80     4 strings_bytes
+//    84     4 normalizers: u32[6 * n_normalizers] = (kind, a0 .. a4), applied in order to each piece of text
+//             between added tokens:
+//             kind 1 NFC
+//             kind 2 Prepend: a0 a1 the string (prepended to a non-empty piece)
+//             kind 3 Replace: a0 a1 pattern, a2 a3 content (literal, non-overlapping from the left)
+//    88     4 pretokenizers: u32[6 * n_pretokenizers] = (kind, a0 .. a4), applied in order:
+//             kind 1 Split: a0 pattern (1 GPT-2, 2 Llama-3, 3 Qwen2), a1 behavior (0 Removed, 1 Isolated,
+//                    2 MergedWithPrevious, 3 MergedWithNext, 4 Contiguous), a2 invert
+//             kind 2 Digits: a0 individual_digits
+//             kind 3 ByteLevel: a0 add_prefix_space, a1 use_regex (GPT-2 pattern, Isolated)
+//             kind 4 Metaspace: a0 a1 replacement, a2 prepend scheme (0 never, 1 first, 2 always), a3 split
+//             kind 5 Split on a string: a0 a1 the string, a2 behavior, a3 invert
+//    92     4 decoders: u32[6 * n_decoders] = (kind, a0 .. a4), applied in order to the token strings, which are
+//             then joined (none: byte-level BPE, whose token_bytes are already decoded):
+//             kind 1 Replace: a0 a1 pattern, a2 a3 content
+//             kind 2 ByteFallback
+//             kind 3 Fuse
+//             kind 4 Strip: a0 a1 the character, a2 start, a3 stop
+//             kind 5 Metaspace: a0 a1 replacement, a2 1 = removed from the first token (else a space)
+//    96     4 prefix: i32[n_prefix]
+//   100     4 suffix: i32[n_suffix]
+//   104     4 total_bytes (the section size)
+//   108     4 reserved (0)
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tokenizer_internal.h"
+#include "unicode.h"
 
 void tkz_error(char *err, size_t err_size, const char *format, ...) {
     if (!err || err_size == 0) return;
@@ -128,20 +147,22 @@ static int build_added_set(tkz_added_set *set, const tkz_added *all, uint32_t n,
 
 /// Header fields after the magic, version and header size.
 typedef struct section_header {
-    uint32_t flags, n_tokens, n_merges, n_added, n_steps, n_prefix, n_suffix;
+    uint32_t flags, n_tokens, n_merges, n_added, n_normalizers, n_pretokenizers, n_decoders, n_prefix, n_suffix;
     int32_t unk_id;
-    uint32_t token_offsets, token_flags, token_bytes, merges, added, strings, strings_bytes, steps, prefix, suffix;
+    uint32_t token_offsets, token_flags, token_bytes, merges, added, strings, strings_bytes, normalizers,
+        pretokenizers, decoders, prefix, suffix;
     uint32_t total_bytes;
 } section_header;
 
 static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char *err, size_t err_size) {
-    if (size < TKZ_HEADER_BYTES || memcmp(d, TKZ_MAGIC, 8) != 0) {
+    if (size < 16 || memcmp(d, TKZ_MAGIC, 8) != 0) {
         tkz_error(err, err_size, "tokenizer section: bad magic (expected %s)", TKZ_MAGIC);
         return -1;
     }
-    if (read_u32(d + 8) != TKZ_VERSION || read_u32(d + 12) != TKZ_HEADER_BYTES) {
-        tkz_error(err, err_size, "tokenizer section: version %u / header size %u, this runtime reads version %u",
-                  read_u32(d + 8), read_u32(d + 12), TKZ_VERSION);
+    if (read_u32(d + 8) != TKZ_VERSION || read_u32(d + 12) != TKZ_HEADER_BYTES || size < TKZ_HEADER_BYTES) {
+        tkz_error(err, err_size,
+                  "tokenizer section: version %u / header size %u, this runtime reads version %u (recompile the "
+                  "model with this llmc)", read_u32(d + 8), read_u32(d + 12), TKZ_VERSION);
         return -1;
     }
     h->flags = read_u32(d + 16);
@@ -149,27 +170,33 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
     h->n_tokens = read_u32(d + 24);
     h->n_merges = read_u32(d + 28);
     h->n_added = read_u32(d + 32);
-    h->n_steps = read_u32(d + 36);
-    h->n_prefix = read_u32(d + 40);
-    h->n_suffix = read_u32(d + 44);
-    h->token_offsets = read_u32(d + 48);
-    h->token_flags = read_u32(d + 52);
-    h->token_bytes = read_u32(d + 56);
-    h->merges = read_u32(d + 60);
-    h->added = read_u32(d + 64);
-    h->strings = read_u32(d + 68);
-    h->strings_bytes = read_u32(d + 72);
-    h->steps = read_u32(d + 76);
-    h->prefix = read_u32(d + 80);
-    h->suffix = read_u32(d + 84);
-    h->total_bytes = read_u32(d + 88);
+    h->n_normalizers = read_u32(d + 36);
+    h->n_pretokenizers = read_u32(d + 40);
+    h->n_decoders = read_u32(d + 44);
+    h->n_prefix = read_u32(d + 48);
+    h->n_suffix = read_u32(d + 52);
+    h->token_offsets = read_u32(d + 56);
+    h->token_flags = read_u32(d + 60);
+    h->token_bytes = read_u32(d + 64);
+    h->merges = read_u32(d + 68);
+    h->added = read_u32(d + 72);
+    h->strings = read_u32(d + 76);
+    h->strings_bytes = read_u32(d + 80);
+    h->normalizers = read_u32(d + 84);
+    h->pretokenizers = read_u32(d + 88);
+    h->decoders = read_u32(d + 92);
+    h->prefix = read_u32(d + 96);
+    h->suffix = read_u32(d + 100);
+    h->total_bytes = read_u32(d + 104);
     if (h->total_bytes != size) {
         tkz_error(err, err_size, "tokenizer section: size %llu, header says %u", (unsigned long long)size,
                   h->total_bytes);
         return -1;
     }
-    if (h->n_tokens == 0 || h->n_tokens > INT32_MAX || h->unk_id < -1 || h->unk_id >= (int32_t)h->n_tokens) {
-        tkz_error(err, err_size, "tokenizer section: bad token count %u or unk id %d", h->n_tokens, h->unk_id);
+    if (h->n_tokens == 0 || h->n_tokens > INT32_MAX || h->unk_id < -1 || h->unk_id >= (int32_t)h->n_tokens ||
+        (h->flags & ~(uint32_t)(TKZ_IGNORE_MERGES | TKZ_FUSE_UNK | TKZ_BYTE_FALLBACK | TKZ_CHAR_SYMBOLS))) {
+        tkz_error(err, err_size, "tokenizer section: bad token count %u, unk id %d or flags %#x", h->n_tokens,
+                  h->unk_id, h->flags);
         return -1;
     }
     if (check_array(size, h->token_offsets, (uint64_t)h->n_tokens + 1, 4, "token_offsets", err, err_size) ||
@@ -177,7 +204,9 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
         check_array(size, h->merges, (uint64_t)h->n_merges * 3, 4, "merges", err, err_size) ||
         check_array(size, h->added, (uint64_t)h->n_added * 4, 4, "added", err, err_size) ||
         check_array(size, h->strings, h->strings_bytes, 1, "strings", err, err_size) ||
-        check_array(size, h->steps, (uint64_t)h->n_steps * 4, 4, "steps", err, err_size) ||
+        check_array(size, h->normalizers, (uint64_t)h->n_normalizers * 6, 4, "normalizers", err, err_size) ||
+        check_array(size, h->pretokenizers, (uint64_t)h->n_pretokenizers * 6, 4, "pretokenizers", err, err_size) ||
+        check_array(size, h->decoders, (uint64_t)h->n_decoders * 6, 4, "decoders", err, err_size) ||
         check_array(size, h->prefix, h->n_prefix, 4, "prefix", err, err_size) ||
         check_array(size, h->suffix, h->n_suffix, 4, "suffix", err, err_size))
         return -1;
@@ -196,23 +225,76 @@ static int check_ids(const int32_t *ids, uint32_t n, uint32_t n_tokens, const ch
     return 0;
 }
 
-static int load_steps(llmc_tokenizer *t, const uint32_t *raw, char *err, size_t err_size) {
-    t->steps = malloc((t->n_steps ? t->n_steps : 1) * sizeof(tkz_step));
-    if (!t->steps) {
+/// Stages of the section's step records.
+enum { STAGE_NORMALIZER, STAGE_PRETOKENIZER, STAGE_DECODER };
+
+/// Length of the single UTF-8 character s is, or 0 when s is not exactly one character.
+static uint32_t one_character(tkz_str s) {
+    uint32_t cp;
+    return s.len > 0 && unicode_utf8_next(s.data, s.len, &cp) == (int)s.len ? s.len : 0;
+}
+
+/// Whether a step's kind and arguments are valid for its stage (string arguments already resolved).
+static int valid_step(int stage, const tkz_step *s) {
+    const uint32_t *a = s->arg;
+    switch (stage) {
+    case STAGE_NORMALIZER:
+        return s->kind == TKZ_NORM_NFC || s->kind == TKZ_NORM_PREPEND || s->kind == TKZ_NORM_REPLACE;
+    case STAGE_PRETOKENIZER:
+        switch (s->kind) {
+        case TKZ_STEP_SPLIT:
+            return a[0] >= TKZ_PATTERN_GPT2 && a[0] <= TKZ_PATTERN_QWEN2 && a[1] <= TKZ_SPLIT_CONTIGUOUS && a[2] <= 1;
+        case TKZ_STEP_DIGITS: return a[0] <= 1;
+        case TKZ_STEP_BYTE_LEVEL: return a[0] <= 1 && a[1] <= 1;
+        case TKZ_STEP_METASPACE: return one_character(s->str[0]) && a[2] <= TKZ_PREPEND_ALWAYS && a[3] <= 1;
+        case TKZ_STEP_SPLIT_STRING: return a[2] <= TKZ_SPLIT_CONTIGUOUS && a[3] <= 1;
+        default: return 0;
+        }
+    default:
+        switch (s->kind) {
+        case TKZ_DEC_REPLACE: case TKZ_DEC_BYTE_FALLBACK: case TKZ_DEC_FUSE: return 1;
+        case TKZ_DEC_STRIP: return one_character(s->str[0]) != 0;
+        case TKZ_DEC_METASPACE: return one_character(s->str[0]) && a[2] <= 1;
+        default: return 0;
+        }
+    }
+}
+
+/// Which of a step's two string arguments its kind has (bit 0: str[0], bit 1: str[1]).
+static int string_arguments(int stage, uint32_t kind) {
+    switch (stage) {
+    case STAGE_NORMALIZER: return kind == TKZ_NORM_PREPEND ? 1 : kind == TKZ_NORM_REPLACE ? 3 : 0;
+    case STAGE_PRETOKENIZER: return kind == TKZ_STEP_METASPACE || kind == TKZ_STEP_SPLIT_STRING ? 1 : 0;
+    default:
+        return kind == TKZ_DEC_REPLACE ? 3 : kind == TKZ_DEC_STRIP || kind == TKZ_DEC_METASPACE ? 1 : 0;
+    }
+}
+
+static int load_steps(tkz_steps *out, int stage, const uint8_t *d, uint32_t offset, uint32_t count,
+                      const section_header *h, char *err, size_t err_size) {
+    static const char *const names[] = {"normalizer", "pre-tokenizer", "decoder"};
+    const uint32_t *raw = (const uint32_t *)(d + offset);
+    out->count = count;
+    out->steps = calloc(count ? count : 1, sizeof(tkz_step));
+    if (!out->steps) {
         tkz_error(err, err_size, "out of memory");
         return -1;
     }
-    for (uint32_t i = 0; i < t->n_steps; i++) {
-        tkz_step s = {raw[4 * i], {raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3]}};
-        int ok = (s.kind == TKZ_STEP_SPLIT && s.arg[0] >= TKZ_PATTERN_GPT2 && s.arg[0] <= TKZ_PATTERN_QWEN2 &&
-                  s.arg[1] <= TKZ_SPLIT_CONTIGUOUS && s.arg[2] <= 1) ||
-                 (s.kind == TKZ_STEP_DIGITS && s.arg[0] <= 1) ||
-                 (s.kind == TKZ_STEP_BYTE_LEVEL && s.arg[0] <= 1 && s.arg[1] <= 1);
-        if (!ok) {
-            tkz_error(err, err_size, "tokenizer section: unknown pre-tokenizer step %u (kind %u)", i, s.kind);
+    for (uint32_t i = 0; i < count; i++) {
+        tkz_step *s = &out->steps[i];
+        s->kind = raw[6 * i];
+        for (int k = 0; k < 5; k++) s->arg[k] = raw[6 * i + 1 + k];
+        int strings = string_arguments(stage, s->kind), ok = 1;
+        for (int k = 0; k < 2; k++) {
+            if (!(strings & (1 << k))) continue;
+            uint32_t at = s->arg[2 * k], len = s->arg[2 * k + 1];
+            ok = ok && at <= h->strings_bytes && len <= h->strings_bytes - at;
+            if (ok) s->str[k] = (tkz_str){d + h->strings + at, len};
+        }
+        if (!ok || !valid_step(stage, s)) {
+            tkz_error(err, err_size, "tokenizer section: bad %s step %u (kind %u)", names[stage], i, s->kind);
             return -1;
         }
-        t->steps[i] = s;
     }
     return 0;
 }
@@ -240,6 +322,15 @@ static int load_added(llmc_tokenizer *t, const uint8_t *d, const section_header 
     return rc ? -1 : 0;
 }
 
+/// The "<0xNN>" vocabulary token of each byte, for byte fallback.
+static void find_fallback_ids(llmc_tokenizer *t) {
+    for (int b = 0; b < 256; b++) {
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        t->fallback_id[b] = (t->flags & TKZ_BYTE_FALLBACK) ? tkz_vocab_lookup(t, (const uint8_t *)name, 6) : -1;
+    }
+}
+
 llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *err, uint64_t err_size) {
     section_header h;
     if (!data || parse_header(data, size, &h, err, err_size)) return NULL;
@@ -264,7 +355,6 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
     t->token_offsets = (const uint32_t *)(data + h.token_offsets);
     t->token_flags = data + h.token_flags;
     t->token_bytes = data + h.token_bytes;
-    t->n_steps = h.n_steps;
     t->prefix = (const int32_t *)(data + h.prefix);
     t->suffix = (const int32_t *)(data + h.suffix);
     t->n_prefix = h.n_prefix;
@@ -282,14 +372,20 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
     }
     if (check_ids(t->prefix, t->n_prefix, t->n_tokens, "prefix", err, err_size) ||
         check_ids(t->suffix, t->n_suffix, t->n_tokens, "suffix", err, err_size) ||
-        load_steps(t, (const uint32_t *)(data + h.steps), err, err_size) ||
+        load_steps(&t->normalizers, STAGE_NORMALIZER, data, h.normalizers, h.n_normalizers, &h, err, err_size) ||
+        load_steps(&t->pretokenizers, STAGE_PRETOKENIZER, data, h.pretokenizers, h.n_pretokenizers, &h, err,
+                   err_size) ||
+        load_steps(&t->decoders, STAGE_DECODER, data, h.decoders, h.n_decoders, &h, err, err_size) ||
         load_added(t, data, &h, err, err_size) ||
         tkz_build_merges(t, (const uint32_t *)(data + h.merges), h.n_merges, err, err_size))
         goto fail;
-    if ((t->flags & TKZ_IGNORE_MERGES) && build_vocab(t)) {
-        tkz_error(err, err_size, "out of memory");
-        goto fail;
+    if (t->flags & (TKZ_IGNORE_MERGES | TKZ_CHAR_SYMBOLS | TKZ_BYTE_FALLBACK)) {
+        if (build_vocab(t)) {
+            tkz_error(err, err_size, "out of memory");
+            goto fail;
+        }
     }
+    find_fallback_ids(t);
     return t;
 fail:
     llmc_tokenizer_free(t);
@@ -302,7 +398,9 @@ void llmc_tokenizer_free(llmc_tokenizer *t) {
     free(t->vocab_slots);
     free(t->added_raw.tokens);
     free(t->added_normalized.tokens);
-    free(t->steps);
+    free(t->normalizers.steps);
+    free(t->pretokenizers.steps);
+    free(t->decoders.steps);
     free(t->aligned_copy);
     free(t);
 }

@@ -1,4 +1,6 @@
 import Foundation
+@testable import Frontend
+import XCTest
 
 /// The tokenizers under golden/tokenizer and the transformers outputs that make_tokenizer_goldens.py wrote for them.
 enum GoldenTokenizers {
@@ -6,6 +8,37 @@ enum GoldenTokenizers {
         .deletingLastPathComponent().appendingPathComponent("golden/tokenizer")
 
     static func directory(_ name: String) -> URL { root.appendingPathComponent(name) }
+
+    /// A temporary copy of golden tokenizer directory `name` (removed after the test) whose `file` has `original`
+    /// replaced by `replacement`.
+    static func modifiedCopy(of name: String, replacing original: String, with replacement: String,
+                             in file: String = "tokenizer.json", testCase: XCTestCase) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        testCase.addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        let source = directory(name)
+        for entry in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            var text = try String(contentsOf: source.appendingPathComponent(entry).resolvingSymlinksInPath(),
+                                  encoding: .utf8)
+            if entry == file {
+                XCTAssertTrue(text.contains(original), "fixture text not found: \(original)")
+                text = text.replacingOccurrences(of: original, with: replacement)
+            }
+            try text.write(to: dir.appendingPathComponent(entry), atomically: false, encoding: .utf8)
+        }
+        return dir
+    }
+
+    /// Asserts that building the section of `dir` fails with a message containing every part.
+    static func assertBuildFails(_ dir: URL, mentioning parts: [String], file: StaticString = #filePath,
+                                 line: UInt = #line) {
+        XCTAssertThrowsError(try TokenizerSection.build(modelDirectory: dir), file: file, line: line) { error in
+            let message = "\(error)"
+            for part in parts {
+                XCTAssertTrue(message.contains(part), "'\(message)' lacks '\(part)'", file: file, line: line)
+            }
+        }
+    }
 
     static func golden(_ name: String) throws -> Golden {
         let data = try Data(contentsOf: root.appendingPathComponent("\(name).json"))

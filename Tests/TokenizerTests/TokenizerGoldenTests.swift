@@ -28,39 +28,5 @@ final class TokenizerGoldenTests: XCTestCase {
         return try RuntimeTokenizer(section: section.bytes)
     }
 
-    private func check(_ name: String) throws {
-        let golden = try GoldenTokenizers.golden(name)
-        let section = try XCTUnwrap(try TokenizerSection.build(modelDirectory: GoldenTokenizers.directory(name)))
-        XCTAssertEqual(section.vocabSize, golden.vocabSize)
-        XCTAssertEqual(section.bosId, golden.bosTokenId)
-        XCTAssertEqual(section.eosIds, golden.eosTokenId.map { [$0] } ?? [])
-        let tokenizer = try RuntimeTokenizer(section: section.bytes)
-        XCTAssertEqual(tokenizer.vocabSize, golden.vocabSize)
-        XCTAssertGreaterThanOrEqual(golden.cases.count, 200)
-
-        var failures = 0
-        for c in golden.cases {
-            let label = "\(name): \(c.text.debugDescription)"
-            let ids = try tokenizer.encode(c.text, addSpecial: true)
-            let plain = try tokenizer.encode(c.text, addSpecial: false)
-            let decoded = try tokenizer.decode(c.ids, skipSpecial: false)
-            let skipped = try tokenizer.decode(c.ids, skipSpecial: true)
-            XCTAssertEqual(ids, c.ids, label)
-            XCTAssertEqual(plain, c.idsNoSpecial, label)
-            XCTAssertEqual(decoded, Array(c.decoded.utf8), label)
-            XCTAssertEqual(skipped, Array(c.decodedSkipSpecial.utf8), label)
-            if ids != c.ids || plain != c.idsNoSpecial || decoded != Array(c.decoded.utf8) ||
-                skipped != Array(c.decodedSkipSpecial.utf8) {
-                failures += 1
-            }
-        }
-        for c in golden.decodeCases {
-            let label = "\(name): decode \(c.ids)"
-            XCTAssertEqual(try tokenizer.decode(c.ids, skipSpecial: false), Array(c.text.utf8), label)
-            XCTAssertEqual(try tokenizer.decode(c.ids, skipSpecial: true), Array(c.textSkipSpecial.utf8), label)
-            XCTAssertEqual(try tokenizer.decode(c.ids, skipSpecial: false, replaced: false), c.bytes, label)
-        }
-        print("\(name): \(golden.cases.count - failures)/\(golden.cases.count) text cases and "
-              + "\(golden.decodeCases.count) decode cases checked against transformers")
-    }
+    private func check(_ name: String) throws { try checkGoldenTokenizer(name) }
 }

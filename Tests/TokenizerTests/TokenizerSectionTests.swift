@@ -6,46 +6,30 @@ import XCTest
 
 /// Compile-time errors, section validation, API errors, thread safety and speed of the tokenizer.
 final class TokenizerSectionTests: XCTestCase {
-    /// A copy of a golden tokenizer directory whose tokenizer.json has `original` replaced by `replacement`.
     private func modifiedTokenizer(_ name: String, replacing original: String, with replacement: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        let json = try String(contentsOf: GoldenTokenizers.directory(name).appendingPathComponent("tokenizer.json"),
-                              encoding: .utf8)
-        XCTAssertTrue(json.contains(original), "fixture text not found: \(original)")
-        try json.replacingOccurrences(of: original, with: replacement)
-            .write(to: dir.appendingPathComponent("tokenizer.json"), atomically: false, encoding: .utf8)
-        return dir
-    }
-
-    private func assertBuildFails(_ dir: URL, mentioning parts: [String], file: StaticString = #filePath,
-                                  line: UInt = #line) {
-        XCTAssertThrowsError(try TokenizerSection.build(modelDirectory: dir), file: file, line: line) { error in
-            let message = "\(error)"
-            for part in parts { XCTAssertTrue(message.contains(part), "'\(message)' lacks '\(part)'", file: file, line: line) }
-        }
+        try GoldenTokenizers.modifiedCopy(of: name, replacing: original, with: replacement, testCase: self)
     }
 
     func testUnknownRegexNamesFileAndKey() throws {
         let dir = try modifiedTokenizer("llama3_style", replacing: #"\\p{N}{1,3}"#, with: #"\\p{N}{1,4}"#)
-        assertBuildFails(dir, mentioning: ["tokenizer.json", "pre_tokenizer.pretokenizers[0].pattern.Regex", "regex"])
+        GoldenTokenizers.assertBuildFails(
+            dir, mentioning: ["tokenizer.json", "pre_tokenizer.pretokenizers[0].pattern.Regex", "regex"])
     }
 
     func testUnknownModelTypeNamesFileAndKey() throws {
         let dir = try modifiedTokenizer("llama3_style", replacing: #""type":"BPE""#, with: #""type":"Unigram""#)
-        assertBuildFails(dir, mentioning: ["tokenizer.json", "model.type", "Unigram"])
+        GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer.json", "model.type", "Unigram"])
     }
 
     func testUnsupportedNormalizerNamesFileAndKey() throws {
         let dir = try modifiedTokenizer("qwen2_style", replacing: #""normalizer":{"type":"NFC"}"#,
                                         with: #""normalizer":{"type":"NFKC"}"#)
-        assertBuildFails(dir, mentioning: ["tokenizer.json", "normalizer", "NFKC"])
+        GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer.json", "normalizer", "NFKC"])
     }
 
     func testMergeWithUnknownTokenIsAnError() throws {
         let dir = try modifiedTokenizer("qwen2_style", replacing: #""merges":["Ġ t","#, with: #""merges":["Ġ zzzq","#)
-        assertBuildFails(dir, mentioning: ["tokenizer.json", "model.merges[0]", "zzzq"])
+        GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer.json", "model.merges[0]", "zzzq"])
     }
 
     func testDirectoryWithoutTokenizerGivesNil() throws {
@@ -65,16 +49,21 @@ final class TokenizerSectionTests: XCTestCase {
             ("truncated body", Array(good.dropLast(4))),
             ("bad magic", [0x58] + good.dropFirst()),
         ]
-        var version = good
-        version[8] = 2
-        variants.append(("version 2", version))
+        for version: UInt8 in [1, 3] { // version 1 sections (no normalizer / decoder records) are not read
+            var other = good
+            other[8] = version
+            variants.append(("version \(version)", other))
+        }
         var hugeOffset = good
-        hugeOffset[60] = 0xFF; hugeOffset[61] = 0xFF; hugeOffset[62] = 0xFF // merges offset
+        hugeOffset[68] = 0xFF; hugeOffset[69] = 0xFF; hugeOffset[70] = 0xFF // merges offset
         variants.append(("merges offset out of bounds", hugeOffset))
         var badMerge = good
-        let mergesOffset = Int(good[60]) | Int(good[61]) << 8 | Int(good[62]) << 16
+        let mergesOffset = Int(good[68]) | Int(good[69]) << 8 | Int(good[70]) << 16
         badMerge[mergesOffset + 3] = 0x7F // left id of merge 0 -> huge
         variants.append(("merge id out of range", badMerge))
+        var badFlags = good
+        badFlags[16] |= 0x80
+        variants.append(("unknown flag", badFlags))
         for (what, bytes) in variants {
             XCTAssertThrowsError(try RuntimeTokenizer(section: bytes), what) { error in
                 XCTAssertTrue("\(error)".contains("tokenizer section"), "\(what): \(error)")

@@ -243,6 +243,43 @@ def make(name: str) -> None:
           f"{mismatches} where transformers differs from the raw tokenizers library")
 
 
+def make_class_resolution() -> None:
+    """Writes class_resolution.json: the tokenizer class AutoTokenizer picks for combinations of tokenizer_class
+    (tokenizer_config.json), model_type (config.json) and a SentencePiece-style or byte-level tokenizer.json."""
+    import shutil
+    import tempfile
+    rows = []
+    for tokenizer_json in ["sp_legacy", "llama3_style"]:
+        for tokenizer_class in [None, "LlamaTokenizer", "LlamaTokenizerFast", "GemmaTokenizer", "GemmaTokenizerFast",
+                                "PreTrainedTokenizerFast", "Qwen2Tokenizer"]:
+            for model_type in [None, "llama", "mistral", "mixtral", "gemma", "gemma2", "gemma3_text", "qwen2", "phi3",
+                               "idefics2", "olmo2", "granite", "starcoder2"]:
+                with tempfile.TemporaryDirectory() as tmp:
+                    shutil.copy(os.path.join(HERE, tokenizer_json, "tokenizer.json"), tmp)
+                    config = {"bos_token": "<s>", "eos_token": "</s>"}
+                    if tokenizer_class:
+                        config["tokenizer_class"] = tokenizer_class
+                    with open(os.path.join(tmp, "tokenizer_config.json"), "w") as f:
+                        json.dump(config, f)
+                    if model_type:
+                        with open(os.path.join(tmp, "config.json"), "w") as f:
+                            json.dump({"model_type": model_type}, f)
+                    try:
+                        chosen = type(AutoTokenizer.from_pretrained(tmp)).__name__
+                    except Exception as error:  # noqa: BLE001 - a combination transformers cannot load is left out
+                        print(f"skipped {tokenizer_json} {tokenizer_class} {model_type}: {error}")
+                        continue
+                rows.append({"tokenizer_json": tokenizer_json, "tokenizer_class": tokenizer_class,
+                             "model_type": model_type, "class": chosen})
+    with open(os.path.join(HERE, "class_resolution.json"), "w", encoding="utf-8") as f:
+        json.dump({"made_by": "golden/tokenizer/make_tokenizer_goldens.py",
+                   "versions": {"transformers": transformers.__version__}, "rows": rows}, f, indent=1)
+        f.write("\n")
+    print(f"class_resolution: {len(rows)} combinations")
+
+
 if __name__ == "__main__":
     for tokenizer_name in sys.argv[1:] or NAMES:
         make(tokenizer_name)
+    if not sys.argv[1:]:
+        make_class_resolution()

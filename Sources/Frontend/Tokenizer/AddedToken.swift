@@ -1,7 +1,7 @@
 /// An entry of tokenizer.json's `added_tokens` (special tokens and user-added tokens), matched in the text
 /// before pre-tokenization.
 struct AddedToken {
-    let id: Int
+    var id: Int
     let content: String
     let special: Bool
     let lstrip: Bool
@@ -20,10 +20,16 @@ struct AddedToken {
         self.normalized = normalized
     }
 
-    init(_ node: TokenizerNode) throws(TokenizerError) {
-        let idNode = try node.required("id")
-        id = try idNode.int()
-        guard id >= 0, id < Int(Int32.max) else { throw idNode.bad("token id out of range") }
+    /// Parses an entry of tokenizer.json's added_tokens, or (with `id` given) a value of tokenizer_config.json's
+    /// added_tokens_decoder, whose key is the id.
+    init(_ node: TokenizerNode, id: Int? = nil) throws(TokenizerError) {
+        if let id {
+            self.id = id
+        } else {
+            let idNode = try node.required("id")
+            self.id = try idNode.int()
+            guard self.id >= 0, self.id < Int(Int32.max) else { throw idNode.bad("token id out of range") }
+        }
         content = try node.required("content").string()
         guard !content.isEmpty else { throw node.bad("empty added token") }
         special = try node.bool("special", default: false)

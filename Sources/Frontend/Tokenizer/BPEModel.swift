@@ -1,4 +1,5 @@
-/// tokenizer.json's `model` when it is a BPE: the vocabulary and the merges resolved to ids.
+/// tokenizer.json's `model` when it is a BPE: the vocabulary, the merges resolved to ids and the options (which a
+/// transformers tokenizer class may override, see TransformersTokenizerClass).
 struct BPEModel {
     /// Token text (in the byte-level alphabet) and id, in file order.
     let vocab: [(token: String, id: Int)]
@@ -6,9 +7,11 @@ struct BPEModel {
     let idOfToken: [[UInt8]: Int]
     /// (left id, right id, merged id), in rank order; a pair listed twice keeps its last rank, like tokenizers.
     let merges: [(left: Int, right: Int, merged: Int)]
-    let ignoreMerges: Bool
-    let fuseUnk: Bool
-    let unkId: Int?
+    var ignoreMerges: Bool
+    var fuseUnk: Bool
+    /// A character without a token becomes the "<0xNN>" tokens of its UTF-8 bytes (when all of them exist).
+    var byteFallback: Bool
+    var unkId: Int?
 
     init(_ node: TokenizerNode) throws(TokenizerError) {
         if let typeNode = node.optional("type") {
@@ -21,9 +24,7 @@ struct BPEModel {
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let affix = node.optional(key), try !affix.string().isEmpty { throw affix.unsupported("BPE \(key)") }
         }
-        if try node.bool("byte_fallback", default: false) {
-            throw TokenizerError.unsupported(file: node.file, key: "\(node.path).byte_fallback", what: "BPE byte_fallback")
-        }
+        byteFallback = try node.bool("byte_fallback", default: false)
         ignoreMerges = try node.bool("ignore_merges", default: false)
         fuseUnk = try node.bool("fuse_unk", default: false)
 

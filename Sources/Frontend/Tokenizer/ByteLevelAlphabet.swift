@@ -15,6 +15,9 @@ enum ByteLevelAlphabet {
         return table
     }()
 
+    /// The 256 characters of the alphabet.
+    static var characters: [String] { byteOfScalar.keys.compactMap { Unicode.Scalar($0).map { String($0) } } }
+
     /// The bytes a token stands for, or nil when one of its characters is not in the alphabet.
     static func bytes(of token: String) -> [UInt8]? {
         var out: [UInt8] = []

@@ -39,32 +39,31 @@ enum SplitBehavior: UInt32, CaseIterable {
 /// One step of the pre-tokenizer as the runtime runs it.
 enum PreTokenizerStep: Equatable {
     case split(SplitPattern, SplitBehavior, invert: Bool)
+    /// A Split on a literal string.
+    case splitString(String, SplitBehavior, invert: Bool)
     case digits(individual: Bool)
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
+    /// Spaces become the replacement character, which is prepended per the scheme; with split, each piece is cut
+    /// before every replacement character.
+    case metaspace(MetaspaceOptions)
 
-    /// The section's step record: kind, arg0, arg1, arg2 (see TokenizerSectionWriter).
-    var record: [UInt32] {
+    /// The section's step record: kind and five arguments (see TokenizerSectionWriter).
+    func record(_ pool: inout StringPool) -> [UInt32] {
         switch self {
-        case .split(let pattern, let behavior, let invert): [1, pattern.rawValue, behavior.rawValue, invert ? 1 : 0]
-        case .digits(let individual): [2, individual ? 1 : 0, 0, 0]
-        case .byteLevel(let addPrefixSpace, let useRegex): [3, addPrefixSpace ? 1 : 0, useRegex ? 1 : 0, 0]
+        case .split(let pattern, let behavior, let invert): [1, pattern.rawValue, behavior.rawValue, invert ? 1 : 0, 0, 0]
+        case .digits(let individual): [2, individual ? 1 : 0, 0, 0, 0, 0]
+        case .byteLevel(let addPrefixSpace, let useRegex): [3, addPrefixSpace ? 1 : 0, useRegex ? 1 : 0, 0, 0, 0]
+        case .metaspace(let options):
+            [4] + pool.add(options.replacement) + [options.prependScheme.rawValue, options.split ? 1 : 0, 0]
+        case .splitString(let string, let behavior, let invert):
+            [5] + pool.add(string) + [behavior.rawValue, invert ? 1 : 0, 0]
         }
     }
 
-    /// Parses the `pre_tokenizer` of tokenizer.json (root). Byte-level BPE needs a ByteLevel step, and it must come last
-    /// (the runtime works on raw bytes, so nothing may split the byte-level characters afterwards).
+    /// Parses the `pre_tokenizer` of tokenizer.json (root); none is no step.
     static func parsePipeline(_ root: TokenizerNode) throws(TokenizerError) -> [PreTokenizerStep] {
-        guard let node = root.optional("pre_tokenizer") else {
-            throw TokenizerError.unsupported(file: root.file, key: "pre_tokenizer",
-                                             what: "tokenizer without pre-tokenizer (byte-level BPE needs ByteLevel)")
-        }
-        let steps = try parse(node)
-        guard case .byteLevel = steps.last, steps.dropLast().allSatisfy({
-            if case .byteLevel = $0 { false } else { true }
-        }) else {
-            throw node.unsupported("pre-tokenizer: ByteLevel must be the last step and appear once")
-        }
-        return steps
+        guard let node = root.optional("pre_tokenizer") else { return [] }
+        return try parse(node)
     }
 
     private static func parse(_ node: TokenizerNode) throws(TokenizerError) -> [PreTokenizerStep] {
@@ -76,24 +75,30 @@ enum PreTokenizerStep: Equatable {
             return steps
         case "Split":
             let patternNode = try node.required("pattern")
-            guard let regexNode = patternNode.optional("Regex") else {
-                throw patternNode.unsupported("Split pattern (only the known regexes are supported)")
-            }
-            let regex = try regexNode.string()
-            guard let pattern = SplitPattern(regex: regex) else {
-                throw regexNode.unsupported("regex \(regex.debugDescription) (known: GPT-2, Llama-3 and Qwen2 patterns)")
-            }
             let behaviorNode = try node.required("behavior")
             let behaviorName = try behaviorNode.string()
             guard let behavior = SplitBehavior.allCases.first(where: { $0.name == behaviorName }) else {
                 throw behaviorNode.unsupported("split behavior \(behaviorName)")
             }
-            return [.split(pattern, behavior, invert: try node.bool("invert", default: false))]
+            let invert = try node.bool("invert", default: false)
+            if let literal = patternNode.optional("String") {
+                return [.splitString(try literal.string(), behavior, invert: invert)]
+            }
+            guard let regexNode = patternNode.optional("Regex") else {
+                throw patternNode.unsupported("Split pattern (expected String or Regex)")
+            }
+            let regex = try regexNode.string()
+            guard let pattern = SplitPattern(regex: regex) else {
+                throw regexNode.unsupported("regex \(regex.debugDescription) (known: GPT-2, Llama-3 and Qwen2 patterns)")
+            }
+            return [.split(pattern, behavior, invert: invert)]
         case "Digits":
             return [.digits(individual: try node.bool("individual_digits", default: false))]
         case "ByteLevel":
             return [.byteLevel(addPrefixSpace: try node.bool("add_prefix_space", default: true),
                                useRegex: try node.bool("use_regex", default: true))]
+        case "Metaspace":
+            return [.metaspace(try MetaspaceOptions(node))]
         default:
             throw node.unsupported("pre-tokenizer type \(type)")
         }

@@ -1,38 +1,69 @@
 // Writer of the tokenizer section (read by Sources/RuntimeLib/tokenizer_section.c).
 //
-// Tokenizer section format, version 1. Little-endian; offsets are relative to the section start; every array
-// offset is a multiple of 4.
+// Tokenizer section format, version 2. Little-endian; offsets are relative to the section start; every array
+// offset is a multiple of 4. A string argument is two words: offset and length in the string pool.
 //
 //   off  size field
 //     0     8 magic "LLMCTOK1"
-//     8     4 version (1)
-//    12     4 header_bytes (96)
-//    16     4 flags: 1 = NFC normalizer, 2 = BPE ignore_merges, 4 = BPE fuse_unk
-//    20     4 unk_id (int32; -1 = none): BPE symbol for a byte that has no token
+//     8     4 version (2; version 1 had no normalizer or decoder records and is rejected)
+//    12     4 header_bytes (112)
+//    16     4 flags: 2 = BPE ignore_merges, 4 = BPE fuse_unk, 8 = BPE byte_fallback, 16 = character symbols (the BPE
+//             starts from the characters of a word, SentencePiece-style; otherwise from its bytes, byte-level)
+//    20     4 unk_id (int32; -1 = none): BPE symbol for a character (or byte) that has no token
 //    24     4 n_tokens: ids are 0 ..< n_tokens
 //    28     4 n_merges
 //    32     4 n_added
-//    36     4 n_steps (pre-tokenizer steps)
-//    40     4 n_prefix, 44: n_suffix (ids the post-processor adds around a single sequence)
-//    48     4 token_offsets: u32[n_tokens + 1], token i's bytes are token_bytes[offsets[i] ..< offsets[i + 1]]
-//    52     4 token_flags: u8[n_tokens]; 1 = present (id has a token), 2 = special (skipped by
-//             skip_special_tokens), 4 = BPE (in the BPE model's vocabulary: a merge result or initial byte symbol)
-//    56     4 token_bytes: the raw bytes each token decodes to (the ByteLevel alphabet mapped back to bytes; tokens
-//             with a character outside that alphabet, e.g. an added "hello world", are their own UTF-8)
-//    60     4 merges: u32[3 * n_merges] = (left id, right id, merged id); the index is the merge's rank
-//    64     4 added: u32[4 * n_added] = (id, flags, content offset in strings, content length); flags: 1 special,
-//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized when the section says NFC)
-//    68     4 strings: offset of the byte pool for added-token contents
-//    72     4 strings_bytes
-//    76     4 steps: u32[4 * n_steps] = (kind, arg0, arg1, arg2), applied in order:
-//             kind 1 Split: arg0 pattern (1 GPT-2, 2 Llama-3, 3 Qwen2), arg1 behavior (0 Removed, 1 Isolated,
-//                    2 MergedWithPrevious, 3 MergedWithNext, 4 Contiguous), arg2 invert
-//             kind 2 Digits: arg0 individual_digits
-//             kind 3 ByteLevel: arg0 add_prefix_space, arg1 use_regex (GPT-2 pattern, Isolated)
-//    80     4 prefix: i32[n_prefix]
-//    84     4 suffix: i32[n_suffix]
-//    88     4 total_bytes (the section size)
-//    92     4 reserved (0)
+//    36     4 n_normalizers
+//    40     4 n_pretokenizers
+//    44     4 n_decoders
+//    48     4 n_prefix, 52: n_suffix (ids the post-processor adds around a single sequence)
+//    56     4 token_offsets: u32[n_tokens + 1], token i's bytes are token_bytes[offsets[i] ..< offsets[i + 1]]
+//    60     4 token_flags: u8[n_tokens]; 1 = present (id has a token), 2 = special (skipped by
+//             skip_special_tokens), 4 = BPE (in the BPE model's vocabulary: a merge result or initial symbol)
+//    64     4 token_bytes: each token's text: for byte-level BPE the bytes it decodes to (the ByteLevel alphabet mapped
+//             back to bytes; tokens with a character outside that alphabet, e.g. an added "hello world", are their
+//             own UTF-8), otherwise its UTF-8 (normalized added tokens in their normalized form)
+//    68     4 merges: u32[3 * n_merges] = (left id, right id, merged id); the index is the merge's rank
+//    72     4 added: u32[4 * n_added] = (id, flags, content offset in strings, content length); flags: 1 special,
+//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized)
+//    76     4 strings: offset of the string pool (added-token contents and string arguments)
+//    80     4 strings_bytes
+//    84     4 normalizers: u32[6 * n_normalizers] = (kind, a0 .. a4), applied in order to each piece of text
+//             between added tokens:
+//             kind 1 NFC
+//             kind 2 Prepend: a0 a1 the string (prepended to a non-empty piece)
+//             kind 3 Replace: a0 a1 pattern, a2 a3 content (literal, non-overlapping from the left)
+//    88     4 pretokenizers: u32[6 * n_pretokenizers] = (kind, a0 .. a4), applied in order:
+//             kind 1 Split: a0 pattern (1 GPT-2, 2 Llama-3, 3 Qwen2), a1 behavior (0 Removed, 1 Isolated,
+//                    2 MergedWithPrevious, 3 MergedWithNext, 4 Contiguous), a2 invert
+//             kind 2 Digits: a0 individual_digits
+//             kind 3 ByteLevel: a0 add_prefix_space, a1 use_regex (GPT-2 pattern, Isolated)
+//             kind 4 Metaspace: a0 a1 replacement, a2 prepend scheme (0 never, 1 first, 2 always), a3 split
+//             kind 5 Split on a string: a0 a1 the string, a2 behavior, a3 invert
+//    92     4 decoders: u32[6 * n_decoders] = (kind, a0 .. a4), applied in order to the token strings, which are
+//             then joined (none: byte-level BPE, whose token_bytes are already decoded):
+//             kind 1 Replace: a0 a1 pattern, a2 a3 content
+//             kind 2 ByteFallback
+//             kind 3 Fuse
+//             kind 4 Strip: a0 a1 the character, a2 start, a3 stop
+//             kind 5 Metaspace: a0 a1 replacement, a2 1 = removed from the first token (else a space)
+//    96     4 prefix: i32[n_prefix]
+//   100     4 suffix: i32[n_suffix]
+//   104     4 total_bytes (the section size)
+//   108     4 reserved (0)
+
+/// The section's pool of strings: added-token contents and the string arguments of the step records.
+struct StringPool {
+    private(set) var bytes: [UInt8] = []
+
+    /// Appends `string`; returns its (offset, length) words.
+    mutating func add(_ string: String) -> [UInt32] { add(Array(string.utf8)) }
+
+    mutating func add(_ string: [UInt8]) -> [UInt32] {
+        defer { bytes += string }
+        return [UInt32(bytes.count), UInt32(string.count)]
+    }
+}
 
 /// Everything the runtime tokenizer needs, serialized into the section format above.
 struct TokenizerSectionWriter {
@@ -44,19 +75,19 @@ struct TokenizerSectionWriter {
     }
 
     static let magic = Array("LLMCTOK1".utf8)
-    static let version: UInt32 = 1
-    static let headerBytes = 96
+    static let version: UInt32 = 2
+    static let headerBytes = 112
 
-    var nfc: Bool
-    var ignoreMerges: Bool
-    var fuseUnk: Bool
-    var unkId: Int?
+    var model: BPEModel
+    var characterSymbols: Bool
     /// Indexed by id; nil for ids without a token.
     var tokens: [Token?]
-    var merges: [(left: Int, right: Int, merged: Int)]
-    /// Added tokens with their content as matched at run time (normalized ones already NFC when nfc).
+    /// Added tokens with their content as matched at run time (normalized ones already normalized).
     var added: [(token: AddedToken, content: [UInt8])]
-    var steps: [PreTokenizerStep]
+    var normalizers: [NormalizerStep]
+    var preTokenizer: [PreTokenizerStep]
+    /// Empty for the ByteLevel decoder.
+    var decoder: [DecoderStep]
     var template: PostProcessorTemplate
 
     func serialize() -> [UInt8] {
@@ -82,31 +113,35 @@ struct TokenizerSectionWriter {
             }
             tokenOffsets.append(UInt32(tokenBytes.count))
         }
-        var strings: [UInt8] = []
+        var pool = StringPool()
         var addedRecords: [UInt32] = []
-        for (token, content) in added {
-            addedRecords += [UInt32(token.id), token.flags, UInt32(strings.count), UInt32(content.count)]
-            strings += content
-        }
+        for (token, content) in added { addedRecords += [UInt32(token.id), token.flags] + pool.add(content) }
+        let normalizerRecords = normalizers.flatMap { $0.record(&pool) }
+        let preTokenizerRecords = preTokenizer.flatMap { $0.record(&pool) }
+        let decoderRecords = decoder.flatMap { $0.record(&pool) }
         section(words(tokenOffsets))
         section(tokenFlags)
         section(tokenBytes)
-        section(words(merges.flatMap { [UInt32($0.left), UInt32($0.right), UInt32($0.merged)] }))
+        section(words(model.merges.flatMap { [UInt32($0.left), UInt32($0.right), UInt32($0.merged)] }))
         section(words(addedRecords))
-        section(strings)
-        section(words(steps.flatMap(\.record)))
+        section(pool.bytes)
+        section(words(normalizerRecords))
+        section(words(preTokenizerRecords))
+        section(words(decoderRecords))
         section(words(template.prefix.map { UInt32($0) }))
         section(words(template.suffix.map { UInt32($0) }))
         while body.count % 4 != 0 { body.append(0) }
 
-        let flags: UInt32 = (nfc ? 1 : 0) | (ignoreMerges ? 2 : 0) | (fuseUnk ? 4 : 0)
+        let flags: UInt32 = (model.ignoreMerges ? 2 : 0) | (model.fuseUnk ? 4 : 0) | (model.byteFallback ? 8 : 0)
+            | (characterSymbols ? 16 : 0)
         var header = Self.magic
         header += words([
-            Self.version, UInt32(Self.headerBytes), flags, UInt32(bitPattern: Int32(unkId ?? -1)),
-            UInt32(tokens.count), UInt32(merges.count), UInt32(added.count), UInt32(steps.count),
-            UInt32(template.prefix.count), UInt32(template.suffix.count),
-            offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], UInt32(strings.count),
-            offsets[6], offsets[7], offsets[8], UInt32(Self.headerBytes + body.count), 0,
+            Self.version, UInt32(Self.headerBytes), flags, UInt32(bitPattern: Int32(model.unkId ?? -1)),
+            UInt32(tokens.count), UInt32(model.merges.count), UInt32(added.count), UInt32(normalizers.count),
+            UInt32(preTokenizer.count), UInt32(decoder.count), UInt32(template.prefix.count),
+            UInt32(template.suffix.count),
+            offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], UInt32(pool.bytes.count),
+            offsets[6], offsets[7], offsets[8], offsets[9], offsets[10], UInt32(Self.headerBytes + body.count), 0,
         ])
         return header + body
     }
