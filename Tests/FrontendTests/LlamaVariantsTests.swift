@@ -31,7 +31,7 @@ final class LlamaVariantsTests: XCTestCase {
     }
     private static let known: [String: Known] = [
         "apertus_for_causal_lm": .pendingOp("xIELU"),
-        // config.json has no head_dim (as the remote code's configs) but the tensors use head_dim 16 != hidden/heads.
+        // config.json has no head_dim (the remote code derives hidden/heads = 8) but the tensors use head_dim 16.
         "aquila_for_causal_lm": .corpusShapeMismatch,
         "xverse_for_causal_lm": .corpusShapeMismatch,
         "internlm2_for_causal_lm": .corpusShapeMismatch,
@@ -84,7 +84,13 @@ final class LlamaVariantsTests: XCTestCase {
             case .pendingOp(let op):
                 XCTAssertThrowsError(try build(url), name) { XCTAssertTrue("\($0)".contains(op), "\(name): \($0)") }
             case .corpusShapeMismatch:
-                XCTAssertThrowsError(try build(url), name) { XCTAssertTrue("\($0)".contains("has shape"), "\(name): \($0)") }
+                // Until the corpus case is regenerated with consistent shapes; then it must simply match.
+                do {
+                    let error = try nmse(name, url, expected)
+                    XCTAssertLessThan(error, 1e-8, "\(name): last-position logits NMSE")
+                } catch {
+                    XCTAssertTrue("\(error)".contains("has shape"), "\(name): \(error)")
+                }
             case .logitsDiffer:
                 XCTAssertGreaterThan(try nmse(name, url, expected), 1e-4, name)
             case nil:
