@@ -130,12 +130,9 @@ static int fallback_ids(const llmc_tokenizer *t, const uint8_t *s, size_t n, int
     return 1;
 }
 
-int tkz_bpe_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bpe_scratch *scratch, tkz_ids *out) {
-    if (n == 0) return 0;
-    if (t->flags & TKZ_IGNORE_MERGES) {
-        int32_t id = tkz_vocab_lookup(t, word, n);
-        if (id >= 0) return tkz_ids_push(out, id);
-    }
+/// BPE of word[0, n) from its initial symbols to the merged ids.
+static int merge_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bpe_scratch *scratch,
+                      tkz_ids *out) {
     if (reserve_scratch(scratch, n)) return -1; // at most one symbol per byte
     tkz_symbol *symbols = scratch->symbols;
     int32_t count = 0;
@@ -186,4 +183,23 @@ int tkz_bpe_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bpe
     for (int32_t i = 0; i >= 0; i = symbols[i].next)
         if (tkz_ids_push(out, symbols[i].id)) return -1;
     return 0;
+}
+
+int tkz_bpe_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bpe_scratch *scratch, tkz_ids *out) {
+    if (n == 0) return 0;
+    if (t->flags & TKZ_IGNORE_MERGES) {
+        int32_t id = tkz_vocab_lookup(t, word, n);
+        if (id >= 0) return tkz_ids_push(out, id);
+    }
+    if (!t->split_at_metaspace) return merge_word(t, word, n, scratch, out);
+    // Merge each "▁..." segment alone: the same result (no merge spans a segment start, see split_at_metaspace) in
+    // O(segment) memory instead of one queue over a whole unsplit text.
+    size_t start = 0;
+    for (size_t i = 1; i + 3 <= n; i++) {
+        if (memcmp(word + i, TKZ_METASPACE, 3) == 0 && (i < 3 || memcmp(word + i - 3, TKZ_METASPACE, 3) != 0)) {
+            if (merge_word(t, word + start, i - start, scratch, out)) return -1;
+            start = i;
+        }
+    }
+    return merge_word(t, word + start, n - start, scratch, out);
 }

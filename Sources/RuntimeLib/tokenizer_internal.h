@@ -30,6 +30,9 @@ enum { TKZ_PREPEND_NEVER = 0, TKZ_PREPEND_FIRST = 1, TKZ_PREPEND_ALWAYS = 2 };
 /// Decoder kinds.
 enum { TKZ_DEC_REPLACE = 1, TKZ_DEC_BYTE_FALLBACK = 2, TKZ_DEC_FUSE = 3, TKZ_DEC_STRIP = 4, TKZ_DEC_METASPACE = 5 };
 
+/// U+2581 "▁", SentencePiece's space, in UTF-8.
+#define TKZ_METASPACE "\xE2\x96\x81"
+
 /// A string of the section's pool.
 typedef struct tkz_str { const uint8_t *data; uint32_t len; } tkz_str;
 
@@ -75,6 +78,9 @@ struct llmc_tokenizer {
     uint64_t vocab_mask;
     tkz_added_set added_raw, added_normalized;
     tkz_steps normalizers, pretokenizers, decoders;
+    /// Character-symbol BPE whose vocabulary has "▁" and no token with "▁" after another character: no merge can
+    /// span the start of a run of "▁", so a word is merged segment by segment (tokenizer_bpe.c).
+    int split_at_metaspace;
     const int32_t *prefix, *suffix;
     uint32_t n_prefix, n_suffix;
     uint8_t *aligned_copy;         ///< copy of the section when the caller's bytes are not 4-byte aligned

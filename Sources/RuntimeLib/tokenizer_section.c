@@ -322,6 +322,20 @@ static int load_added(llmc_tokenizer *t, const uint8_t *d, const section_header 
     return rc ? -1 : 0;
 }
 
+/// Whether no merge can span the start of a run of "▁" (see split_at_metaspace): "▁" is a token, so unknown
+/// characters never fuse across it, and no token has "▁" right after another character.
+static int metaspace_runs_start_tokens(const llmc_tokenizer *t) {
+    if (!(t->flags & TKZ_CHAR_SYMBOLS) || tkz_vocab_lookup(t, (const uint8_t *)TKZ_METASPACE, 3) < 0) return 0;
+    for (uint32_t id = 0; id < t->n_tokens; id++) {
+        if (!(t->token_flags[id] & TKZ_TOKEN_BPE)) continue;
+        const uint8_t *s = t->token_bytes + t->token_offsets[id];
+        size_t n = t->token_offsets[id + 1] - t->token_offsets[id];
+        for (size_t i = 1; i + 3 <= n; i++)
+            if (memcmp(s + i, TKZ_METASPACE, 3) == 0 && (i < 3 || memcmp(s + i - 3, TKZ_METASPACE, 3) != 0)) return 0;
+    }
+    return 1;
+}
+
 /// The "<0xNN>" vocabulary token of each byte, for byte fallback.
 static void find_fallback_ids(llmc_tokenizer *t) {
     for (int b = 0; b < 256; b++) {
@@ -386,6 +400,7 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
         }
     }
     find_fallback_ids(t);
+    t->split_at_metaspace = metaspace_runs_start_tokens(t);
     return t;
 fail:
     llmc_tokenizer_free(t);

@@ -64,6 +64,19 @@ final class SentencePieceSectionTests: XCTestCase {
         XCTAssertEqual(ids, try RuntimeTokenizer(section: golden.bytes).encode("Hello wörld 日本 😀", addSpecial: true))
     }
 
+    /// config.json is read for model_type; Python's json writes NaN and Infinity into some.
+    func testConfigWithNonFiniteNumbersIsRead() throws {
+        let dir = try GoldenTokenizers.modifiedCopy(
+            of: "sp_legacy_llama_always", replacing: #""model_type": "llama""#,
+            with: #""model_type": "llama", "a": Infinity, "b": -Infinity, "c": [NaN]"#, in: "config.json",
+            testCase: self)
+        let section = try XCTUnwrap(try TokenizerSection.build(modelDirectory: dir))
+        // Leading spaces tell LlamaTokenizer's Metaspace from tokenizer.json's Prepend normalizer.
+        let golden = try XCTUnwrap(try GoldenTokenizers.golden("sp_legacy_llama_always").cases
+            .first { $0.text == "   leading spaces" })
+        XCTAssertEqual(try RuntimeTokenizer(section: section.bytes).encode(golden.text, addSpecial: true), golden.ids)
+    }
+
     private func word(_ bytes: [UInt8], _ at: Int) -> Int {
         Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
     }

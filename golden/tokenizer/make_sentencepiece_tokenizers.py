@@ -17,7 +17,8 @@ depends on it, a config.json with only a model_type):
 - sp_legacy_llama_always / sp_legacy_llama_no_prefix: the same tokenizer.json under LlamaTokenizer with legacy true
   (Metaspace prepend_scheme "always") and with add_prefix_space false ("never", no Strip decoder).
 - sp_metaspace: Metaspace pre-tokenizer (prepend_scheme "first", split false) after a Split on the string "-", NFC,
-  decoder Sequence[Replace, ByteFallback, Fuse, Strip], ignore_merges.
+  decoder Sequence[Replace, ByteFallback, Fuse, Strip], ignore_merges; trained without splitting at "▁", so tokens
+  span words (the runtime then cannot merge a text segment by segment).
 - sp_metaspace_split: Metaspace(prepend_scheme "always", split true) with a Metaspace decoder, byte tokens 0x80-0x8F
   removed so that some characters become <unk> (fuse_unk), TemplateProcessing with BOS and EOS.
 - gemma_style: Gemma's layout (normalizer Replace(" ", "▁") without Prepend, Split(" ") pre-tokenizer, decoder
@@ -168,7 +169,7 @@ def make_sp_metaspace() -> None:
     meta = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
     pre = pre_tokenizers.Sequence([pre_tokenizers.Split("-", behavior="merged_with_next"), meta])
     specials = ["<unk>", "<s>", "</s>"]
-    vocab, merges = train_sentencepiece_style(normalizers.NFC(), pre_tokenizers.Metaspace(), specials, 1500)
+    vocab, merges = train_sentencepiece_style(normalizers.NFC(), pre_tokenizers.Metaspace(split=False), specials, 1500)
     tok = sp_bpe(vocab, merges, "<unk>", ignore_merges=True)
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre

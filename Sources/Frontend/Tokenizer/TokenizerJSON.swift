@@ -1,4 +1,4 @@
-/// A JSON value of tokenizer.json / tokenizer_config.json.
+/// A JSON value of tokenizer.json / tokenizer_config.json / config.json.
 ///
 /// A small parser of its own rather than JSONSerialization: objects keep their key order and every key exactly as
 /// written (a Swift `[String: Any]` would merge canonically equivalent keys such as "é" and "e\u{301}", which are
@@ -70,6 +70,11 @@ private struct TokenizerJSONParser {
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
+        // Python's json writes these for non-finite floats (config.json files can have them).
+        case UInt8(ascii: "N"): try expect("NaN"); return .number(.nan)
+        case UInt8(ascii: "I"): try expect("Infinity"); return .number(.infinity)
+        case UInt8(ascii: "-") where index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "I"):
+            try expect("-Infinity"); return .number(-.infinity)
         default: return .number(try parseNumber())
         }
     }
