@@ -78,9 +78,9 @@ public enum LlamaRecipe: Recipe {
             case .plain(let f):
                 act = b.unary(try linear(h2, n.up, [ff, d], bias: c.mlpBias), f, name: name + "mlp_act")
             case .xielu:
-                let parameters = try XIELUParameters(checkpoint: checkpoint, module: p + n.activation)
-                throw FrontendError.badValue(file: checkpoint.directory.appendingPathComponent("config.json").path, key: "hidden_act",
-                    reason: "xIELU (\(parameters)) needs an IR unary op that llmc does not have yet")
+                let x = try XIELUParameters(checkpoint: checkpoint, module: p + n.activation)
+                act = b.unary(try linear(h2, n.up, [ff, d], bias: c.mlpBias),
+                              .xielu(alphaP: x.alphaP, alphaN: x.alphaN, beta: x.beta, eps: x.eps), name: name + "mlp_act")
             }
             x = b.add(x, residual(try linear(act, n.down, [d, ff], bias: c.mlpBias), "mlp"), name: name + "mlp_residual")
         }
