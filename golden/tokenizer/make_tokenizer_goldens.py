@@ -18,6 +18,7 @@ import sys
 import unicodedata
 
 import tokenizers
+from tokenizers import decoders
 import transformers
 from transformers import AutoTokenizer
 
@@ -243,6 +244,53 @@ def make(name: str) -> None:
           f"{mismatches} where transformers differs from the raw tokenizers library")
 
 
+DECODERS = [
+    decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(),
+                       decoders.Strip(content=" ", left=1, right=0)]),
+    decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()]),
+    decoders.Sequence([decoders.ByteFallback(), decoders.Metaspace(replacement="▁", prepend_scheme="always")]),
+    decoders.Metaspace(replacement="▁", prepend_scheme="first"),
+    decoders.Metaspace(replacement="▁", prepend_scheme="never"),
+    decoders.Metaspace(replacement="_", prepend_scheme="always"),
+    decoders.Sequence([decoders.Strip(content=" ", left=2, right=1), decoders.Fuse(),
+                       decoders.Strip(content="x", left=1, right=1)]),
+    decoders.Sequence([decoders.Replace("ab", "<0x41>"), decoders.ByteFallback(), decoders.Replace("A", "")]),
+    decoders.Sequence([decoders.Fuse(), decoders.Replace("▁▁", "_"), decoders.Strip(content="é", left=1, right=1)]),
+    decoders.ByteFallback(),
+]
+DECODER_TOKENS = ["▁Hello", "▁world", "▁", "▁▁", "a▁b▁", "<0xE4>", "<0xBD>", "<0xA0>", "<0x0A>", "<0x41>", "<0x4a>",
+                  "<0x+F>", "<0xFF>", "<0x80>", "<0xF0>", "<0x9F>", "<0x98>", "<0xZZ>", "<0x123>", "  x  ", " y",
+                  "xx", "ab", "éé", "_a_", "<s>", "</s>", "é▁▁é", "▁x", "▁y"]
+
+
+def make_decoder_cases() -> None:
+    """Writes decoder_cases.json: what tokenizers' decoders make of token lists (decode_chain, then joined), for the
+    decoders llmc supports, with the raw bytes (raw_bytes) llmc_tokenizer_decode_bytes must give."""
+    rng = random.Random(7)
+    lists = [[t] for t in DECODER_TOKENS] + [[], ["<0xE4>", "<0xBD>", "<0xA0>", "<0xE4>"], ["<0xE4>", "<0xBD>"],
+                                              ["<0xE4>", "<0xBD>", "▁x"], ["<0xFF>", "<0x41>", "▁y", "<0x80>"]]
+    lists += [[rng.choice(DECODER_TOKENS) for _ in range(rng.randint(2, 7))] for _ in range(60)]
+    cases, panics = [], 0
+    for decoder in DECODERS:
+        config = json.loads(decoder.__getstate__())
+        for tokens in lists:
+            try:
+                text = decoder.decode(tokens)
+            except BaseException as error:  # noqa: BLE001 - tokenizers 0.23's Strip panics when stop reaches start
+                if type(error).__name__ != "PanicException":
+                    raise
+                panics += 1
+                continue
+            cases.append({"decoder": config, "tokens": tokens, "text": text,
+                          "bytes_hex": raw_bytes(tokens, config, {}).hex()})
+    with open(os.path.join(HERE, "decoder_cases.json"), "w", encoding="utf-8") as f:
+        json.dump({"made_by": "golden/tokenizer/make_tokenizer_goldens.py",
+                   "versions": {"tokenizers": tokenizers.__version__}, "tokens": DECODER_TOKENS, "cases": cases},
+                  f, ensure_ascii=True, indent=1)
+        f.write("\n")
+    print(f"decoder_cases: {len(cases)} cases ({panics} left out where tokenizers panics)")
+
+
 def make_class_resolution() -> None:
     """Writes class_resolution.json: the tokenizer class AutoTokenizer picks for combinations of tokenizer_class
     (tokenizer_config.json), model_type (config.json) and a SentencePiece-style or byte-level tokenizer.json."""
@@ -283,3 +331,4 @@ if __name__ == "__main__":
         make(tokenizer_name)
     if not sys.argv[1:]:
         make_class_resolution()
+        make_decoder_cases()
