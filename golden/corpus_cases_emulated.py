@@ -212,12 +212,14 @@ def stablelm_as_orion(c: dict) -> dict:
 def generative() -> list:
     llama_gqa = lambda **kw: cfg(T.LlamaConfig, **dims(num_key_value_heads=2, head_dim=16, **{**rope(), **kw}))
     llama_mha = lambda **kw: cfg(T.LlamaConfig, **dims(num_key_value_heads=4, head_dim=8, **{**rope(), **kw}))
+    # The remote-code classes (Aquila, Xverse, InternLM2) derive head_dim = hidden / heads and have no head_dim key.
+    llama_derived = lambda **kw: cfg(T.LlamaConfig, **dims(hidden_size=64, num_key_value_heads=2, **{**rope(), **kw}))
     return [
-        gen("AquilaForCausalLM", "A", T.LlamaForCausalLM, llama_gqa(),
+        gen("AquilaForCausalLM", "A", T.LlamaForCausalLM, llama_derived(),
             "Aquila (vLLM maps it to Llama): Llama tensor names and math; only config.json differs "
             "(model_type aquila, auto_map).", status="emulated:LlamaForCausalLM",
             export=identity_export(llama_remote("AquilaForCausalLM", "aquila", "aquila", "AquilaConfig"))),
-        gen("XverseForCausalLM", "A", T.LlamaForCausalLM, llama_gqa(**rope(500000.0)),
+        gen("XverseForCausalLM", "A", T.LlamaForCausalLM, llama_derived(**rope(500000.0)),
             "XVERSE (vLLM maps it to Llama): Llama tensor names and math, model_type xverse.",
             status="emulated:LlamaForCausalLM",
             export=identity_export(llama_remote("XverseForCausalLM", "xverse", "xverse", "XverseConfig"))),
@@ -226,7 +228,7 @@ def generative() -> list:
             status="emulated:LlamaForCausalLM",
             export=identity_export(llama_remote("InternLMForCausalLM", "internlm", "internlm", "InternLMConfig",
                                                 bias=True))),
-        gen("InternLM2ForCausalLM", "A", T.LlamaForCausalLM, llama_gqa(**rope(1e6)),
+        gen("InternLM2ForCausalLM", "A", T.LlamaForCausalLM, llama_derived(**rope(1e6)),
             "InternLM2: Llama math; tensors tok_embeddings, attention.wqkv (per kv head h: its 2 q heads, k_h, v_h, "
             "16 rows each), attention.wo, feed_forward.w1 (gate) / w3 (up) / w2 (down), attention_norm, ffn_norm, "
             "output.", status="emulated:LlamaForCausalLM", export=internlm2_export()),

@@ -22,16 +22,11 @@ final class LlamaVariantsTests: XCTestCase {
     }
 
     /// Cases that cannot pass today, each with the evidence the test expects (it fails once the cause is gone, so the
-    /// list stays true): a corpus config that contradicts its tensors, or a run outside what the compiled tables cover.
+    /// list stays true): a run outside what the compiled tables cover.
     private enum Known {
-        case corpusShapeMismatch
         case logitsDiffer
     }
     private static let known: [String: Known] = [
-        // config.json has no head_dim (the remote code derives hidden/heads = 8) but the tensors use head_dim 16.
-        "aquila_for_causal_lm": .corpusShapeMismatch,
-        "xverse_for_causal_lm": .corpusShapeMismatch,
-        "internlm2_for_causal_lm": .corpusShapeMismatch,
         // The prompt is longer than original_max_position_embeddings, so transformers uses the long factors; the
         // compiled table holds the short ones (RopeConfig.Scaling.longrope).
         "phi3_for_causal_lm_longrope": .logitsDiffer,
@@ -80,14 +75,6 @@ final class LlamaVariantsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(all.count, 29, "family-A generative cases in golden/corpus")
         for (name, url, expected) in all {
             switch Self.known[name] {
-            case .corpusShapeMismatch:
-                // Until the corpus case is regenerated with consistent shapes; then it must simply match.
-                do {
-                    let error = try nmse(name, url, expected)
-                    XCTAssertLessThan(error, 1e-8, "\(name): last-position logits NMSE")
-                } catch {
-                    XCTAssertTrue("\(error)".contains("has shape"), "\(name): \(error)")
-                }
             case .logitsDiffer:
                 XCTAssertGreaterThan(try nmse(name, url, expected), 1e-4, name)
             case nil:
