@@ -25,7 +25,9 @@ depends on it, a config.json with only a model_type):
   without Strip, <pad> <eos> <bos> <unk> <mask> first, TemplateProcessing "<bos> $A") under GemmaTokenizer with
   model_type "gemma", Gemma's chat tokens as added tokens.
 
-Training text: the license texts and multilingual sample of make_small_tokenizers.py. Requires `tokenizers`,
+Training text: the license texts and multilingual sample of make_small_tokenizers.py. tokenizers' BPE trainer breaks
+ties between equally frequent pairs in hash order, so re-training gives slightly different vocabularies: run
+make_tokenizer_goldens.py after this script. Requires `tokenizers`,
 `transformers`, `sentencepiece` and `protobuf`, and the mistral-common wheel (not installed: with mistral-common
 installed transformers loads Mistral models with another backend):
 
