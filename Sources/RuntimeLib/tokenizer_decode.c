@@ -165,7 +165,7 @@ static int64_t decode(const llmc_tokenizer *t, const int32_t *ids, uint64_t n, i
     }
     decoding d = {.raw = raw};
     tkz_bytes text = {0};
-    int rc = 0;
+    int rc = tkz_bytes_append(&d.arena, (const uint8_t *)"", 0); // a non-NULL arena even when no token has text
     for (uint64_t i = 0; i < n && rc == 0; i++) {
         int32_t id = ids[i];
         if (skip_special && (t->token_flags[id] & TKZ_TOKEN_SPECIAL)) continue;

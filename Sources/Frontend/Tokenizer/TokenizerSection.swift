@@ -61,8 +61,10 @@ public struct TokenizerSection {
         let added = pipeline.addedContents
         let tokens = tokenTable(model: pipeline.model, added: added, symbols: symbols)
         let decoderSteps: [DecoderStep] = if case .steps(let steps) = pipeline.decoder { steps } else { [] }
+        var model = pipeline.model
+        if symbols == .bytes { model.byteFallback = false } // never applies (see TokenizerPipeline.symbols)
         let writer = TokenizerSectionWriter(
-            model: pipeline.model, characterSymbols: symbols == .characters, tokens: tokens, added: added,
+            model: model, characterSymbols: symbols == .characters, tokens: tokens, added: added,
             normalizers: pipeline.normalizers, preTokenizer: pipeline.preTokenizer, decoder: decoderSteps,
             template: pipeline.template)
         let eosId = eos.flatMap(pipeline.id(of:))
