@@ -127,7 +127,8 @@ public struct ForwardEmitter {
 
     private func emitRopeTables(_ f: inout Frame) throws {
         for (key, offset) in plan.ropeTables.sorted(by: { $0.value < $1.value }) {
-            let kernel = RopeTableKernel(rotaryDim: key.rotaryDim, invFreq: key.invFreq, attentionScaling: key.attentionScaling)
+            let kernel = RopeTableKernel(rotaryDim: key.rotaryDim, invFreq: key.invFreq, attentionScaling: key.attentionScaling,
+                                         longContext: key.longContext)
             f.run(kernel, target: target, rows: f.n, [f.offset(f.arenaBase, f.m.constI64(offset)), f.pos, f.n])
         }
     }
@@ -153,7 +154,8 @@ public struct ForwardEmitter {
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), weight(w, f), biasPointer,
                                                        pointer(out, f), ld(out, f), rows])
         case .rope(let x, let spec):
-            let key = MemoryPlan.RopeTableKey(rotaryDim: spec.rotaryDim, invFreq: spec.invFreq, attentionScaling: spec.attentionScaling)
+            let key = MemoryPlan.RopeTableKey(rotaryDim: spec.rotaryDim, invFreq: spec.invFreq, attentionScaling: spec.attentionScaling,
+                                              longContext: spec.longContext)
             guard let tableOffset = plan.ropeTables[key] else { throw CompileError.unsupportedOp(node.name, "rope table missing") }
             let kernel = RopeKernel(headDim: spec.headDim, rotaryDim: spec.rotaryDim, heads: spec.heads, style: spec.style)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), f.offset(f.arenaBase, m.constI64(tableOffset)),

@@ -36,6 +36,7 @@ public struct MemoryPlan: Sendable {
         public var rotaryDim: Int
         public var invFreq: [Float]
         public var attentionScaling: Float
+        public var longContext: RopeSpec.LongContext?
     }
 
     public init(graph: Graph, maxBatch: Int) {
@@ -76,7 +77,8 @@ public struct MemoryPlan: Sendable {
         var tables: [RopeTableKey: Int] = [:]
         for (index, node) in graph.nodes.enumerated() {
             if case .rope(_, let spec) = node.op {
-                let key = RopeTableKey(rotaryDim: spec.rotaryDim, invFreq: spec.invFreq, attentionScaling: spec.attentionScaling)
+                let key = RopeTableKey(rotaryDim: spec.rotaryDim, invFreq: spec.invFreq, attentionScaling: spec.attentionScaling,
+                                       longContext: spec.longContext)
                 if tables[key] == nil {
                     tables[key] = allocator.allocate(bytes: maxBatch * spec.rotaryDim * 4, from: 0, to: count)
                 }

@@ -17,14 +17,30 @@ public struct RopeSpec: Hashable, Sendable {
     public var invFreq: [Float]
     /// Multiplies cos and sin (YaRN's attention factor; 1 otherwise).
     public var attentionScaling: Float
+    /// LongRoPE: frequencies a call uses instead when its sequence (positions 0 ..< pos + n) is longer than
+    /// `threshold`, as transformers switches to the long factors. Nil: one table for every length.
+    public var longContext: LongContext?
 
-    public init(heads: Int, headDim: Int, rotaryDim: Int, style: RopeStyle, invFreq: [Float], attentionScaling: Float = 1) {
+    /// The frequencies of sequences longer than `threshold`.
+    public struct LongContext: Hashable, Sendable {
+        public var invFreq: [Float]
+        public var threshold: Int
+
+        public init(invFreq: [Float], threshold: Int) {
+            self.invFreq = invFreq
+            self.threshold = threshold
+        }
+    }
+
+    public init(heads: Int, headDim: Int, rotaryDim: Int, style: RopeStyle, invFreq: [Float], attentionScaling: Float = 1,
+                longContext: LongContext? = nil) {
         self.heads = heads
         self.headDim = headDim
         self.rotaryDim = rotaryDim
         self.style = style
         self.invFreq = invFreq
         self.attentionScaling = attentionScaling
+        self.longContext = longContext
     }
 }
 

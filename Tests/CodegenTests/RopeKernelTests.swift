@@ -38,6 +38,25 @@ final class RopeKernelTests: XCTestCase {
         }
     }
 
+    /// LongRoPE: a call whose sequence (pos0 + rows) passes the threshold uses the long table, otherwise the short one.
+    func testRopeTableSwitchesToLongContextFrequencies() throws {
+        let rotaryDim = 34
+        let short = inverseFrequencies(rotaryDim)
+        let long = short.enumerated().map { $1 / Float(1 + $0) }
+        let kernel = RopeTableKernel(rotaryDim: rotaryDim, invFreq: short, attentionScaling: 1.2,
+                                     longContext: RopeSpec.LongContext(invFreq: long, threshold: 16))
+        for target in testTargets {
+            let harness = try KernelHarness(kernel, target: target)
+            for (pos0, rows, useLong) in [(0, 16, false), (0, 17, true), (15, 1, false), (16, 1, true), (10, 7, true)] {
+                let out = AlignedBuffer(byteCount: rows * rotaryDim * 4)
+                harness.run(rows: rows, [slot(out.raw), slot(pos0), slot(rows)])
+                let expected = referenceTable(rotaryDim: rotaryDim, invFreq: useLong ? long : short, scaling: 1.2, pos0: pos0, rows: rows)
+                assertClose(out.floatArray(rows * rotaryDim), expected, magnitude: expected.map { _ in 1.2 },
+                            relative: 2e-7, absolute: 0, "long-context table pos0 \(pos0) rows \(rows) \(target.name)")
+            }
+        }
+    }
+
     func testRopeStyles() throws {
         for target in testTargets {
             for (headDim, rotaryDim, heads) in [(2, 2, 1), (34, 34, 3), (64, 32, 2), (100, 100, 2), (64, 64, 4)] {

@@ -95,12 +95,14 @@ struct ReferenceEvaluator {
             return out
         case .rope(let x, let spec):
             var out = input(x)
+            // The prompt is positions 0 ..< rows: LongRoPE's long table applies when that is past its threshold.
+            let invFreq = spec.longContext.flatMap { rows > $0.threshold ? $0.invFreq : nil } ?? spec.invFreq
             for r in 0..<rows {
                 for h in 0..<spec.heads {
                     for i in 0..<spec.rotaryDim / 2 {
                         let base = r * cols + h * spec.headDim
                         let (a, b) = spec.style == .neox ? (base + i, base + i + spec.rotaryDim / 2) : (base + 2 * i, base + 2 * i + 1)
-                        let angle = Double(Float(r) * spec.invFreq[i])
+                        let angle = Double(Float(r) * invFreq[i])
                         let (c, s) = (cos(angle) * Double(spec.attentionScaling), sin(angle) * Double(spec.attentionScaling))
                         (out[a], out[b]) = (out[a] * c - out[b] * s, out[b] * c + out[a] * s)
                     }

@@ -1,24 +1,30 @@
 import CLLVM
+import IR
 
 /// Builds the rotary cos/sin table for `rows` positions pos0 ..< pos0 + rows, like transformers' rotary embedding
 /// in f32: angle_i = Float(p) * invFreq[i]; table[r][i] = cos(angle_i) * s, table[r][rotaryDim/2 + i] =
-/// sin(angle_i) * s. cos/sin come from libm (cosf/sinf). Slots: [0] out ptr (rows × rotaryDim, contiguous),
-/// [1] pos0, [2] rows.
+/// sin(angle_i) * s. cos/sin come from libm (cosf/sinf). With `longContext` (LongRoPE) a call whose sequence
+/// pos0 + rows exceeds its threshold uses the long-context frequencies instead.
+/// Slots: [0] out ptr (rows × rotaryDim, contiguous), [1] pos0, [2] rows.
 public struct RopeTableKernel: RowwiseKernel {
     public let rotaryDim: Int
     public let invFreq: [Float]
     public let attentionScaling: Float
+    public let longContext: RopeSpec.LongContext?
 
-    public init(rotaryDim: Int, invFreq: [Float], attentionScaling: Float) {
+    public init(rotaryDim: Int, invFreq: [Float], attentionScaling: Float, longContext: RopeSpec.LongContext? = nil) {
         precondition(rotaryDim > 0 && rotaryDim % 2 == 0, "rotary dim must be positive and even")
         precondition(invFreq.count == rotaryDim / 2, "need rotaryDim/2 inverse frequencies")
         self.rotaryDim = rotaryDim
         self.invFreq = invFreq
         self.attentionScaling = attentionScaling
+        self.longContext = longContext
+        precondition(longContext.map { $0.invFreq.count == invFreq.count } ?? true, "long table must match")
     }
 
     public var symbol: String {
-        "llmc_rope_table_r\(rotaryDim)_f\(symbolHash(invFreq))_s\(symbolBits(attentionScaling))"
+        let long = longContext.map { "_l\(symbolHash($0.invFreq))_t\($0.threshold)" } ?? ""
+        return "llmc_rope_table_r\(rotaryDim)_f\(symbolHash(invFreq))_s\(symbolBits(attentionScaling))\(long)"
     }
 
     public static let maxTasks = 4
@@ -26,7 +32,12 @@ public struct RopeTableKernel: RowwiseKernel {
 
     public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
         let (out, pos0) = (m.loadSlotPointer(args, 0), m.loadSlot(args, 1))
-        let frequencies = m.constantF32Array(named: symbol + ".inv_freq", invFreq)
+        var frequencies = m.constantF32Array(named: symbol + ".inv_freq", invFreq)
+        if let longContext {
+            let long = m.constantF32Array(named: symbol + ".long_inv_freq", longContext.invFreq)
+            let length = m.add(pos0, m.loadSlot(args, Self.rowsSlot))
+            frequencies = m.select(m.icmp(LLVMIntSGT, length, m.constI64(longContext.threshold)), long, frequencies)
+        }
         let unary = m.functionType(m.f32Type, [m.f32Type])
         let half = rotaryDim / 2
         let scale = m.constF32(attentionScaling)

@@ -25,9 +25,7 @@ public struct LayerTypeRope: Equatable, Sendable {
     /// The rotary embedding of one tensor of heads in a `type` layer: that type's frequencies for the `rotaryDim`
     /// leading dims of each head, and its attention factor.
     public func spec(_ type: AttentionLayerType, heads: Int, headDim: Int, rotaryDim: Int, style: RopeStyle) -> RopeSpec {
-        let rope = self[type]
-        return RopeSpec(heads: heads, headDim: headDim, rotaryDim: rotaryDim, style: style,
-                        invFreq: rope.inverseFrequencies(rotaryDim: rotaryDim), attentionScaling: rope.attentionScaling)
+        self[type].spec(heads: heads, headDim: headDim, rotaryDim: rotaryDim, style: style)
     }
 
     public subscript(_ type: AttentionLayerType) -> RopeConfig {

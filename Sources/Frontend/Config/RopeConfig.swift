@@ -1,4 +1,5 @@
 import Foundation
+import IR
 
 /// Rotary embedding settings, read from `rope_parameters` (transformers 5) or `rope_theta` + `rope_scaling` (older).
 ///
@@ -22,8 +23,9 @@ public struct RopeConfig: Equatable, Sendable {
         case yarn(factor: Double, originalMaxPosition: Int, betaFast: Double, betaSlow: Double, truncate: Bool,
                   attentionFactor: Double)
         /// LongRoPE (Phi-3): each frequency divided by its own factor. transformers uses `shortFactor` while a call's
-        /// sequence is at most `originalMaxPosition` long and `longFactor` for the whole sequence beyond; the compiled
-        /// tables hold the short factors (exact up to `originalMaxPosition` positions, see `inverseFrequencies`).
+        /// sequence is at most `originalMaxPosition` long and `longFactor` beyond; `spec` carries both tables and the
+        /// rope table kernel picks one per call. (transformers' generate also drops its cache when a sequence first
+        /// crosses the length; llmc keeps the keys already cached, as a forward pass over a cache does.)
         case longrope(shortFactor: [Float], longFactor: [Float], originalMaxPosition: Int, attentionFactor: Double)
     }
 
@@ -36,7 +38,7 @@ public struct RopeConfig: Equatable, Sendable {
     }
 
     /// Inverse frequencies for `rotaryDim` rotated dims, computed in f32 as transformers does.
-    /// LongRoPE returns its short-context frequencies (`Scaling.longrope`).
+    /// LongRoPE returns its short-context frequencies (`spec` adds the long ones).
     public func inverseFrequencies(rotaryDim: Int) -> [Float] {
         switch scaling {
         case .none:
@@ -68,6 +70,18 @@ public struct RopeConfig: Equatable, Sendable {
         case .longrope(let short, _, _, _):
             return zip(Self.powers(base: theta, dim: rotaryDim), short).map { 1 / ($1 * $0) }
         }
+    }
+
+    /// The rotary embedding of `heads` heads of `headDim`, the `rotaryDim` leading dims rotated: frequencies,
+    /// attention factor and, for LongRoPE, the long-context table and the length that switches to it.
+    public func spec(heads: Int, headDim: Int, rotaryDim: Int, style: RopeStyle) -> RopeSpec {
+        var long: RopeSpec.LongContext?
+        if case .longrope(_, let longFactor, let original, _) = scaling {
+            long = RopeSpec.LongContext(invFreq: zip(Self.powers(base: theta, dim: rotaryDim), longFactor).map { 1 / ($1 * $0) },
+                                        threshold: original)
+        }
+        return RopeSpec(heads: heads, headDim: headDim, rotaryDim: rotaryDim, style: style,
+                        invFreq: inverseFrequencies(rotaryDim: rotaryDim), attentionScaling: attentionScaling, longContext: long)
     }
 
     /// Factor on cos and sin (`RopeSpec.attentionScaling`): YaRN's and LongRoPE's attention factor, 1 otherwise.

@@ -74,8 +74,7 @@ struct Rotary {
 
     /// The rope of `heads` heads of `headDim` (frequencies and attention factor folded from the config).
     func spec(heads: Int, headDim: Int) -> RopeSpec {
-        RopeSpec(heads: heads, headDim: headDim, rotaryDim: rotaryDim, style: style,
-                 invFreq: rope.inverseFrequencies(rotaryDim: rotaryDim), attentionScaling: rope.attentionScaling)
+        rope.spec(heads: heads, headDim: headDim, rotaryDim: rotaryDim, style: style)
     }
 }
 

@@ -20,10 +20,8 @@ public enum LlamaRecipe: Recipe {
         let n = s.names
         let w = WeightBinder(checkpoint: checkpoint)
         let (d, hd, q, kv, ff) = (c.hiddenSize, c.headDim, c.heads * c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
-        let invFreq = c.rope.inverseFrequencies(rotaryDim: c.rotaryDim)
         func rope(_ heads: Int) -> RopeSpec {
-            RopeSpec(heads: heads, headDim: hd, rotaryDim: c.rotaryDim, style: s.ropeStyle, invFreq: invFreq,
-                     attentionScaling: c.rope.attentionScaling)
+            c.rope.spec(heads: heads, headDim: hd, rotaryDim: c.rotaryDim, style: s.ropeStyle)
         }
 
         var b = GraphBuilder()
