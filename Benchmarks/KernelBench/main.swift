@@ -54,6 +54,14 @@ func measure(repeats: Int, threads: Int = 2, prepare: () -> Void = {}, _ body: (
     return times.sorted()[times.count / 2]
 }
 
+/// Streams through 64 MiB so that earlier data (weights, a KV cache) is no longer cached, as after a decode step's weights.
+nonisolated(unsafe) let evictionBuffer = Buffer(bytes: 64 << 20)
+func evictCaches() {
+    var sum: Float = 0
+    for index in stride(from: 0, to: 16 << 20, by: 16) { sum += evictionBuffer.floats[index] }
+    if sum == .infinity { print(sum) }
+}
+
 func run(_ kernel: CompiledKernel, rows: Int, _ args: UnsafePointer<Int64>, threads: Int) {
     if threads == 1 {
         kernel.runSerially(rows: rows, args: args)
@@ -91,7 +99,8 @@ func quantizedTemplate(k: Int, n: Int, format: WeightFormat) -> Buffer? {
 }
 
 /// GEMV (rows = 1) over `shapes` repeated `repeats` times, each matrix in its own buffer; prints weight GB/s.
-func benchDecode(label: String, shapes: [(Int, Int)], repeats: Int, weight: WeightFormat) throws {
+/// With `cold`, caches are evicted before each run (a single matrix smaller than L3 would stay cached otherwise).
+func benchDecode(label: String, shapes: [(Int, Int)], repeats: Int, weight: WeightFormat, cold: Bool) throws {
     var kernels: [String: CompiledKernel] = [:], templates: [String: Buffer?] = [:]
     for (k, n) in shapes where kernels["\(k)x\(n)"] == nil {
         kernels["\(k)x\(n)"] = try CompiledKernel(MatmulKernel(k: k, n: n, weight: weight, bias: false, accumulate: false),
@@ -110,7 +119,7 @@ func benchDecode(label: String, shapes: [(Int, Int)], repeats: Int, weight: Weig
     var args = [Int64](repeating: 0, count: 8)
     var line = "decode \(label) \(weight.rawValue) (\(bytes >> 20) MiB):"
     for threads in [1, 2] {
-        let seconds = measure(repeats: 5, threads: threads) {
+        let seconds = measure(repeats: 5, threads: threads, prepare: cold ? evictCaches : {}) {
             for (kernel, w, k, n) in matrices {
                 args[0] = x.address; args[1] = Int64(k); args[2] = w.address; args[3] = 0
                 args[4] = y.address; args[5] = Int64(n); args[6] = 1
@@ -125,7 +134,7 @@ func benchDecode(label: String, shapes: [(Int, Int)], repeats: Int, weight: Weig
         var line = "decode \(label) OpenBLAS sgemv f32:"
         for threads in [1, 2] {
             openblas_set_num_threads(Int32(threads))
-            let seconds = measure(repeats: 5, threads: threads) {
+            let seconds = measure(repeats: 5, threads: threads, prepare: cold ? evictCaches : {}) {
                 for (index, buffer) in plain.enumerated() {
                     let (k, n) = (matrices[index].2, matrices[index].3)
                     cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, buffer.floats, Int32(k), x.floats, 1, 0,
@@ -169,14 +178,6 @@ func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
 
 // MARK: Attention (SmolLM2-135M: 9 query heads, 3 kv heads, head_dim 64).
 
-/// Streams through 64 MiB so that earlier data (a KV cache) is no longer cached, as after a decode step's weights.
-nonisolated(unsafe) let evictionBuffer = Buffer(bytes: 64 << 20)
-func evictCaches() {
-    var sum: Float = 0
-    for index in stride(from: 0, to: 16 << 20, by: 16) { sum += evictionBuffer.floats[index] }
-    if sum == .infinity { print(sum) }
-}
-
 func benchAttention(pos0: Int, rows: Int, cold: Bool) throws {
     let (qHeads, kvHeads, headDim) = (9, 3, 64)
     let kernel = try CompiledKernel(AttentionKernel(qHeads: qHeads, kvHeads: kvHeads, headDim: headDim,
@@ -202,8 +203,10 @@ func benchAttention(pos0: Int, rows: Int, cold: Bool) throws {
 print("target \(target.name) (cpu \(target.cpu), \(target.vectorWidth) lanes), runtime threads: 2")
 _ = llmc_threadpool_init(2)
 if wanted("decode") {
-    for weight in weightFormats { try benchDecode(label: "\(layers) layers", shapes: layerShapes, repeats: layers, weight: weight) }
-    for weight in weightFormats { try benchDecode(label: "lm_head", shapes: [lmHead], repeats: 1, weight: weight) }
+    for weight in weightFormats {
+        try benchDecode(label: "\(layers) layers", shapes: layerShapes, repeats: layers, weight: weight, cold: false)
+    }
+    for weight in weightFormats { try benchDecode(label: "lm_head", shapes: [lmHead], repeats: 1, weight: weight, cold: true) }
 }
 if wanted("prefill") {
     for (rows, k, n) in [(17, 576, 3072), (512, 576, 960), (512, 576, 576), (512, 576, 3072), (512, 1536, 576)] {
