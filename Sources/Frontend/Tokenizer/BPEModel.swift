@@ -1,7 +1,7 @@
 /// tokenizer.json's `model` when it is a BPE: the vocabulary, the merges resolved to ids and the options (which a
 /// transformers tokenizer class may override, see TransformersTokenizerClass).
 struct BPEModel {
-    /// Token text (in the byte-level alphabet) and id, in file order.
+    /// Token text (in GPT-2's byte alphabet for byte-level BPE) and id, in file order.
     let vocab: [(token: String, id: Int)]
     /// Id of each token, keyed by its UTF-8 bytes (byte-exact, unlike a String key).
     let idOfToken: [[UInt8]: Int]

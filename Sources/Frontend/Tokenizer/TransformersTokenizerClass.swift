@@ -15,13 +15,13 @@ enum TransformersTokenizerClass: Equatable {
     /// model type's registered class.
     static func resolve(tokenizerConfig: TokenizerNode?, modelConfig: TokenizerNode?,
                         tokenizerJSONMentionsByteLevel: Bool) throws(TokenizerError) -> TransformersTokenizerClass {
-        let modelType = try modelConfig?.optional("model_type")?.string()
+        let modelTypeNode = modelConfig?.optional("model_type")
+        let modelType = try modelTypeNode?.string()
         let classNode = tokenizerConfig?.optional("tokenizer_class") ?? modelConfig?.optional("tokenizer_class")
         guard let classNode else {
-            guard let modelType else { return .tokenizerJSON }
+            guard let modelTypeNode, let modelType else { return .tokenizerJSON }
             if TransformersModelTypes.codeLlama.contains(modelType) {
-                throw TokenizerError.unsupported(file: modelConfig?.file ?? "config.json", key: "model_type",
-                                                 what: "\(modelType) (CodeLlamaTokenizer)")
+                throw modelTypeNode.unsupported("\(modelType) (its tokenizer, CodeLlamaTokenizer, infills)")
             }
             if TransformersModelTypes.llama.contains(modelType) { return try llama(tokenizerConfig) }
             return TransformersModelTypes.gemma.contains(modelType) ? .gemma : .tokenizerJSON
@@ -35,7 +35,7 @@ enum TransformersTokenizerClass: Equatable {
         switch name {
         case "LlamaTokenizer": return try llama(tokenizerConfig)
         case "GemmaTokenizer": return .gemma
-        default: throw classNode.unsupported("tokenizer class \(name) (infilling tokenizer)")
+        default: throw classNode.unsupported("tokenizer class \(name) (an infilling tokenizer)")
         }
     }
 
