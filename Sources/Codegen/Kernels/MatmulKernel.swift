@@ -74,9 +74,7 @@ public struct MatmulKernel: Kernel {
     public func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         if weight.isQuantized { return QuantMatmul(kernel: self).emit(in: m, target: target) }
         return defineKernel(in: m, target: target) { args, task in
-            let operands = Operands(
-                x: m.loadSlotPointer(args, 0), ldx: m.loadSlot(args, 1), w: m.loadSlotPointer(args, 2),
-                bias: bias ? m.loadSlotPointer(args, 3) : nil, y: m.loadSlotPointer(args, 4), ldy: m.loadSlot(args, 5))
+            let operands = Operands(m, args: args, bias: bias)
             let rows = m.loadSlot(args, 6)
             m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)),
                          then: { emitDecode(m, target, operands, rows: rows, task: task) },
@@ -84,8 +82,15 @@ public struct MatmulKernel: Kernel {
         }
     }
 
-    private struct Operands {
+    /// The slots of a call: x, ldx, packed W, bias (when the kernel has one), y, ldy.
+    struct Operands {
         let x: LLVMValueRef, ldx: LLVMValueRef, w: LLVMValueRef, bias: LLVMValueRef?, y: LLVMValueRef, ldy: LLVMValueRef
+
+        init(_ m: ModuleBuilder, args: LLVMValueRef, bias: Bool) {
+            (x, ldx, w) = (m.loadSlotPointer(args, 0), m.loadSlot(args, 1), m.loadSlotPointer(args, 2))
+            self.bias = bias ? m.loadSlotPointer(args, 3) : nil
+            (y, ldy) = (m.loadSlotPointer(args, 4), m.loadSlot(args, 5))
+        }
     }
 
     /// Calls a micro-kernel on the tile at (row0, panel0, k0 ..< k0 + kLen).

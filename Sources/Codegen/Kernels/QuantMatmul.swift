@@ -8,8 +8,8 @@ import CLLVM
 ///   `QuantMicroKernel` tiles: int8 weights against int16 activation codes (`vpdpwssd`/`vpmaddwd`; measured
 ///   faster than widening the codes to f32, and as accurate), int4 against int8 codes.
 /// - Prefill: tasks split over row ranges (and over column ranges when there are few rows); a task quantizes
-///   slices of its rows into a stack buffer once (int8 codes) and runs `QuantMicroKernel` tiles over its panel
-///   groups (`vpdpbusd`, or `vpmaddubsw` on AVX2).
+///   slices of its rows into a stack buffer once (int8 codes) and runs `QuantMicroKernel` tiles over its panels
+///   (`vpdpbusd`, or `vpmaddubsw` on AVX2).
 struct QuantMatmul {
     let kernel: MatmulKernel
 
@@ -32,40 +32,34 @@ struct QuantMatmul {
 
     static func lanes(_ target: TargetSpec) -> Int { target.hasAVX512VNNI ? 16 : 8 }
 
-    /// Prefill tile shape: rows per micro-kernel and panels per group (with VNNI, 3×3 to 8×1 tiles measured
-    /// within 5% of each other; 8×1 was fastest).
-    private func tile(_ target: TargetSpec) -> (rows: Int, panels: Int) {
-        Self.lanes(target) == 16 ? (8, 1) : (4, 1)
-    }
-
-    private func groups(_ target: TargetSpec) -> Int { (panels + tile(target).panels - 1) / tile(target).panels }
+    /// Rows of a prefill tile, which spans one panel (with VNNI, tiles from 3 rows × 3 panels to 8 rows × 1
+    /// panel measured within 5% of each other; 8 × 1 was fastest).
+    private func tileRows(_ target: TargetSpec) -> Int { Self.lanes(target) == 16 ? 8 : 4 }
 
     /// Rows quantized at a time by a prefill task (a multiple of the tile's rows).
     private func sliceRows(_ target: TargetSpec) -> Int {
-        let rows = tile(target).rows
+        let rows = tileRows(target)
         return rows * max(1, min(16, Self.sliceBudget / activations.recordBytes / rows))
     }
 
-    /// Row chunks and column chunks of a prefill call (i64 values): up to 16 row chunks, and enough column
-    /// chunks for about 8 tasks when rows are few.
-    private func chunks(rows: LLVMValueRef, _ m: ModuleBuilder, _ target: TargetSpec) -> (rows: LLVMValueRef, columns: LLVMValueRef) {
-        let rowBlocks = m.ceilDiv(rows, m.constI64(tile(target).rows))
+    /// Row chunks and panel chunks of a prefill call (i64 values): up to 16 row chunks, and enough panel chunks
+    /// for about 8 tasks when rows are few.
+    private func chunks(rows: LLVMValueRef, _ m: ModuleBuilder, _ target: TargetSpec) -> (rows: LLVMValueRef, panels: LLVMValueRef) {
+        let rowBlocks = m.ceilDiv(rows, m.constI64(tileRows(target)))
         let rowChunks = m.smin(rowBlocks, m.constI64(Self.maxTasks))
-        let columnChunks = m.smin(m.ceilDiv(m.constI64(8), rowChunks), m.constI64(groups(target)))
-        return (rowChunks, columnChunks)
+        let panelChunks = m.smin(m.ceilDiv(m.constI64(8), rowChunks), m.constI64(panels))
+        return (rowChunks, panelChunks)
     }
 
     func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         let decode = m.icmp(LLVMIntSLE, rows, m.constI64(MatmulKernel.decodeMaxRows))
         let split = chunks(rows: m.smax(rows, m.constI64(1)), m, target)
-        return m.select(decode, m.constI64(decodeTasks), m.mul(split.rows, split.columns))
+        return m.select(decode, m.constI64(decodeTasks), m.mul(split.rows, split.panels))
     }
 
     func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         kernel.defineKernel(in: m, target: target) { args, task in
-            let operands = Operands(
-                x: m.loadSlotPointer(args, 0), ldx: m.loadSlot(args, 1), w: m.loadSlotPointer(args, 2),
-                bias: kernel.bias ? m.loadSlotPointer(args, 3) : nil, y: m.loadSlotPointer(args, 4), ldy: m.loadSlot(args, 5))
+            let operands = Operands(m, args: args, bias: kernel.bias)
             let rows = m.loadSlot(args, 6)
             let buffer = m.alloca(m.i8Type, count: max(MatmulKernel.decodeMaxRows * decodeActivations.recordBytes,
                                                        sliceRows(target) * activations.recordBytes))
@@ -75,9 +69,7 @@ struct QuantMatmul {
         }
     }
 
-    private struct Operands {
-        let x: LLVMValueRef, ldx: LLVMValueRef, w: LLVMValueRef, bias: LLVMValueRef?, y: LLVMValueRef, ldy: LLVMValueRef
-    }
+    private typealias Operands = MatmulKernel.Operands
 
     /// The output-side arguments of a tile at (row0, panel0): y, ldy, bias, validCols, loadY, addBias.
     private func outputArguments(_ m: ModuleBuilder, _ o: Operands, row0: LLVMValueRef, panel0: LLVMValueRef) -> [LLVMValueRef] {
@@ -109,8 +101,8 @@ struct QuantMatmul {
         let range = splitRange(m, total: m.constI64(panels), parts: m.constI64(decodeTasks), part: task)
         quantize(m, target, o, decodeActivations, row0: m.constI64(0), rows: rows, into: buffer)
         m.switchOver(rows, cases: Array(1...MatmulKernel.decodeMaxRows)) { rowCount in
-            let fn = QuantMicroKernel(format: format, rows: rowCount, panels: 1, activations: decodeActivations,
-                                      panelBytes: panelBytes).emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
+            let fn = QuantMicroKernel(format: format, rows: rowCount, activations: decodeActivations)
+                .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
             // One panel per call: a task's weights form one sequential stream (interleaving two panels' streams
             // measured about 30% slower).
             m.forLoop(from: range.begin, to: range.end) { panel in
@@ -119,42 +111,29 @@ struct QuantMatmul {
         }
     }
 
-    /// Task t owns row chunk t / columnChunks and column chunk t % columnChunks; it walks its rows in slices
-    /// (quantized once each), then panel groups, then tile row blocks.
+    /// Task t owns row chunk t / panelChunks and panel chunk t % panelChunks; it walks its rows in slices
+    /// (quantized once each), then its panels, then tile row blocks.
     private func emitPrefill(
         _ m: ModuleBuilder, _ target: TargetSpec, _ o: Operands, buffer: LLVMValueRef, rows: LLVMValueRef,
         task: LLVMValueRef
     ) {
-        let shape = tile(target), lanes = Self.lanes(target), slice = sliceRows(target)
+        let (tile, lanes, slice) = (tileRows(target), Self.lanes(target), sliceRows(target))
         let split = chunks(rows: rows, m, target)
-        let rowBlocks = m.ceilDiv(rows, m.constI64(shape.rows))
-        let blockRange = splitRange(m, total: rowBlocks, parts: split.rows, part: m.sdiv(task, split.columns))
-        let groupRange = splitRange(m, total: m.constI64(groups(target)), parts: split.columns,
-                                    part: m.srem(task, split.columns))
-        let rowEnd = m.smin(rows, m.mul(blockRange.end, m.constI64(shape.rows)))
-        let lastGroupPanels = panels - (groups(target) - 1) * shape.panels
-        m.forLoop(from: m.mul(blockRange.begin, m.constI64(shape.rows)), to: rowEnd, step: slice) { sliceStart in
+        let blockRange = splitRange(m, total: m.ceilDiv(rows, m.constI64(tile)), parts: split.rows,
+                                    part: m.sdiv(task, split.panels))
+        let panelRange = splitRange(m, total: m.constI64(panels), parts: split.panels, part: m.srem(task, split.panels))
+        let rowEnd = m.smin(rows, m.mul(blockRange.end, m.constI64(tile)))
+        m.forLoop(from: m.mul(blockRange.begin, m.constI64(tile)), to: rowEnd, step: slice) { sliceStart in
             let sliceEnd = m.smin(rowEnd, m.add(sliceStart, m.constI64(slice)))
             quantize(m, target, o, activations, row0: sliceStart, rows: m.sub(sliceEnd, sliceStart), into: buffer)
-            m.forLoop(from: groupRange.begin, to: groupRange.end) { group in
-                let panel0 = m.mul(group, m.constI64(shape.panels))
-                let emitGroup = { (groupPanels: Int) in
-                    m.forLoop(from: sliceStart, to: sliceEnd, step: shape.rows) { row0 in
-                        let records = m.gep(m.i8Type, buffer,
-                                            m.mul(m.sub(row0, sliceStart), m.constI64(activations.recordBytes)))
-                        m.switchOver(m.smin(m.sub(sliceEnd, row0), m.constI64(shape.rows)), cases: Array(1...shape.rows)) { count in
-                            let fn = QuantMicroKernel(format: format, rows: count, panels: groupPanels,
-                                                      activations: activations, panelBytes: panelBytes)
-                                .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
-                            m.call(fn, [records, panelPointer(m, o, panel0)] + outputArguments(m, o, row0: row0, panel0: panel0))
-                        }
+            m.forLoop(from: panelRange.begin, to: panelRange.end) { panel in
+                m.forLoop(from: sliceStart, to: sliceEnd, step: tile) { row0 in
+                    let records = m.gep(m.i8Type, buffer, m.mul(m.sub(row0, sliceStart), m.constI64(activations.recordBytes)))
+                    m.switchOver(m.smin(m.sub(sliceEnd, row0), m.constI64(tile)), cases: Array(1...tile)) { count in
+                        let fn = QuantMicroKernel(format: format, rows: count, activations: activations)
+                            .emit(prefix: kernel.symbol, in: m, target: target, lanes: lanes)
+                        m.call(fn, [records, panelPointer(m, o, panel)] + outputArguments(m, o, row0: row0, panel0: panel))
                     }
-                }
-                if lastGroupPanels == shape.panels {
-                    emitGroup(shape.panels)
-                } else {
-                    m.ifThenElse(m.icmp(LLVMIntEQ, group, m.constI64(groups(target) - 1)),
-                                 then: { emitGroup(lastGroupPanels) }, otherwise: { emitGroup(shape.panels) })
                 }
             }
         }

@@ -1,10 +1,10 @@
 import CLLVM
 
 /// A register-tiled integer matmul tile over quantized weights and `QuantizedActivations` records: `rows` rows ×
-/// `panels` panels, k walked in blocks of 32 with i32 accumulators of integer dot products that are scaled into
+/// one 16-column panel, k walked in blocks of 32 with i32 accumulators of integer dot products that are scaled into
 /// f32 totals after each block. Emitted as an internal function
 /// `void (ptr records, ptr w, ptr y, i64 ldy, ptr bias, i64 validCols, i1 loadY, i1 addBias)` where `records`
-/// holds the tile's first row (rows `recordBytes` apart) and `w` its first panel; results go through `TileOutput`.
+/// holds the tile's first row (rows `recordBytes` apart) and `w` its panel; results go through `TileOutput`.
 ///
 /// - int8 weights, int16 activation codes (`wide`): the codes are sign-extended to i16 and multiplied pairwise
 ///   (`vpdpwssd`, AVX2 `vpmaddwd`); each output vector's columns are split over two accumulators whose lanes hold
@@ -18,12 +18,9 @@ import CLLVM
 struct QuantMicroKernel {
     let format: WeightFormat
     let rows: Int
-    let panels: Int
     let activations: QuantizedActivations
-    /// Bytes between consecutive panels.
-    let panelBytes: Int
 
-    func name(prefix: String) -> String { "\(prefix).q\(rows)p\(panels)\(activations.wide ? "w" : "")" }
+    func name(prefix: String) -> String { "\(prefix).q\(rows)\(activations.wide ? "w" : "")" }
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec, lanes: Int) -> LLVMValueRef {
         let type = m.functionType(m.voidType, [
@@ -40,8 +37,7 @@ struct QuantMicroKernel {
         let (records, w) = (m.param(fn, 0), m.param(fn, 1))
         let output = TileOutput(y: m.param(fn, 2), ldy: m.param(fn, 3), bias: m.param(fn, 4), validCols: m.param(fn, 5),
                                 loadY: m.param(fn, 6), addBias: m.param(fn, 7))
-        let perPanel = MatmulPacking.panelWidth / lanes
-        let vectors = panels * perPanel
+        let vectors = MatmulPacking.panelWidth / lanes
         // int16 activations: each output vector's columns are summed in two accumulators of (column, k pair)
         // lanes (half its columns each), folded together at the end.
         let parts = activations.wide ? 2 : 1
@@ -53,10 +49,10 @@ struct QuantMicroKernel {
         let record = { (r: Int, offset: LLVMValueRef) in
             m.gep(m.i8Type, records, m.add(m.constI64(r * activations.recordBytes), offset))
         }
-        // The byte address `offset` into accumulator a's share of its panel data: a panel's accumulators read
+        // The byte address `offset` into accumulator a's share of the panel data: the accumulators read
         // consecutive `shareBytes`-wide shares of each chunk (or of each scale row).
         let weightAddress = { (a: Int, offset: LLVMValueRef, shareBytes: Int) in
-            m.gep(m.i8Type, w, m.add(offset, m.constI64((a / (perPanel * parts)) * panelBytes + (a % (perPanel * parts)) * shareBytes)))
+            m.gep(m.i8Type, w, m.add(offset, m.constI64(a * shareBytes)))
         }
 
         let zeroF32 = LLVMConstNull(m.f32Vector(lanes))!
