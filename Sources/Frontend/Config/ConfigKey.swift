@@ -21,18 +21,19 @@ extension KeyedDecodingContainer where Key == ConfigKey {
         return nil
     }
 
+    /// The first of `names` present in the object, else the first (so errors name the spelling in use).
+    func spelling(_ names: [String]) -> ConfigKey {
+        ConfigKey(names.first(where: { contains(ConfigKey($0)) }) ?? names[0])
+    }
+
     /// A required positive integer under one of `names`; a missing key is reported by its first name.
     func positive(_ names: [String]) throws -> Int {
-        guard let name = names.first(where: { contains(ConfigKey($0)) }) else {
-            throw DecodingError.keyNotFound(ConfigKey(names[0]), .init(codingPath: codingPath, debugDescription: "missing"))
-        }
-        return try positive(ConfigKey(name))
+        try positive(spelling(names))
     }
 
     /// An optional positive integer under one of `names`.
     func positiveIfPresent(_ names: [String]) throws -> Int? {
-        guard let name = names.first(where: { contains(ConfigKey($0)) }) else { return nil }
-        return try positiveIfPresent(ConfigKey(name))
+        try positiveIfPresent(spelling(names))
     }
 
     /// An error about the value of `key`, turned into `FrontendError.badValue` by `ConfigDecoding`.

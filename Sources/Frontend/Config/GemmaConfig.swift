@@ -3,7 +3,7 @@ import IR
 
 /// config.json of the Gemma decoders (Gemma 1, Gemma 2, Gemma 3 text): (1+w) RMSNorm, GeGLU, embeddings × √hidden,
 /// with the Gemma 2/3 additions (sandwich norms, soft caps, query_pre_attn_scalar, local/global layers).
-public struct GemmaConfig: Decodable, Sendable {
+public struct GemmaConfig: Decodable, Sendable, DecoderDimensioned {
     /// Which config class the file is for (`model_type`); it decides the defaults and the block layout.
     public enum Generation: String, Sendable {
         case gemma1 = "gemma", gemma2 = "gemma2", gemma3 = "gemma3_text"
@@ -19,16 +19,8 @@ public struct GemmaConfig: Decodable, Sendable {
     }
 
     public var generation: Generation
-    public var hiddenSize: Int
-    public var layers: Int
-    public var heads: Int
-    public var kvHeads: Int
-    public var headDim: Int
-    public var intermediateSize: Int
-    public var vocabSize: Int
+    public var dimensions: DecoderDimensions
     public var rmsNormEps: Float
-    public var maxPosition: Int
-    public var tiedEmbeddings: Bool
     /// Bias on q/k/v/o.
     public var attentionBias: Bool
     public var activation: GatedActivation
@@ -43,11 +35,7 @@ public struct GemmaConfig: Decodable, Sendable {
     public var rope: LayerTypeRope
 
     enum CodingKeys: String, CodingKey {
-        case modelType = "model_type", hiddenSize = "hidden_size", layers = "num_hidden_layers"
-        case heads = "num_attention_heads", kvHeads = "num_key_value_heads", headDim = "head_dim"
-        case intermediateSize = "intermediate_size", vocabSize = "vocab_size", rmsNormEps = "rms_norm_eps"
-        case maxPosition = "max_position_embeddings", tiedEmbeddings = "tie_word_embeddings"
-        case attentionBias = "attention_bias", hiddenAct = "hidden_act", hiddenActivation = "hidden_activation"
+        case modelType = "model_type", rmsNormEps = "rms_norm_eps", attentionBias = "attention_bias", hiddenAct = "hidden_act", hiddenActivation = "hidden_activation"
         case queryPreAttnScalar = "query_pre_attn_scalar", attnSoftcap = "attn_logit_softcapping"
         case finalSoftcap = "final_logit_softcapping", slidingWindow = "sliding_window", layerTypes = "layer_types"
         case slidingWindowPattern = "sliding_window_pattern", bidirectional = "use_bidirectional_attention"
@@ -63,23 +51,14 @@ public struct GemmaConfig: Decodable, Sendable {
                 debugDescription: "'\(modelType)' is not a Gemma text model type (gemma, gemma2, gemma3_text)")
         }
         self.generation = generation
-        hiddenSize = try c.positive(.hiddenSize)
-        layers = try c.positive(.layers)
-        heads = try c.positive(.heads)
-        kvHeads = try c.positiveIfPresent(.kvHeads) ?? (generation == .gemma1 ? 16 : 4)  // the config classes' defaults
-        guard heads % kvHeads == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .kvHeads, in: c,
-                debugDescription: "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
-        }
-        headDim = try c.positiveIfPresent(.headDim) ?? 256
-        guard headDim % 2 == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .headDim, in: c, debugDescription: "must be even for RoPE")
-        }
-        intermediateSize = try c.positive(.intermediateSize)
-        vocabSize = try c.positive(.vocabSize)
+        let keys = try decoder.container(keyedBy: ConfigKey.self)
+        // kv heads and context: the config classes' defaults.
+        let d = try DecoderDimensions(keys, defaults: .init(kvHeads: generation == .gemma1 ? 16 : 4, headDim: 256,
+                                                            maxPosition: generation == .gemma3 ? 131_072 : 8192, tiedEmbeddings: true))
+        dimensions = d
+        let (layers, headDim, maxPosition) = (d.layers, d.headDim, d.maxPosition)
+        guard headDim % 2 == 0 else { throw keys.invalid("head_dim", "must be even for RoPE") }
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
-        maxPosition = try c.positiveIfPresent(.maxPosition) ?? (generation == .gemma3 ? 131_072 : 8192)
-        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? true
         attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
         if try c.decodeIfPresent(Bool.self, forKey: .bidirectional) == true {
             throw DecodingError.dataCorruptedError(forKey: .bidirectional, in: c,

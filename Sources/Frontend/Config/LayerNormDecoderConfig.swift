@@ -3,17 +3,9 @@ import IR
 /// config.json of the LayerNorm + RoPE decoders that use transformers' standard key names: StableLM, StarCoder2,
 /// Persimmon, Nemotron, OLMo-1, Jais-2 and Orion (remote code, StableLM math) of family D; GPT-NeoX, Phi-1/2, Cohere
 /// and Cohere2 of family E. Key spellings and defaults follow each model type's config class.
-public struct LayerNormDecoderConfig: Decodable, Sendable {
+public struct LayerNormDecoderConfig: Decodable, Sendable, DecoderDimensioned {
     public var modelType: String
-    public var hiddenSize: Int
-    public var layers: Int
-    public var heads: Int
-    public var kvHeads: Int
-    public var headDim: Int
-    public var intermediateSize: Int
-    public var vocabSize: Int
-    public var maxPosition: Int
-    public var tiedEmbeddings: Bool
+    public var dimensions: DecoderDimensions
     public var normEps: Float
     public var activation: UnaryOp
     /// Biases of the q/k/v projections, of the attention output projection, of the MLP linears.
@@ -109,17 +101,9 @@ public struct LayerNormDecoderConfig: Decodable, Sendable {
         guard let p = Self.profile(modelType) else {
             throw c.invalid("model_type", "'\(modelType)' is not one of \(Self.modelTypes.joined(separator: ", "))")
         }
-        hiddenSize = try c.positive("hidden_size")
-        layers = try c.positive("num_hidden_layers")
-        heads = try c.positive("num_attention_heads")
-        kvHeads = try c.positiveIfPresent("num_key_value_heads") ?? heads
-        try c.checkGroups(heads: heads, kvHeads: kvHeads, key: "num_key_value_heads")
-        let explicitHeadDim = p.headDimKey ? try c.positiveIfPresent("head_dim") : nil
-        headDim = try explicitHeadDim ?? c.headDim(hidden: hiddenSize, heads: heads, key: "num_attention_heads")
-        intermediateSize = try c.positive("intermediate_size")
-        vocabSize = try c.positive("vocab_size")
-        maxPosition = try c.positiveIfPresent("max_position_embeddings") ?? p.maxPosition
-        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: "tie_word_embeddings") ?? p.tied
+        let d = try DecoderDimensions(c, defaults: .init(readsHeadDim: p.headDimKey, maxPosition: p.maxPosition,
+                                                         tiedEmbeddings: p.tied))
+        dimensions = d
         normEps = try p.epsKey.flatMap { try c.decodeIfPresent(Float.self, forKey: ConfigKey($0)) } ?? 1e-5
         activation = try c.activation("hidden_act", default: p.activation)
 
@@ -138,8 +122,8 @@ public struct LayerNormDecoderConfig: Decodable, Sendable {
         clipQKV = modelType == "olmo" ? try c.decodeIfPresent(Float.self, forKey: "clip_qkv") : nil
         if let clip = clipQKV, clip <= 0 { throw c.invalid("clip_qkv", "must be positive, got \(clip)") }
 
-        (layerWindows, layerRope) = try Self.layerTypes(c, modelType: modelType, layers: layers)
-        rope = try PartialRope.decode(c, headDim: headDim, maxPosition: maxPosition, defaultTheta: p.theta, defaultFactor: p.partialFactor,
+        (layerWindows, layerRope) = try Self.layerTypes(c, modelType: modelType, layers: d.layers)
+        rope = try PartialRope.decode(c, headDim: d.headDim, maxPosition: d.maxPosition, defaultTheta: p.theta, defaultFactor: p.partialFactor,
                                       thetaKey: p.thetaKey, factorKey: p.factorKey)
     }
 

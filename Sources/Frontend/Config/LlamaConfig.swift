@@ -3,18 +3,10 @@ import IR
 
 /// config.json of the Llama-like decoders (family A): pre-norm RMSNorm, RoPE, GQA, SwiGLU, with the knobs that tell
 /// them apart. Defaults and key spellings follow the config class of `model_type` (`LlamaModelType`).
-public struct LlamaConfig: Decodable, Sendable {
+public struct LlamaConfig: Decodable, Sendable, DecoderDimensioned {
     public var modelType: String
-    public var hiddenSize: Int
-    public var layers: Int
-    public var heads: Int
-    public var kvHeads: Int
-    public var headDim: Int
-    public var intermediateSize: Int
-    public var vocabSize: Int
+    public var dimensions: DecoderDimensions
     public var rmsNormEps: Float
-    public var maxPosition: Int
-    public var tiedEmbeddings: Bool
     /// Bias on q/k/v.
     public var attentionBias: Bool
     /// Bias on o_proj.
@@ -32,38 +24,19 @@ public struct LlamaConfig: Decodable, Sendable {
 
 extension LlamaConfig {
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: LlamaKey.self)
+        let c = try decoder.container(keyedBy: ConfigKey.self)
         modelType = try c.decodeIfPresent(String.self, forKey: "model_type") ?? "llama"
         let type = LlamaModelType.named(modelType)
-        func key(_ name: String) -> LlamaKey {
-            if !c.contains(LlamaKey(name)), let alias = type.aliases[name], c.contains(LlamaKey(alias)) { return LlamaKey(alias) }
-            return LlamaKey(name)
-        }
-        func invalid(_ name: String, _ reason: String) -> DecodingError {
-            DecodingError.dataCorruptedError(forKey: key(name), in: c, debugDescription: reason)
-        }
+        func spellings(_ name: String) -> [String] { type.aliases[name].map { [name, $0] } ?? [name] }
+        func key(_ name: String) -> ConfigKey { c.spelling(spellings(name)) }
+        func invalid(_ name: String, _ reason: String) -> DecodingError { c.invalid(key(name).stringValue, reason) }
 
-        hiddenSize = try c.positive(key("hidden_size"))
-        layers = try c.positive(key("num_hidden_layers"))
-        heads = try c.positive(key("num_attention_heads"))
-        kvHeads = try c.positiveIfPresent(key("num_key_value_heads")) ?? type.kvHeads ?? heads
-        guard heads % kvHeads == 0 else {
-            throw invalid("num_key_value_heads", "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
-        }
-        if let explicit = try c.positiveIfPresent(key("head_dim")) ?? type.headDim {
-            headDim = explicit
-        } else {
-            guard hiddenSize % heads == 0 else {
-                throw invalid("num_attention_heads", "hidden_size (\(hiddenSize)) is not a multiple of num_attention_heads and head_dim is absent")
-            }
-            headDim = hiddenSize / heads
-        }
+        let d = try DecoderDimensions(c, defaults: .init(kvHeads: type.kvHeads, headDim: type.headDim, maxPosition: type.maxPosition,
+                                                         tiedEmbeddings: type.tiedEmbeddings), spellings: spellings)
+        dimensions = d
+        let (layers, headDim, maxPosition) = (d.layers, d.headDim, d.maxPosition)
         guard headDim % 2 == 0 else { throw invalid("head_dim", "head_dim must be even for RoPE") }
-        intermediateSize = try c.positive(key("intermediate_size"))
-        vocabSize = try c.positive(key("vocab_size"))
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: key("rms_norm_eps")) ?? type.rmsNormEps
-        maxPosition = try c.positiveIfPresent(key("max_position_embeddings")) ?? type.maxPosition
-        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: key("tie_word_embeddings")) ?? type.tiedEmbeddings
 
         func flag(_ name: String, _ fallback: Bool) throws -> Bool { try c.decodeIfPresent(Bool.self, forKey: key(name)) ?? fallback }
         mlpBias = try flag("mlp_bias", false)
@@ -114,7 +87,7 @@ extension LlamaConfig {
 
         // transformers 5 writes `rope_parameters`; older files have `rope_scaling` and a top-level `rope_theta`.
         let ropeKey = c.contains("rope_parameters") ? "rope_parameters" : "rope_scaling"
-        var ropeJSON = try c.decodeIfPresent(RopeParametersJSON.self, forKey: LlamaKey(ropeKey)) ?? type.defaultRope
+        var ropeJSON = try c.decodeIfPresent(RopeParametersJSON.self, forKey: ConfigKey(ropeKey)) ?? type.defaultRope
         if let kind = ropeJSON?.kind, let renamed = type.ropeTypeRenames[kind] { ropeJSON?.ropeType = renamed }
         let theta = try ropeJSON?.ropeTheta ?? c.decodeIfPresent(Float.self, forKey: "rope_theta") ?? type.ropeTheta
         if let fallback = type.partialRotary {
@@ -170,14 +143,4 @@ public enum LlamaActivation: Equatable, Sendable {
         default: return nil
         }
     }
-}
-
-/// A config.json key by name (model types spell some keys differently).
-struct LlamaKey: CodingKey, ExpressibleByStringLiteral {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ name: String) { stringValue = name }
-    init(stringLiteral value: String) { self.init(value) }
-    init?(stringValue: String) { self.init(stringValue) }
-    init?(intValue: Int) { nil }
 }

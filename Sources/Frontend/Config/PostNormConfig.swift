@@ -2,7 +2,7 @@ import Foundation
 import IR
 
 /// config.json of the post-norm / sandwich-norm RMSNorm decoders: OLMo 2, OLMo 3, EXAONE 4, GLM-4-0414.
-public struct PostNormConfig: Decodable, Sendable {
+public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
     /// Which config class the file is for (`model_type`); it decides the defaults and the block layout.
     public enum Variant: String, Sendable, CaseIterable {
         case olmo2, olmo3, exaone4, glm4
@@ -46,16 +46,8 @@ public struct PostNormConfig: Decodable, Sendable {
     }
 
     public var variant: Variant
-    public var hiddenSize: Int
-    public var layers: Int
-    public var heads: Int
-    public var kvHeads: Int
-    public var headDim: Int
-    public var intermediateSize: Int
-    public var vocabSize: Int
+    public var dimensions: DecoderDimensions
     public var rmsNormEps: Float
-    public var maxPosition: Int
-    public var tiedEmbeddings: Bool
     /// Bias on q/k/v (and on o for OLMo; GLM-4's o_proj never has one; EXAONE 4 has none).
     public var attentionBias: Bool
     public var layerTypes: [AttentionLayerType]
@@ -65,11 +57,7 @@ public struct PostNormConfig: Decodable, Sendable {
     public var rotaryDim: Int
 
     enum CodingKeys: String, CodingKey {
-        case modelType = "model_type", hiddenSize = "hidden_size", layers = "num_hidden_layers"
-        case heads = "num_attention_heads", kvHeads = "num_key_value_heads", headDim = "head_dim"
-        case intermediateSize = "intermediate_size", vocabSize = "vocab_size", rmsNormEps = "rms_norm_eps"
-        case maxPosition = "max_position_embeddings", tiedEmbeddings = "tie_word_embeddings"
-        case attentionBias = "attention_bias", hiddenAct = "hidden_act", slidingWindow = "sliding_window"
+        case modelType = "model_type", rmsNormEps = "rms_norm_eps", attentionBias = "attention_bias", hiddenAct = "hidden_act", slidingWindow = "sliding_window"
         case slidingWindowPattern = "sliding_window_pattern", layerTypes = "layer_types"
         case ropeParameters = "rope_parameters", ropeScaling = "rope_scaling", ropeTheta = "rope_theta"
     }
@@ -82,35 +70,18 @@ public struct PostNormConfig: Decodable, Sendable {
                 debugDescription: "'\(modelType)' is not a post-norm model type (olmo2, olmo3, exaone4, glm4)")
         }
         self.variant = variant
-        hiddenSize = try c.positive(.hiddenSize)
-        layers = try c.positive(.layers)
-        heads = try c.positive(.heads)
-        let defaultKVHeads = switch variant {  // the config classes' defaults
-        case .olmo2, .olmo3: heads
+        let keys = try decoder.container(keyedBy: ConfigKey.self)
+        let defaultKVHeads: Int? = switch variant {  // the config classes' defaults
+        case .olmo2, .olmo3: nil
         case .exaone4: 32
         case .glm4: 2
         }
-        kvHeads = try c.positiveIfPresent(.kvHeads) ?? defaultKVHeads
-        guard heads % kvHeads == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .kvHeads, in: c,
-                debugDescription: "num_attention_heads (\(heads)) must be a multiple of num_key_value_heads (\(kvHeads))")
-        }
-        if let explicit = try c.positiveIfPresent(.headDim) {
-            headDim = explicit
-        } else if variant == .glm4 {
-            headDim = 128  // Glm4Config's default, not hidden/heads
-        } else {
-            guard hiddenSize % heads == 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .heads, in: c,
-                    debugDescription: "hidden_size (\(hiddenSize)) is not a multiple of num_attention_heads and head_dim is absent")
-            }
-            headDim = hiddenSize / heads
-        }
-        intermediateSize = try c.positive(.intermediateSize)
-        vocabSize = try c.positive(.vocabSize)
+        // Glm4Config's head_dim defaults to 128, not hidden/heads.
+        let d = try DecoderDimensions(keys, defaults: .init(kvHeads: defaultKVHeads, headDim: variant == .glm4 ? 128 : nil,
+                                                            maxPosition: variant == .glm4 ? 131_072 : 2048, tiedEmbeddings: false))
+        dimensions = d
+        let (layers, headDim, maxPosition) = (d.layers, d.headDim, d.maxPosition)
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? (variant == .glm4 ? 1.5625e-7 : 1e-5)
-        maxPosition = try c.positiveIfPresent(.maxPosition) ?? (variant == .glm4 ? 131_072 : 2048)
-        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? false
         attentionBias = variant == .exaone4 ? false
             : try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? (variant == .glm4)
         let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
@@ -142,7 +113,6 @@ public struct PostNormConfig: Decodable, Sendable {
             rotaryDim = headDim
         case .glm4:
             // rope_parameters.partial_rotary_factor (transformers 5), else the top-level key, else Glm4Config's 0.5.
-            let keys = try decoder.container(keyedBy: ConfigKey.self)
             let partial = try PartialRope.decode(keys, headDim: headDim, maxPosition: maxPosition, defaultTheta: 10000,
                                                  defaultFactor: 0.5)
             rope = LayerTypeRope(partial.rope)
@@ -152,9 +122,7 @@ public struct PostNormConfig: Decodable, Sendable {
                                             defaultTheta: 10000, maxPosition: maxPosition))
             rotaryDim = headDim
         }
-        guard rotaryDim % 2 == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .headDim, in: c, debugDescription: "must be even for RoPE")
-        }
+        guard rotaryDim % 2 == 0 else { throw keys.invalid("head_dim", "must be even for RoPE") }
     }
 
     /// EXAONE 4's layer pattern when `layer_types` is absent: every `sliding_window_pattern`-th layer is global

@@ -66,10 +66,12 @@ struct ChatGLMConfig: Decodable {
         guard rotaryDim % 2 == 0 else { throw unsupported(.kvChannels, "\(headDim) / 2 rotary dims must be even") }
         originalRope = try flag(.originalRope, true)
         llama = LlamaConfig(
-            modelType: "chatglm", hiddenSize: hidden, layers: layers, heads: heads, kvHeads: kvHeads, headDim: headDim,
-            intermediateSize: try c.positiveIfPresent(.ffn) ?? 13696, vocabSize: try c.positiveIfPresent(.vocab) ?? 65024,
+            modelType: "chatglm",
+            dimensions: DecoderDimensions(
+                hiddenSize: hidden, layers: layers, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                intermediateSize: try c.positiveIfPresent(.ffn) ?? 13696, vocabSize: try c.positiveIfPresent(.vocab) ?? 65024,
+                maxPosition: try c.positiveIfPresent(.seqLength) ?? 2048, tiedEmbeddings: try flag(.tied, false)),
             rmsNormEps: try c.decodeIfPresent(Float.self, forKey: .eps) ?? 1e-5,
-            maxPosition: try c.positiveIfPresent(.seqLength) ?? 2048, tiedEmbeddings: try flag(.tied, false),
             attentionBias: try biasLinear || flag(.addQKVBias, false), outputBias: biasLinear, mlpBias: biasLinear,
             activation: .gated(.silu), layerWindows: Array(repeating: nil, count: layers),
             rope: RopeConfig(theta: Float(10000 * ratio), scaling: .none), rotaryDim: rotaryDim,

@@ -56,10 +56,12 @@ struct QWenConfig: Decodable {
         }
         let outputBias = try !flag(.noBias, true)
         llama = LlamaConfig(
-            modelType: "qwen", hiddenSize: hidden, layers: layers, heads: heads, kvHeads: heads, headDim: headDim,
-            intermediateSize: intermediate / 2, vocabSize: try c.positiveIfPresent(.vocab) ?? 151936,
-            rmsNormEps: try c.decodeIfPresent(Float.self, forKey: .eps) ?? 1e-6, maxPosition: maxPosition,
-            tiedEmbeddings: try flag(.tied, false), attentionBias: true, outputBias: outputBias, mlpBias: outputBias,
+            modelType: "qwen",
+            dimensions: DecoderDimensions(
+                hiddenSize: hidden, layers: layers, heads: heads, kvHeads: heads, headDim: headDim,
+                intermediateSize: intermediate / 2, vocabSize: try c.positiveIfPresent(.vocab) ?? 151936,
+                maxPosition: maxPosition, tiedEmbeddings: try flag(.tied, false)),
+            rmsNormEps: try c.decodeIfPresent(Float.self, forKey: .eps) ?? 1e-6, attentionBias: true, outputBias: outputBias, mlpBias: outputBias,
             activation: .gated(.silu), layerWindows: Array(repeating: nil, count: layers),
             rope: RopeConfig(theta: try c.decodeIfPresent(Float.self, forKey: .base) ?? 10000, scaling: .none),
             rotaryDim: rotaryDim, ropeLayers: Array(repeating: true, count: layers))
