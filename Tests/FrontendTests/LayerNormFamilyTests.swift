@@ -171,14 +171,14 @@ final class LayerNormFamilyTests: XCTestCase {
 
     func testGPTStyleConfigs() throws {
         let gptj = try decode(GPTConfig.self, #"{"model_type":"gptj","n_embd":64,"n_layer":2,"n_head":4,"vocab_size":10,"rotary_dim":null}"#)
-        XCTAssertEqual([gptj.rotaryDim, gptj.innerSize, gptj.maxPosition], [16, 256, 2048])
+        XCTAssertEqual([gptj.rotaryDim, gptj.intermediateSize, gptj.maxPosition], [16, 256, 2048])
         XCTAssertFalse(gptj.tiedEmbeddings)
         let bigcode = try decode(GPTConfig.self, #"{"model_type":"gpt_bigcode","hidden_size":64,"n_layer":2,"n_head":4,"vocab_size":10}"#)
         XCTAssertTrue(bigcode.multiQuery && bigcode.tiedEmbeddings)
         XCTAssertEqual(bigcode.activation, .geluTanh)
         let falcon = try decode(FalconConfig.self, #"{"hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":10}"#)
         XCTAssertEqual(falcon.block, .parallelSharedNorm)
-        XCTAssertEqual([falcon.kvHeads, falcon.ffnSize], [1, 256])
+        XCTAssertEqual([falcon.kvHeads, falcon.intermediateSize], [1, 256])
         let falcon40 = try decode(FalconConfig.self, #"{"hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"num_kv_heads":2,"vocab_size":10,"new_decoder_architecture":true}"#)
         XCTAssertEqual(falcon40.block, .parallelTwoNorms)
         XCTAssertEqual(falcon40.kvHeads, 2)

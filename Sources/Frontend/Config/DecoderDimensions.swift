@@ -16,31 +16,39 @@ public struct DecoderDimensions: Equatable, Sendable {
 extension DecoderDimensions {
     /// A config class's defaults for the keys that may be absent.
     struct Defaults {
-        /// `num_key_value_heads` (nil: one per query head).
+        /// Key/value heads (nil: one per query head).
         var kvHeads: Int?
-        /// `head_dim` (nil: hidden_size / num_attention_heads).
+        /// Head size (nil: hidden_size / num_attention_heads).
         var headDim: Int?
-        /// False for config classes that ignore a `head_dim` key.
-        var readsHeadDim = true
+        /// MLP width as a multiple of the hidden size (nil: the intermediate key is required).
+        var intermediateMultiple: Int?
         var maxPosition: Int
         var tiedEmbeddings: Bool
     }
 
-    /// Reads the sizes; `spellings(name)` lists the names a model type accepts for the standard key `name`, preferred
-    /// first (errors name the spelling present in the file, else the first).
-    init(_ c: KeyedDecodingContainer<ConfigKey>, defaults: Defaults, spellings: (String) -> [String] = { [$0] }) throws {
-        hiddenSize = try c.positive(spellings("hidden_size"))
-        layers = try c.positive(spellings("num_hidden_layers"))
-        heads = try c.positive(spellings("num_attention_heads"))
-        kvHeads = try c.positiveIfPresent(spellings("num_key_value_heads")) ?? defaults.kvHeads ?? heads
-        try c.checkGroups(heads: heads, kvHeads: kvHeads, key: c.spelling(spellings("num_key_value_heads")).stringValue)
-        let explicitHeadDim = defaults.readsHeadDim ? try c.positiveIfPresent(spellings("head_dim")) : nil
-        headDim = try explicitHeadDim ?? defaults.headDim
-            ?? c.headDim(hidden: hiddenSize, heads: heads, key: c.spelling(spellings("num_attention_heads")).stringValue)
-        intermediateSize = try c.positive(spellings("intermediate_size"))
-        vocabSize = try c.positive(spellings("vocab_size"))
-        maxPosition = try c.positiveIfPresent(spellings("max_position_embeddings")) ?? defaults.maxPosition
-        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: c.spelling(spellings("tie_word_embeddings")))
+    /// Reads the sizes under transformers' standard key names. `keys` maps a standard name to the names a config
+    /// class reads instead, preferred first (errors name the spelling present in the file, else the first); an empty
+    /// list for a key the class does not have. The key/value-group and head-size errors name the first spelling.
+    init(_ c: KeyedDecodingContainer<ConfigKey>, defaults: Defaults, keys: [String: [String]] = [:]) throws {
+        func names(_ standard: String) -> [String] { keys[standard] ?? [standard] }
+        func optional(_ standard: String) throws -> Int? {
+            names(standard).isEmpty ? nil : try c.positiveIfPresent(names(standard))
+        }
+        hiddenSize = try c.positive(names("hidden_size"))
+        layers = try c.positive(names("num_hidden_layers"))
+        heads = try c.positive(names("num_attention_heads"))
+        kvHeads = try optional("num_key_value_heads") ?? defaults.kvHeads ?? heads
+        try c.checkGroups(heads: heads, kvHeads: kvHeads, key: names("num_key_value_heads").first ?? "num_key_value_heads")
+        headDim = try optional("head_dim") ?? defaults.headDim
+            ?? c.headDim(hidden: hiddenSize, heads: heads, key: names("num_attention_heads")[0])
+        if let multiple = defaults.intermediateMultiple {
+            intermediateSize = try optional("intermediate_size") ?? multiple * hiddenSize
+        } else {
+            intermediateSize = try c.positive(names("intermediate_size"))
+        }
+        vocabSize = try c.positive(names("vocab_size"))
+        maxPosition = try c.positiveIfPresent(names("max_position_embeddings")) ?? defaults.maxPosition
+        tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: c.spelling(names("tie_word_embeddings")))
             ?? defaults.tiedEmbeddings
     }
 }

@@ -101,8 +101,8 @@ public struct LayerNormDecoderConfig: Decodable, Sendable, DecoderDimensioned {
         guard let p = Self.profile(modelType) else {
             throw c.invalid("model_type", "'\(modelType)' is not one of \(Self.modelTypes.joined(separator: ", "))")
         }
-        let d = try DecoderDimensions(c, defaults: .init(readsHeadDim: p.headDimKey, maxPosition: p.maxPosition,
-                                                         tiedEmbeddings: p.tied))
+        let d = try DecoderDimensions(c, defaults: .init(maxPosition: p.maxPosition, tiedEmbeddings: p.tied),
+                                      keys: p.headDimKey ? [:] : ["head_dim": []])
         dimensions = d
         normEps = try p.epsKey.flatMap { try c.decodeIfPresent(Float.self, forKey: ConfigKey($0)) } ?? 1e-5
         activation = try c.activation("hidden_act", default: p.activation)

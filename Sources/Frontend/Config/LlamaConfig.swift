@@ -27,12 +27,12 @@ extension LlamaConfig {
         let c = try decoder.container(keyedBy: ConfigKey.self)
         modelType = try c.decodeIfPresent(String.self, forKey: "model_type") ?? "llama"
         let type = LlamaModelType.named(modelType)
-        func spellings(_ name: String) -> [String] { type.aliases[name].map { [name, $0] } ?? [name] }
-        func key(_ name: String) -> ConfigKey { c.spelling(spellings(name)) }
+        let spellings = Dictionary(uniqueKeysWithValues: type.aliases.map { ($0.key, [$0.key, $0.value]) })
+        func key(_ name: String) -> ConfigKey { c.spelling(spellings[name] ?? [name]) }
         func invalid(_ name: String, _ reason: String) -> DecodingError { c.invalid(key(name).stringValue, reason) }
 
         let d = try DecoderDimensions(c, defaults: .init(kvHeads: type.kvHeads, headDim: type.headDim, maxPosition: type.maxPosition,
-                                                         tiedEmbeddings: type.tiedEmbeddings), spellings: spellings)
+                                                         tiedEmbeddings: type.tiedEmbeddings), keys: spellings)
         dimensions = d
         let (layers, headDim, maxPosition) = (d.layers, d.headDim, d.maxPosition)
         guard headDim % 2 == 0 else { throw invalid("head_dim", "head_dim must be even for RoPE") }

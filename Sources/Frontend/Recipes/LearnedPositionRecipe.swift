@@ -18,16 +18,15 @@ public enum LearnedPositionRecipe: Recipe {
         let t = blocks.prefix(["transformer.", ""], holding: "wte.weight")
         let (tokens, embed) = try blocks.embedding(t + "wte", vocab: c.vocabSize, dim: c.hiddenSize)
         var x = blocks.b.positionEmbedding(tokens, table: try blocks.w(t + "wpe.weight", [c.maxPosition, c.hiddenSize]), name: t + "wpe")
-        let kvHeads = c.multiQuery ? 1 : c.heads
         for l in 0..<c.layers {
             let p = t + "h.\(l)."
             var scale: Float = c.scaleAttentionWeights ? 1 / Float(c.headDim).squareRoot() : 1
             if c.scaleByInverseLayer { scale /= Float(l + 1) }
             // GPT-2's c_attn is [q | k | v]; GPTBigCode's is [q | k | v] with one kv head, per head [q, k, v] without.
-            let attention = AttentionBlock(heads: c.heads, kvHeads: kvHeads, headDim: c.headDim,
+            let attention = AttentionBlock(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
                                            qkv: .fused(p + "attn.c_attn", isGPT2 ? .stacked : .grouped), qkvBias: true,
                                            output: p + "attn.c_proj", outputBias: true, rotary: nil, scale: scale)
-            let mlp = MLPBlock(up: p + "mlp.c_fc", down: p + "mlp.c_proj", width: c.innerSize, activation: c.activation, bias: true)
+            let mlp = MLPBlock(up: p + "mlp.c_fc", down: p + "mlp.c_proj", width: c.intermediateSize, activation: c.activation, bias: true)
             x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: .sequential,
                                                  attentionNorm: NormRef(module: p + "ln_1", eps: c.layerNormEps),
                                                  mlpNorm: NormRef(module: p + "ln_2", eps: c.layerNormEps),
@@ -56,7 +55,7 @@ public enum LearnedPositionRecipe: Recipe {
                                            qkv: .separate(q: p + "self_attn.q_proj", k: p + "self_attn.k_proj", v: p + "self_attn.v_proj"),
                                            qkvBias: c.bias, output: p + "self_attn.out_proj", outputBias: c.bias, rotary: nil,
                                            scale: 1 / Float(c.headDim).squareRoot())
-            let mlp = MLPBlock(up: p + "fc1", down: p + "fc2", width: c.ffnSize, activation: c.activation, bias: c.bias)
+            let mlp = MLPBlock(up: p + "fc1", down: p + "fc2", width: c.intermediateSize, activation: c.activation, bias: c.bias)
             x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: c.layerNormBefore ? .sequential : .postNorm,
                                                  attentionNorm: norm(p + "self_attn_layer_norm"), mlpNorm: norm(p + "final_layer_norm"),
                                                  attention: attention, mlp: mlp))

@@ -31,7 +31,7 @@ public enum ParallelBlockRecipe: Recipe {
                                            qkv: .separate(q: p + "attn.q_proj", k: p + "attn.k_proj", v: p + "attn.v_proj"),
                                            qkvBias: false, output: p + "attn.out_proj", outputBias: false, rotary: rotary,
                                            scale: 1 / Float(c.headDim).squareRoot())
-            let mlp = MLPBlock(up: p + "mlp.fc_in", down: p + "mlp.fc_out", width: c.innerSize, activation: c.activation, bias: true)
+            let mlp = MLPBlock(up: p + "mlp.fc_in", down: p + "mlp.fc_out", width: c.intermediateSize, activation: c.activation, bias: true)
             x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: .parallel, attentionNorm: norm, mlpNorm: norm,
                                                  attention: attention, mlp: mlp))
         }
@@ -55,7 +55,7 @@ public enum ParallelBlockRecipe: Recipe {
                                            qkv: .fused(p + "self_attention.query_key_value", .grouped), qkvBias: c.bias,
                                            output: p + "self_attention.dense", outputBias: c.bias, rotary: rotary, scale: scale,
                                            alibiSlopes: alibi)
-            let mlp = MLPBlock(up: p + "mlp.dense_h_to_4h", down: p + "mlp.dense_4h_to_h", width: c.ffnSize,
+            let mlp = MLPBlock(up: p + "mlp.dense_h_to_4h", down: p + "mlp.dense_4h_to_h", width: c.intermediateSize,
                                activation: c.activation, bias: c.bias)
             let layer: DecoderLayer = switch c.block {
             case .parallelTwoNorms:
