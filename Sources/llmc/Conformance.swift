@@ -82,7 +82,12 @@ struct Conformance: ParsableCommand {
         case .unsupported: "unsupported"
         }
         let detail = r.detail.isEmpty ? "" : "  \(r.detail)"
-        return "\(r.name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(r.architecture.padding(toLength: 40, withPad: " ", startingAt: 0)) \(r.family.padding(toLength: 3, withPad: " ", startingAt: 0)) \(status)\(detail)"
+        return "\(pad(r.name, 40)) \(pad(r.architecture, 40)) \(pad(r.family, 3)) \(status)\(detail)"
+    }
+
+    /// `text` followed by spaces up to `width` (never cut: names must stay whole).
+    private func pad(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
     }
 }
 
