@@ -43,13 +43,12 @@ public enum GemmaRecipe: Recipe {
             let n = "layers.\(l)."
             // Attention block.
             let h = try norm(x, p + "input_layernorm.weight", n + "input_layernorm")
-            func projection(_ input: ValueID, _ name: String, _ rows: Int, _ cols: Int) throws -> ValueID {
-                b.linear(input, weight: try w(p + "self_attn.\(name).weight", [rows, cols]),
-                         bias: try w.optional(c.attentionBias, p + "self_attn.\(name).bias", [rows]), name: n + "self_attn.\(name)")
+            func linear(_ input: ValueID, _ module: String, _ rows: Int, bias: Bool = false) throws -> ValueID {
+                try b.linear(input, module: p + module, rows: rows, bias: bias, weights: w, name: n + module)
             }
-            var qs = try projection(h, "q_proj", q, d)
-            var ks = try projection(h, "k_proj", kv, d)
-            let vs = try projection(h, "v_proj", kv, d)
+            var qs = try linear(h, "self_attn.q_proj", q, bias: c.attentionBias)
+            var ks = try linear(h, "self_attn.k_proj", kv, bias: c.attentionBias)
+            let vs = try linear(h, "self_attn.v_proj", kv, bias: c.attentionBias)
             if qkNorm {
                 qs = try norm(qs, p + "self_attn.q_norm.weight", n + "self_attn.q_norm", width: hd)
                 ks = try norm(ks, p + "self_attn.k_norm.weight", n + "self_attn.k_norm", width: hd)
@@ -61,7 +60,8 @@ public enum GemmaRecipe: Recipe {
             ks = rope(ks, c.kvHeads, "self_attn.k_rope")
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd, scale: c.attentionScale,
                                      window: c.layerWindows[l], softcap: c.attentionSoftcap)
-            var attn = try projection(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "o_proj", d, q)
+            var attn = try linear(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "self_attn.o_proj", d,
+                                  bias: c.attentionBias)
             if sandwich {
                 attn = try norm(attn, p + "post_attention_layernorm.weight", n + "post_attention_layernorm")
             }
@@ -70,12 +70,9 @@ public enum GemmaRecipe: Recipe {
             // MLP block: down(gelu_tanh(gate(h)) * up(h)).
             let mlpNorm = sandwich ? "pre_feedforward_layernorm" : "post_attention_layernorm"
             let h2 = try norm(x, p + mlpNorm + ".weight", n + mlpNorm)
-            func mlp(_ name: String, _ input: ValueID, _ shape: [Int]) throws -> ValueID {
-                b.linear(input, weight: try w(p + "mlp.\(name).weight", shape), name: n + "mlp.\(name)")
-            }
-            let act = b.gatedActivation(gate: try mlp("gate_proj", h2, [ff, d]), up: try mlp("up_proj", h2, [ff, d]),
+            let act = b.gatedActivation(gate: try linear(h2, "mlp.gate_proj", ff), up: try linear(h2, "mlp.up_proj", ff),
                                         c.activation, name: n + "mlp.act")
-            var down = try mlp("down_proj", act, [d, ff])
+            var down = try linear(act, "mlp.down_proj", d)
             if sandwich {
                 down = try norm(down, p + "post_feedforward_layernorm.weight", n + "post_feedforward_layernorm")
             }

@@ -19,7 +19,7 @@ public enum LlamaRecipe: Recipe {
         let c = s.config
         let n = s.names
         let w = WeightBinder(checkpoint: checkpoint)
-        let (d, hd, q, kv, ff) = (c.hiddenSize, c.headDim, c.heads * c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
+        let (d, hd, kv, ff) = (c.hiddenSize, c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
         func rope(_ heads: Int) -> RopeSpec {
             c.rope.spec(heads: heads, headDim: hd, rotaryDim: c.rotaryDim, style: s.ropeStyle)
         }
@@ -31,9 +31,8 @@ public enum LlamaRecipe: Recipe {
         for l in 0..<c.layers {
             let p = n.layerPrefix(l)
             let name = "layers.\(l)."
-            func linear(_ input: ValueID, _ module: String, _ shape: [Int], bias: Bool) throws -> ValueID {
-                b.linear(input, weight: try w(p + module + ".weight", shape),
-                         bias: try w.optional(bias, p + module + ".bias", [shape[0]]), name: name + module)
+            func linear(_ input: ValueID, _ module: String, _ rows: Int, bias: Bool) throws -> ValueID {
+                try b.linear(input, module: p + module, rows: rows, bias: bias, weights: w, name: name + module)
             }
             func residual(_ value: ValueID, _ label: String) -> ValueID {
                 s.residualMultiplier == 1 ? value : b.scale(value, by: s.residualMultiplier, name: name + label + "_scaled")
@@ -55,7 +54,7 @@ public enum LlamaRecipe: Recipe {
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
                                      scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l])
             let attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
-            let o = try linear(attn, n.o, [d, q], bias: c.outputBias)
+            let o = try linear(attn, n.o, d, bias: c.outputBias)
             x = b.add(x, residual(o, "attn"), name: name + "attn_residual")
 
             // MLP block.
@@ -65,22 +64,22 @@ public enum LlamaRecipe: Recipe {
             case .gated(let f):
                 let (gate, up): (ValueID, ValueID)
                 if s.gateUpFused {
-                    let both = try linear(h2, n.gateUp, [2 * ff, d], bias: c.mlpBias)
+                    let both = try linear(h2, n.gateUp, 2 * ff, bias: c.mlpBias)
                     gate = b.slice(both, start: 0, count: ff, name: name + "gate")
                     up = b.slice(both, start: ff, count: ff, name: name + "up")
                 } else {
-                    gate = try linear(h2, n.gate, [ff, d], bias: c.mlpBias)
-                    up = try linear(h2, n.up, [ff, d], bias: c.mlpBias)
+                    gate = try linear(h2, n.gate, ff, bias: c.mlpBias)
+                    up = try linear(h2, n.up, ff, bias: c.mlpBias)
                 }
                 act = b.gatedActivation(gate: gate, up: up, f, name: name + "mlp_act")
             case .plain(let f):
-                act = b.unary(try linear(h2, n.up, [ff, d], bias: c.mlpBias), f, name: name + "mlp_act")
+                act = b.unary(try linear(h2, n.up, ff, bias: c.mlpBias), f, name: name + "mlp_act")
             case .xielu:
                 let x = try XIELUParameters(checkpoint: checkpoint, module: p + n.activation)
-                act = b.unary(try linear(h2, n.up, [ff, d], bias: c.mlpBias),
+                act = b.unary(try linear(h2, n.up, ff, bias: c.mlpBias),
                               .xielu(alphaP: x.alphaP, alphaN: x.alphaN, beta: x.beta, eps: x.eps), name: name + "mlp_act")
             }
-            x = b.add(x, residual(try linear(act, n.down, [d, ff], bias: c.mlpBias), "mlp"), name: name + "mlp_residual")
+            x = b.add(x, residual(try linear(act, n.down, d, bias: c.mlpBias), "mlp"), name: name + "mlp_residual")
         }
 
         // Final norm and head. A tied head reads the (possibly scaled) embedding table; the scalars the logits need
@@ -104,17 +103,14 @@ public enum LlamaRecipe: Recipe {
         let c = s.config
         let n = s.names
         let (d, q, kv) = (c.hiddenSize, c.heads * c.headDim, c.kvHeads * c.headDim)
+        func projection(_ module: String, _ rows: Int) throws -> ValueID {
+            try b.linear(h, module: p + module, rows: rows, bias: c.attentionBias, weights: w, name: name + module)
+        }
         switch s.qkv {
         case .separate:
-            func projection(_ module: String, _ rows: Int) throws -> ValueID {
-                b.linear(h, weight: try w(p + module + ".weight", [rows, d]),
-                         bias: try w.optional(c.attentionBias, p + module + ".bias", [rows]), name: name + module)
-            }
             return (try projection(n.q, q), try projection(n.k, kv), try projection(n.v, kv))
         case .fused:
-            let rows = q + 2 * kv
-            let all = b.linear(h, weight: try w(p + n.qkv + ".weight", [rows, d]),
-                               bias: try w.optional(c.attentionBias, p + n.qkv + ".bias", [rows]), name: name + n.qkv)
+            let all = try projection(n.qkv, q + 2 * kv)
             return (b.slice(all, start: 0, count: q, name: name + "q"), b.slice(all, start: q, count: kv, name: name + "k"),
                     b.slice(all, start: q + kv, count: kv, name: name + "v"))
         case .groupedPerKVHead:

@@ -31,13 +31,12 @@ public enum PostNormRecipe: Recipe {
             let n = "layers.\(l)."
             // Attention block.
             let h = v.sandwich ? try norm(x, p + "input_layernorm.weight", n + "input_layernorm") : x
-            func projection(_ input: ValueID, _ name: String, _ rows: Int, _ cols: Int, bias: Bool) throws -> ValueID {
-                b.linear(input, weight: try w(p + "self_attn.\(name).weight", [rows, cols]),
-                         bias: try w.optional(bias, p + "self_attn.\(name).bias", [rows]), name: n + "self_attn.\(name)")
+            func linear(_ input: ValueID, _ module: String, _ rows: Int, bias: Bool = false) throws -> ValueID {
+                try b.linear(input, module: p + module, rows: rows, bias: bias, weights: w, name: n + module)
             }
-            var qs = try projection(h, "q_proj", q, d, bias: c.attentionBias)
-            var ks = try projection(h, "k_proj", kv, d, bias: c.attentionBias)
-            let vs = try projection(h, "v_proj", kv, d, bias: c.attentionBias)
+            var qs = try linear(h, "self_attn.q_proj", q, bias: c.attentionBias)
+            var ks = try linear(h, "self_attn.k_proj", kv, bias: c.attentionBias)
+            let vs = try linear(h, "self_attn.v_proj", kv, bias: c.attentionBias)
             switch v.qkNorm {
             case .none:
                 break
@@ -58,8 +57,8 @@ public enum PostNormRecipe: Recipe {
             }
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
                                      scale: Float(1 / Double(hd).squareRoot()), window: c.layerWindows[l])
-            let attn = try projection(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "o_proj", d, q,
-                                      bias: c.attentionBias && v != .glm4)
+            let attn = try linear(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "self_attn.o_proj", d,
+                                  bias: c.attentionBias && v != .glm4)
             let attnNorm = v.sandwich ? "post_self_attn_layernorm" : "post_attention_layernorm"
             x = b.add(x, try norm(attn, p + attnNorm + ".weight", n + attnNorm), name: n + "attn_residual")
 
@@ -74,11 +73,11 @@ public enum PostNormRecipe: Recipe {
                 gate = b.linear(h2, weight: half(0), name: n + "mlp.gate_proj")
                 up = b.linear(h2, weight: half(ff), name: n + "mlp.up_proj")
             } else {
-                gate = b.linear(h2, weight: try w(p + "mlp.gate_proj.weight", [ff, d]), name: n + "mlp.gate_proj")
-                up = b.linear(h2, weight: try w(p + "mlp.up_proj.weight", [ff, d]), name: n + "mlp.up_proj")
+                gate = try linear(h2, "mlp.gate_proj", ff)
+                up = try linear(h2, "mlp.up_proj", ff)
             }
             let act = b.gatedActivation(gate: gate, up: up, .silu, name: n + "mlp.act")
-            let down = b.linear(act, weight: try w(p + "mlp.down_proj.weight", [d, ff]), name: n + "mlp.down_proj")
+            let down = try linear(act, "mlp.down_proj", d)
             let mlpNorm = v.sandwich ? "post_mlp_layernorm" : "post_feedforward_layernorm"
             x = b.add(x, try norm(down, p + mlpNorm + ".weight", n + mlpNorm), name: n + "mlp_residual")
         }
