@@ -31,9 +31,8 @@ public enum AlibiRecipe: Recipe {
                                                  attentionNorm: norm(p + "input_layernorm"), mlpNorm: norm(p + "post_attention_layernorm"),
                                                  attention: attention, mlp: mlp))
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), norm(t + "ln_f"))
-        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        let logits = try blocks.lastLogits(x, finalNorm: norm(t + "ln_f"), embedding: embed, tied: c.tiedEmbeddings)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 
     private static func mpt(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
@@ -52,8 +51,7 @@ public enum AlibiRecipe: Recipe {
             x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: .sequential, attentionNorm: norm(p + "norm_1"),
                                                  mlpNorm: norm(p + "norm_2"), attention: attention, mlp: mlp))
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), norm("transformer.norm_f"))
-        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        let logits = try blocks.lastLogits(x, finalNorm: norm("transformer.norm_f"), embedding: embed, tied: c.tiedEmbeddings)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 }

@@ -80,13 +80,10 @@ public enum GemmaRecipe: Recipe {
         }
         let last = b.lastRow(x, name: "last_hidden")
         let normed = try norm(last, "model.norm.weight", "norm")
-        let head = c.tiedEmbeddings ? embed : try w("lm_head.weight", [c.vocabSize, d])
-        var logits = b.linear(normed, weight: head, name: "lm_head")
+        var logits = try b.lmHead(normed, embedding: embed, tied: c.tiedEmbeddings, weights: w)
         if let cap = c.finalSoftcap {
             logits = b.unary(logits, .softcap(cap), name: "final_logit_softcap")
         }
-        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
-                             maxPosition: c.maxPosition, kvWidths: Array(repeating: kv, count: c.layers))
-        return b.finish(logits: logits, info: info)
+        return b.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 }

@@ -299,10 +299,17 @@ struct LayerNormBlocks {
         return b.scale(logits, by: logitScale, name: "logit_scale")
     }
 
+    /// Logits of the last position of `x` after `finalNorm`, through the head as `lmHead` reads it.
+    mutating func lastLogits(_ x: ValueID, finalNorm: NormRef, embedding: WeightRef, tied: Bool, module: String = "lm_head",
+                             bias: Bool = false, logitScale: Float? = nil) throws -> ValueID {
+        let last = try layerNorm(b.lastRow(x, name: "last_hidden"), finalNorm)
+        return try lmHead(last, embedding: embedding, tied: tied, module: module, bias: bias, logitScale: logitScale)
+    }
+
     /// The finished graph; the KV layout is that of the attentions built.
-    func finish(logits: ValueID, architecture: String, hiddenSize: Int, maxPosition: Int) -> Graph {
+    func finish(logits: ValueID, architecture: String, dimensions d: DecoderDimensions) -> Graph {
         b.finish(logits: logits, info: ModelInfo(architecture: architecture, vocabSize: b.type(of: logits).cols,
-                                                 hiddenSize: hiddenSize, layers: kvWidths.count, maxPosition: maxPosition,
+                                                 hiddenSize: d.hiddenSize, layers: kvWidths.count, maxPosition: d.maxPosition,
                                                  kvWidths: kvWidths))
     }
 }

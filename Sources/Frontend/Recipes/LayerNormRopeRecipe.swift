@@ -77,8 +77,7 @@ public enum LayerNormRopeRecipe: Recipe {
                                                  attentionNorm: norm(p + "input_layernorm"), mlpNorm: mlpNorm,
                                                  attention: attention, mlp: mlp))
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), norm(layout.finalNorm))
-        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        let logits = try blocks.lastLogits(x, finalNorm: norm(layout.finalNorm), embedding: embed, tied: c.tiedEmbeddings)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 }

@@ -32,9 +32,9 @@ public enum LearnedPositionRecipe: Recipe {
                                                  mlpNorm: NormRef(module: p + "ln_2", eps: c.layerNormEps),
                                                  attention: attention, mlp: mlp))
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), NormRef(module: t + "ln_f", eps: c.layerNormEps))
-        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        let logits = try blocks.lastLogits(x, finalNorm: NormRef(module: t + "ln_f", eps: c.layerNormEps), embedding: embed,
+                                           tied: c.tiedEmbeddings)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 
     /// OPT: x = project_in(embed) + positions[p + 2]; pre-LN (or post-LN) blocks; final norm; project_out; tied head.
@@ -64,6 +64,6 @@ public enum LearnedPositionRecipe: Recipe {
         if c.finalLayerNorm { last = try blocks.layerNorm(last, norm(m + "final_layer_norm")) }
         if projected { last = try blocks.linear(last, m + "project_out", out: c.embeddingSize, bias: false) }
         let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 }

@@ -19,7 +19,7 @@ public enum LlamaRecipe: Recipe {
         let c = s.config
         let n = s.names
         let w = WeightBinder(checkpoint: checkpoint)
-        let (d, hd, kv, ff) = (c.hiddenSize, c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
+        let (d, hd, ff) = (c.hiddenSize, c.headDim, c.intermediateSize)
         func rope(_ heads: Int) -> RopeSpec {
             c.rope.spec(heads: heads, headDim: hd, rotaryDim: c.rotaryDim, style: s.ropeStyle)
         }
@@ -86,15 +86,12 @@ public enum LlamaRecipe: Recipe {
         // then fold into the final norm's weight, so the table is stored once.
         let last = b.lastRow(x, name: "last_hidden")
         let tied = c.tiedEmbeddings && !checkpoint.contains(n.lmHead + ".weight")
-        let head = tied ? embed : try w(n.lmHead + ".weight", [c.vocabSize, d])
         let normScale = s.logitMultiplier / (tied ? s.embeddingMultiplier : 1)
         let normWeight = try w(n.finalNorm + ".weight", [d])
         let finalNorm = normScale == 1 ? normWeight : WeightRef(shape: [d], transform: .scaled(normWeight.transform, normScale))
         let normed = b.rmsNorm(last, weight: finalNorm, eps: c.rmsNormEps, name: "norm")
-        let logits = b.linear(normed, weight: head, name: "lm_head")
-        let info = ModelInfo(architecture: architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
-                             maxPosition: c.maxPosition, kvWidths: Array(repeating: kv, count: c.layers))
-        return b.finish(logits: logits, info: info)
+        let logits = try b.lmHead(normed, embedding: embed, tied: tied, module: n.lmHead, weights: w)
+        return b.finish(logits: logits, architecture: architecture, dimensions: c.dimensions)
     }
 
     /// q, k and v of one layer from the normalised input, however the checkpoint stores their projections.

@@ -35,9 +35,9 @@ public enum ParallelBlockRecipe: Recipe {
             x = try blocks.layer(x, DecoderLayer(name: "layers.\(l)", residual: .parallel, attentionNorm: norm, mlpNorm: norm,
                                                  attention: attention, mlp: mlp))
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), NormRef(module: "transformer.ln_f", eps: c.layerNormEps))
-        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings, bias: true)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        let logits = try blocks.lastLogits(x, finalNorm: NormRef(module: "transformer.ln_f", eps: c.layerNormEps), embedding: embed,
+                                           tied: c.tiedEmbeddings, bias: true)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 
     private static func falcon(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
@@ -70,9 +70,9 @@ public enum ParallelBlockRecipe: Recipe {
             }
             x = try blocks.layer(x, layer)
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), NormRef(module: "transformer.ln_f", eps: c.layerNormEps))
-        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        let logits = try blocks.lastLogits(x, finalNorm: NormRef(module: "transformer.ln_f", eps: c.layerNormEps), embedding: embed,
+                                           tied: c.tiedEmbeddings)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 
     /// Module names of the models read through `LayerNormDecoderConfig`.
@@ -142,11 +142,10 @@ public enum ParallelBlockRecipe: Recipe {
                                                  attentionNorm: norm(p + "input_layernorm"), mlpNorm: norm(p + layout.mlpNorm),
                                                  attention: attention, mlp: mlp))
         }
-        let last = try blocks.layerNorm(blocks.b.lastRow(x, name: "last_hidden"), norm(layout.finalNorm))
         // Pythia checkpoints name the GPT-NeoX head embed_out.
         let head = checkpoint.contains("embed_out.weight") ? "embed_out" : "lm_head"
-        let logits = try blocks.lmHead(last, embedding: embed, tied: c.tiedEmbeddings, module: head, bias: layout.lmHeadBias,
-                                       logitScale: c.logitScale)
-        return blocks.finish(logits: logits, architecture: model.architecture, hiddenSize: c.hiddenSize, maxPosition: c.maxPosition)
+        let logits = try blocks.lastLogits(x, finalNorm: norm(layout.finalNorm), embedding: embed, tied: c.tiedEmbeddings,
+                                           module: head, bias: layout.lmHeadBias, logitScale: c.logitScale)
+        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 }

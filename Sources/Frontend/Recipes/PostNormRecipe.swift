@@ -83,10 +83,7 @@ public enum PostNormRecipe: Recipe {
         }
         let last = b.lastRow(x, name: "last_hidden")
         let normed = try norm(last, "model.norm.weight", "norm")
-        let head = c.tiedEmbeddings ? embed : try w("lm_head.weight", [c.vocabSize, d])
-        let logits = b.linear(normed, weight: head, name: "lm_head")
-        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
-                             maxPosition: c.maxPosition, kvWidths: Array(repeating: kv, count: c.layers))
-        return b.finish(logits: logits, info: info)
+        let logits = try b.lmHead(normed, embedding: embed, tied: c.tiedEmbeddings, weights: w)
+        return b.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
     }
 }
