@@ -4,14 +4,12 @@ import IR
 /// RMSNorm, fused q|k|v with bias, GPT-J-interleaved rotary on the first half of each head with base
 /// 10000·rope_ratio, fused gate|up SwiGLU — under its own config keys and tensor names.
 extension LlamaVariants {
-    static let chatGLM = LlamaVariant(["ChatGLMModel", "ChatGLMForConditionalGeneration", "ChatGLMForCausalLM"]) { model, _ in
-        let glm = try model.config(ChatGLMConfig.self)
-        var s = LlamaSpec(glm.llama)
+    static let chatGLM = LlamaVariant(["ChatGLMModel", "ChatGLMForConditionalGeneration", "ChatGLMForCausalLM"],
+                                      config: ChatGLMConfig.self) { s, glm, _ in
         s.names = .chatGLM
         s.qkv = .fused
         s.gateUpFused = true
         s.ropeStyle = glm.originalRope ? .interleaved : .neox
-        return s
     }
 }
 
@@ -24,7 +22,7 @@ extension LlamaWeightNames {
 }
 
 /// config.json of the ChatGLM remote code (`configuration_chatglm.py` defaults), translated to `LlamaConfig`.
-struct ChatGLMConfig: Decodable {
+struct ChatGLMConfig: LlamaConfigSource {
     var llama: LlamaConfig
     /// GPT-J-interleaved pairs (true in every released checkpoint); false means half-split (neox).
     var originalRope: Bool

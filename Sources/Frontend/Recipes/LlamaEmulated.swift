@@ -13,19 +13,15 @@ extension LlamaVariants {
     ]
 
     /// InternLM2: one `wqkv` per layer whose rows go per key/value group (queries, key, value), w1/w3/w2 SwiGLU.
-    static let internLM2 = LlamaVariant(["InternLM2ForCausalLM"]) { model, _ in
-        var s = LlamaSpec(try model.config(LlamaConfig.self))
+    static let internLM2 = LlamaVariant(["InternLM2ForCausalLM"]) { s, _, _ in
         s.names = .internLM2
         s.qkv = .groupedPerKVHead
-        return s
     }
 
     /// Baichuan-7B: q|k|v fused in `W_pack`, Llama otherwise.
-    static let baichuan = LlamaVariant(["BaiChuanForCausalLM"]) { model, _ in
-        var s = LlamaSpec(try model.config(LlamaConfig.self))
+    static let baichuan = LlamaVariant(["BaiChuanForCausalLM"]) { s, _, _ in
         s.names.qkv = "self_attn.W_pack"
         s.qkv = .fused
-        return s
     }
 
     /// BaichuanForCausalLM: Baichuan2-7B when hidden_size is 4096 (vLLM's rule; the 13B models use ALiBi, family G).
@@ -47,11 +43,9 @@ extension LlamaVariants {
 
     /// fairseq2's Llama: its own names, and q/k rows in Meta's original pair order. vLLM permutes those rows to the
     /// half-split layout; rotating adjacent pairs of the stored rows instead is the same attention.
-    static let fairseq2 = LlamaVariant(["Fairseq2LlamaForCausalLM"]) { model, _ in
-        var s = LlamaSpec(try model.config(LlamaConfig.self))
+    static let fairseq2 = LlamaVariant(["Fairseq2LlamaForCausalLM"]) { s, _, _ in
         s.names = .fairseq2
         s.ropeStyle = .interleaved
-        return s
     }
 }
 

@@ -3,24 +3,20 @@
 extension LlamaVariants {
     /// MiniCPM 1/2 (dense): embeddings × scale_emb, each residual branch × scale_depth/√layers, the final hidden state
     /// ÷ (hidden_size / dim_model_base) before the head.
-    static let miniCPM = LlamaVariant(["MiniCPMForCausalLM"]) { model, _ in
-        var s = LlamaSpec(try model.config(LlamaConfig.self))
+    static let miniCPM = LlamaVariant(["MiniCPMForCausalLM"]) { s, _, model in
         let m = try model.config(MiniCPMScalars.self)
         s.embeddingMultiplier = m.scaleEmb
         s.residualMultiplier = Float(Double(m.scaleDepth) / Double(s.config.layers).squareRoot())
         s.logitMultiplier = m.dimModelBase / Float(s.config.hiddenSize)
-        return s
     }
 
     /// TeleFLM: embeddings × input_mult and logits × output_mult / mup_scale_factor when use_mup.
-    static let teleFLM = LlamaVariant(["TeleFLMForCausalLM"]) { model, _ in
-        var s = LlamaSpec(try model.config(LlamaConfig.self))
+    static let teleFLM = LlamaVariant(["TeleFLMForCausalLM"]) { s, _, model in
         let m = try model.config(TeleFLMScalars.self)
         if m.useMuP {
             s.embeddingMultiplier = m.inputMult
             s.logitMultiplier = m.outputMult / m.mupScaleFactor
         }
-        return s
     }
 }
 

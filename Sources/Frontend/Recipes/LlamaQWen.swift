@@ -5,11 +5,9 @@ import IR
 /// The remote code's dynamic NTK and log-n attention only act beyond `seq_length` tokens, so the context is capped there
 /// when either is on and the model stays exact (vLLM, which ignores both, serves longer contexts that differ).
 extension LlamaVariants {
-    static let qwen = LlamaVariant(["QWenLMHeadModel"]) { model, _ in
-        var s = LlamaSpec(try model.config(QWenConfig.self).llama)
+    static let qwen = LlamaVariant(["QWenLMHeadModel"], config: QWenConfig.self) { s, _, _ in
         s.names = .qwen
         s.qkv = .fused
-        return s
     }
 }
 
@@ -21,7 +19,7 @@ extension LlamaWeightNames {
 }
 
 /// config.json of Qwen-1 (`configuration_qwen.py` defaults), translated to `LlamaConfig`.
-struct QWenConfig: Decodable {
+struct QWenConfig: LlamaConfigSource {
     var llama: LlamaConfig
 
     enum CodingKeys: String, CodingKey {

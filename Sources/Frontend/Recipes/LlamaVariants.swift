@@ -11,10 +11,37 @@ struct LlamaVariant: Sendable {
         self.spec = spec
     }
 
+    /// Architectures whose config (`Source`: `LlamaConfig`, or a vendor config translated to one) gives the spec, in
+    /// which `adjust` then sets the knobs that depart from Llama (weight names, fused projections, multipliers, ...).
+    init<Source: LlamaConfigSource>(_ architectures: [String], config: Source.Type,
+                                    adjusting adjust: @escaping @Sendable (inout LlamaSpec, Source, ModelDirectory) throws -> Void) {
+        self.init(architectures) { model, _ in
+            let source = try model.config(Source.self)
+            var s = LlamaSpec(source.llama)
+            try adjust(&s, source, model)
+            return s
+        }
+    }
+
+    /// Architectures read through `LlamaConfig` whose spec `adjust` departs from Llama's.
+    init(_ architectures: [String],
+         adjusting adjust: @escaping @Sendable (inout LlamaSpec, LlamaConfig, ModelDirectory) throws -> Void) {
+        self.init(architectures, config: LlamaConfig.self, adjusting: adjust)
+    }
+
     /// Architectures whose knobs all come from `LlamaConfig` (biases, windows, NoPE layers, non-gated MLP).
     init(plain architectures: [String]) {
-        self.init(architectures) { model, _ in LlamaSpec(try model.config(LlamaConfig.self)) }
+        self.init(architectures, adjusting: { _, _, _ in })
     }
+}
+
+/// A config.json type that reads as a `LlamaConfig`.
+protocol LlamaConfigSource: Decodable, SendableMetatype {
+    var llama: LlamaConfig { get }
+}
+
+extension LlamaConfig: LlamaConfigSource {
+    var llama: LlamaConfig { self }
 }
 
 /// Every member of family A: the natively supported architectures here, the emulated vendor checkpoints in
@@ -26,55 +53,39 @@ enum LlamaVariants {
         // LlamaForCausalLM also serves EXAONE-3, InternLM3 and IQuest-Coder through their model_type.
         LlamaVariant(plain: ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "InternLM3ForCausalLM",
                              "IQuestCoderForCausalLM", "SeedOssForCausalLM", "SmolLM3ForCausalLM", "ArceeForCausalLM"]),
-        LlamaVariant(["Qwen3ForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["Qwen3ForCausalLM"]) { s, _, _ in
             s.qkNorm = .beforeRope
-            return s
         },
-        LlamaVariant(["ApertusForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["ApertusForCausalLM"]) { s, _, _ in
             s.qkNorm = .beforeRope
             s.names.attentionNorm = "attention_layernorm"
             s.names.mlpNorm = "feedforward_layernorm"
-            return s
         },
-        LlamaVariant(["HunYuanDenseV1ForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["HunYuanDenseV1ForCausalLM"]) { s, _, _ in
             s.qkNorm = .afterRope
             s.names.qNorm = "self_attn.query_layernorm"
             s.names.kNorm = "self_attn.key_layernorm"
-            return s
         },
-        LlamaVariant(["GraniteForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["GraniteForCausalLM"]) { s, _, model in
             let m = try model.config(GraniteMultipliers.self)
             s.embeddingMultiplier = m.embedding
             s.residualMultiplier = m.residual
             s.attentionScale = m.attention
             s.logitMultiplier = 1 / m.logitsScaling
-            return s
         },
-        LlamaVariant(["Phi3ForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["Phi3ForCausalLM"]) { s, _, _ in
             s.qkv = .fused
             s.gateUpFused = true
-            return s
         },
-        LlamaVariant(["GlmForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["GlmForCausalLM"]) { s, _, _ in
             s.ropeStyle = .interleaved
             s.gateUpFused = true
-            return s
         },
-        LlamaVariant(["Ernie4_5ForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["Ernie4_5ForCausalLM"]) { s, _, _ in
             s.ropeStyle = .interleaved
-            return s
         },
-        LlamaVariant(["ExaoneForCausalLM"]) { model, _ in
-            var s = LlamaSpec(try model.config(LlamaConfig.self))
+        LlamaVariant(["ExaoneForCausalLM"]) { s, _, _ in
             s.names = .exaone
-            return s
         },
     ]
 }
