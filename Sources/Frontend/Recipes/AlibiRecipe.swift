@@ -2,13 +2,11 @@ import IR
 
 /// Family G, ALiBi decoders: BLOOM (LayerNorm on the embeddings, fused per-head q/k/v with biases, GELU-tanh) and MPT
 /// (LayerNorms without bias, no linear biases, exact GELU, clip_qkv).
-public enum AlibiRecipe: Recipe {
+public enum AlibiRecipe: DispatchingRecipe {
     public static let family = "G: ALiBi"
-    public static let architectures = ["BloomForCausalLM", "MPTForCausalLM", "MptForCausalLM"]
-
-    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
-        model.architecture == "BloomForCausalLM" ? try bloom(model, checkpoint) : try mpt(model, checkpoint)
-    }
+    public static let builders: [(architecture: String, build: Builder)] = [
+        ("BloomForCausalLM", bloom), ("MPTForCausalLM", mpt), ("MptForCausalLM", mpt),
+    ]
 
     private static func bloom(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
         let c = try model.config(BloomConfig.self)

@@ -2,13 +2,11 @@ import IR
 
 /// Family F, GPT-2-like decoders with learned absolute positions: GPT-2 (Conv1D weights stored `[in, out]`, fused
 /// c_attn), GPTBigCode (multi-query fused c_attn), OPT (position offset 2, pre- or post-LN, project_in/out).
-public enum LearnedPositionRecipe: Recipe {
+public enum LearnedPositionRecipe: DispatchingRecipe {
     public static let family = "F: GPT-2-like"
-    public static let architectures = ["GPT2LMHeadModel", "GPTBigCodeForCausalLM", "OPTForCausalLM"]
-
-    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
-        model.architecture == "OPTForCausalLM" ? try opt(model, checkpoint) : try gpt2(model, checkpoint)
-    }
+    public static let builders: [(architecture: String, build: Builder)] = [
+        ("GPT2LMHeadModel", gpt2), ("GPTBigCodeForCausalLM", gpt2), ("OPTForCausalLM", opt),
+    ]
 
     /// GPT-2 and GPTBigCode: x = wte + wpe; pre-LN blocks; tied head.
     private static func gpt2(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {

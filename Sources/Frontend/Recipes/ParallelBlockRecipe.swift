@@ -5,18 +5,12 @@ import IR
 /// fused q/k/v, shared or separate norms, RoPE or ALiBi), Phi-1/2 (partial RoPE, per-head q/k LayerNorm option,
 /// lm_head bias), Cohere and Cohere2 (bias-free LayerNorm, interleaved RoPE, logit scale; Cohere2 sliding layers with
 /// RoPE and full layers without).
-public enum ParallelBlockRecipe: Recipe {
+public enum ParallelBlockRecipe: DispatchingRecipe {
     public static let family = "E: parallel block"
-    public static let architectures = ["Cohere2ForCausalLM", "CohereForCausalLM", "FalconForCausalLM", "GPTJForCausalLM",
-                                       "GPTNeoXForCausalLM", "PhiForCausalLM"]
-
-    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
-        switch model.architecture {
-        case "GPTJForCausalLM": try gptj(model, checkpoint)
-        case "FalconForCausalLM": try falcon(model, checkpoint)
-        default: try standard(model, checkpoint)
-        }
-    }
+    public static let builders: [(architecture: String, build: Builder)] = [
+        ("Cohere2ForCausalLM", standard), ("CohereForCausalLM", standard), ("FalconForCausalLM", falcon),
+        ("GPTJForCausalLM", gptj), ("GPTNeoXForCausalLM", standard), ("PhiForCausalLM", standard),
+    ]
 
     private static func gptj(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
         let c = try model.config(GPTConfig.self)

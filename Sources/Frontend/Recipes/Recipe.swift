@@ -44,3 +44,21 @@ struct WeightBinder {
         present ? try self(name, shape) : nil
     }
 }
+
+/// A recipe whose architectures each have their own build function, listed in `builders` (which gives
+/// `architectures` in the same order).
+public protocol DispatchingRecipe: Recipe {
+    typealias Builder = @Sendable (ModelDirectory, Checkpoint) throws -> Graph
+    static var builders: [(architecture: String, build: Builder)] { get }
+}
+
+extension DispatchingRecipe {
+    public static var architectures: [String] { builders.map(\.architecture) }
+
+    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
+        guard let builder = builders.first(where: { $0.architecture == model.architecture }) else {
+            throw FrontendError.unknownArchitecture(model.architecture, supported: architectures)
+        }
+        return try builder.build(model, checkpoint)
+    }
+}
