@@ -138,16 +138,8 @@ public struct LayerNormDecoderConfig: Decodable, Sendable, DecoderDimensioned {
         case "cohere2":
             let window = try c.positiveIfPresent("sliding_window") ?? 4096
             let pattern = try c.positiveIfPresent("sliding_window_pattern") ?? 4
-            let types = try c.decodeIfPresent([String].self, forKey: "layer_types")
-                ?? (0..<layers).map { ($0 + 1) % pattern == 0 ? "full_attention" : "sliding_attention" }
-            guard types.count == layers else { throw c.invalid("layer_types", "has \(types.count) entries for \(layers) layers") }
-            let sliding = try types.map { type in
-                switch type {
-                case "sliding_attention": return true
-                case "full_attention": return false
-                default: throw c.invalid("layer_types", "layer type '\(type)' is not supported")
-                }
-            }
+            let sliding = try c.layerTypes("layer_types", layers: layers) { ($0 + 1) % pattern == 0 ? .full : .sliding }
+                .map { $0 == .sliding }
             return (sliding.map { $0 ? window : nil }, sliding)
         default:
             return (Array(repeating: nil, count: layers), Array(repeating: true, count: layers))

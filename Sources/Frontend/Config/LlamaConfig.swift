@@ -69,21 +69,13 @@ extension LlamaConfig {
 
         let window = try c.positiveIfPresent(key("sliding_window"))
         let useSliding = try c.decodeIfPresent(Bool.self, forKey: key("use_sliding_window")) ?? type.slidingByDefault
-        if let types = try c.decodeIfPresent([String].self, forKey: key("layer_types")) {
-            guard types.count == layers else { throw invalid("layer_types", "has \(types.count) entries for \(layers) layers") }
-            layerWindows = try types.map { layerType in
-                switch layerType {
-                case "full_attention": return nil
-                case "sliding_attention":
-                    guard let window else { throw invalid("sliding_window", "layer_types has sliding_attention but sliding_window is missing") }
-                    return window
-                default: throw invalid("layer_types", "layer type '\(layerType)' is not supported")
-                }
-            }
-        } else {
-            let maxWindowLayers = try c.decodeIfPresent(Int.self, forKey: key("max_window_layers")) ?? 0
-            layerWindows = (0..<layers).map { useSliding && $0 >= maxWindowLayers ? window : nil }
+        // Without layer_types, layers from max_window_layers on slide when use_sliding_window and a window are set.
+        let maxWindowLayers = try c.decodeIfPresent(Int.self, forKey: key("max_window_layers")) ?? 0
+        let types = try c.layerTypes(key("layer_types"), layers: layers) {
+            useSliding && window != nil && $0 >= maxWindowLayers ? .sliding : .full
         }
+        let slidingWindow = try c.slidingWindow(key("sliding_window"), for: types, window: window)
+        layerWindows = types.map { $0 == .sliding ? slidingWindow : nil }
 
         // transformers 5 writes `rope_parameters`; older files have `rope_scaling` and a top-level `rope_theta`.
         let ropeKey = c.contains("rope_parameters") ? "rope_parameters" : "rope_scaling"
