@@ -28,7 +28,8 @@ extension ModuleBuilder {
         var parameters = [LLVMTypeRef?](repeating: nil, count: Int(LLVMCountParamTypes(fnType)))
         parameters.withUnsafeMutableBufferPointer { LLVMGetParamTypes(fnType, $0.baseAddress) }
         var cast: [LLVMValueRef?] = zip(args, parameters).map { arg, type in
-            LLVMTypeOf(arg) == type ? arg : bitcast(arg, type!)
+            guard let type, LLVMTypeOf(arg) != type else { return arg }
+            return bitcast(arg, type)
         }
         return LLVMBuildCall2(builder, fnType, fn, &cast, UInt32(cast.count), "")
     }
