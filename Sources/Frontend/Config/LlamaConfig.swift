@@ -77,25 +77,15 @@ extension LlamaConfig {
         let slidingWindow = try c.slidingWindow(key("sliding_window"), for: types, window: window)
         layerWindows = types.map { $0 == .sliding ? slidingWindow : nil }
 
-        // transformers 5 writes `rope_parameters`; older files have `rope_scaling` and a top-level `rope_theta`.
-        let ropeKey = c.contains("rope_parameters") ? "rope_parameters" : "rope_scaling"
-        var ropeJSON = try c.decodeIfPresent(RopeParametersJSON.self, forKey: ConfigKey(ropeKey)) ?? type.defaultRope
-        if let kind = ropeJSON?.kind, let renamed = type.ropeTypeRenames[kind] { ropeJSON?.ropeType = renamed }
-        let theta = try ropeJSON?.ropeTheta ?? c.decodeIfPresent(Float.self, forKey: "rope_theta") ?? type.ropeTheta
-        if let fallback = type.partialRotary {
-            let factor = try ropeJSON?.partialRotaryFactor ?? c.decodeIfPresent(Double.self, forKey: "partial_rotary_factor") ?? fallback
-            rotaryDim = Int(Double(headDim) * factor)
-            guard factor > 0, factor <= 1, rotaryDim > 0, rotaryDim % 2 == 0 else {
-                throw invalid("partial_rotary_factor", "\(factor) of head_dim \(headDim) gives \(rotaryDim) rotary dims; an even count in 2...\(headDim) is needed")
-            }
-        } else {
-            rotaryDim = headDim
-        }
-        let topLevelOriginal = try c.positiveIfPresent("original_max_position_embeddings") ?? type.originalMaxPosition
-        rope = try (ropeJSON ?? RopeParametersJSON()).resolve(
-            theta: theta, key: ropeKey, file: "config.json", maxPosition: maxPosition,
-            originalMaxPosition: topLevelOriginal, ntkAlpha: modelType == "hunyuan_v1_dense")
-        try rope.validate(rotaryDim: rotaryDim, key: ropeKey, file: "config.json")
+        // Only model types whose class honours partial_rotary_factor rotate part of each head.
+        let partial = try PartialRope.decode(
+            c, headDim: headDim, maxPosition: maxPosition, defaultTheta: type.ropeTheta, defaultFactor: type.partialRotary ?? 1,
+            factorKey: type.partialRotary == nil ? nil : "partial_rotary_factor", defaultParameters: type.defaultRope,
+            typeRenames: type.ropeTypeRenames,
+            originalMaxPosition: try c.positiveIfPresent("original_max_position_embeddings") ?? type.originalMaxPosition,
+            ntkAlpha: modelType == "hunyuan_v1_dense")
+        rope = partial.rope
+        rotaryDim = partial.rotaryDim(headDim: headDim)
 
         if let flags = try c.decodeIfPresent([Int].self, forKey: "no_rope_layers") {
             guard flags.count == layers else { throw invalid("no_rope_layers", "has \(flags.count) entries for \(layers) layers") }
