@@ -34,6 +34,14 @@ public struct ModelDirectory {
     /// Path of a file in the directory, for error messages.
     public func path(_ file: String) -> String { url.appendingPathComponent(file).path }
 
+    /// Checks that config.json's `modelType` is one the architecture is built from (`architectures` of that type).
+    func requireArchitecture(in architectures: [String], modelType: String) throws {
+        guard architectures.contains(architecture) else {
+            throw FrontendError.badValue(file: path("config.json"), key: "model_type",
+                                         reason: "'\(modelType)' does not match architecture \(architecture)")
+        }
+    }
+
     /// Decodes config.json as a recipe's typed config.
     public func config<T: Decodable>(_ type: T.Type) throws -> T {
         try ConfigDecoding.decode(type, from: configData, file: path("config.json"))

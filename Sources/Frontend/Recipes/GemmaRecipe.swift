@@ -10,10 +10,7 @@ public enum GemmaRecipe: Recipe {
 
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
         let c = try model.config(GemmaConfig.self)
-        guard c.generation.architecture == model.architecture else {
-            throw FrontendError.badValue(file: model.path("config.json"), key: "model_type",
-                reason: "'\(c.generation.rawValue)' does not match architecture \(model.architecture)")
-        }
+        try model.requireArchitecture(in: [c.generation.architecture], modelType: c.generation.rawValue)
         let w = WeightBinder(checkpoint: checkpoint)
         let sandwich = c.generation != .gemma1
         let qkNorm = c.generation == .gemma3

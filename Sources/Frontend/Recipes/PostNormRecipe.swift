@@ -12,10 +12,7 @@ public enum PostNormRecipe: Recipe {
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
         let c = try model.config(PostNormConfig.self)
         let v = c.variant
-        guard v.architectures.contains(model.architecture) else {
-            throw FrontendError.badValue(file: model.path("config.json"), key: "model_type",
-                reason: "'\(v.rawValue)' does not match architecture \(model.architecture)")
-        }
+        try model.requireArchitecture(in: v.architectures, modelType: v.rawValue)
         let w = WeightBinder(checkpoint: checkpoint)
         let (d, hd, q, kv, ff) = (c.hiddenSize, c.headDim, c.heads * c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
 
