@@ -115,5 +115,5 @@ public struct GemmaConfig: Decodable, Sendable, DecoderDimensioned {
     }
 
     /// The window each layer's attention uses (nil: full causal).
-    public var layerWindows: [Int?] { layerTypes.map { $0 == .sliding ? slidingWindow : nil } }
+    public var layerWindows: [Int?] { layerTypes.windows(slidingWindow) }
 }

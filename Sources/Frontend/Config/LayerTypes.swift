@@ -7,6 +7,11 @@ public enum AttentionLayerType: String, Sendable, Equatable, CaseIterable {
     case sliding = "sliding_attention"
 }
 
+extension [AttentionLayerType] {
+    /// The window each layer's attention uses: `window` for sliding layers, nil (full causal) for the others.
+    func windows(_ window: Int?) -> [Int?] { map { $0 == .sliding ? window : nil } }
+}
+
 /// Rotary settings of each attention layer type (Gemma 3, OLMo 3 give local and global layers their own base).
 public struct LayerTypeRope: Equatable, Sendable {
     public var full: RopeConfig

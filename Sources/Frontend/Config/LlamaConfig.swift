@@ -74,8 +74,7 @@ extension LlamaConfig {
         let types = try c.layerTypes(key("layer_types"), layers: layers) {
             useSliding && window != nil && $0 >= maxWindowLayers ? .sliding : .full
         }
-        let slidingWindow = try c.slidingWindow(key("sliding_window"), for: types, window: window)
-        layerWindows = types.map { $0 == .sliding ? slidingWindow : nil }
+        layerWindows = types.windows(try c.slidingWindow(key("sliding_window"), for: types, window: window))
 
         // Only model types whose class honours partial_rotary_factor rotate part of each head.
         let partial = try PartialRope.decode(

@@ -148,7 +148,7 @@ public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
     }
 
     /// The window each layer's attention uses (nil: full causal).
-    public var layerWindows: [Int?] { layerTypes.map { $0 == .sliding ? slidingWindow : nil } }
+    public var layerWindows: [Int?] { layerTypes.windows(slidingWindow) }
 
     /// True when the layer rotates q and k: EXAONE 4 leaves its global layers without positions (NoPE) when it has
     /// sliding layers.
