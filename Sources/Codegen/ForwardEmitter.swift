@@ -141,8 +141,12 @@ public struct ForwardEmitter {
         case .tokenIDs, .slice, .lastRow:
             return
         case .embedding(let ids, let table):
-            let layout: EmbeddingLayout = if case .matmul = weights[table].layout { .matmulPacked } else { .rows }
-            let kernel = EmbeddingKernel(vocab: table.shape[0], dim: table.shape[1], weight: format(table), layout: layout)
+            let (vocab, dim, fmt) = (table.shape[0], table.shape[1], format(table))
+            let kernel: Kernel = switch weights[table].layout {
+            case .matmul where fmt.isQuantized: QuantEmbeddingKernel(vocab: vocab, dim: dim, weight: fmt)
+            case .matmul: EmbeddingKernel(vocab: vocab, dim: dim, weight: fmt, layout: .matmulPacked)
+            default: EmbeddingKernel(vocab: vocab, dim: dim, weight: fmt, layout: .rows)
+            }
             f.run(kernel, target: target, rows: rows, [pointer(ids, f), weight(table, f), pointer(out, f), ld(out, f), rows])
         case .rmsNorm(let x, let w, let eps, let group, let offset):
             let kernel = RMSNormKernel(dim: group, eps: eps, weightOffset: offset)

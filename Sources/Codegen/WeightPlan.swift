@@ -40,8 +40,9 @@ public struct WeightPlan: Sendable {
                 layout = .matmul(dtype)
                 bytes = MatmulKernel.packedBytes(k: weight.shape[1], n: weight.shape[0], weight: dtype)
             } else if weight.shape.count == 2 {
-                layout = .embeddingRows(dtype)
-                bytes = EmbeddingKernel.packedBytes(vocab: weight.shape[0], dim: weight.shape[1], weight: dtype)
+                // Tables read row by row (token and position embeddings) stay bf16 under the quantized formats.
+                layout = .embeddingRows(dtype.isQuantized ? .bf16 : dtype)
+                bytes = EmbeddingKernel.packedBytes(vocab: weight.shape[0], dim: weight.shape[1], weight: dtype.isQuantized ? .bf16 : dtype)
             } else {
                 layout = .vector
                 bytes = weight.count * 4

@@ -16,7 +16,7 @@ struct Compile: ParsableCommand {
     @Option(help: "Instruction set: \(TargetSpec.knownNames.joined(separator: ", ")).")
     var target = "x86-64-avx512"
 
-    @Option(help: "Weight precision: \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Weight precision: \(Self.formats.map(\.rawValue).joined(separator: ", ")).")
     var dtype = "f32"
 
     @Option(help: "Most tokens one forward call processes (longer prompts are prefilled in chunks).")
@@ -28,12 +28,15 @@ struct Compile: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    /// Every weight precision `--dtype` accepts.
+    static let formats = WeightFormat.allCases + WeightFormat.quantizedCases
+
     func validate() throws {
         guard TargetSpec.knownNames.contains(target) else {
             throw ValidationError("unknown --target '\(target)'; expected one of \(TargetSpec.knownNames.joined(separator: ", "))")
         }
-        guard WeightFormat(rawValue: dtype) != nil else {
-            throw ValidationError("unknown --dtype '\(dtype)'; expected one of \(WeightFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let format = WeightFormat(rawValue: dtype), Self.formats.contains(format) else {
+            throw ValidationError("unknown --dtype '\(dtype)'; expected one of \(Self.formats.map(\.rawValue).joined(separator: ", "))")
         }
         guard (1...8192).contains(maxBatch) else { throw ValidationError("--max-batch must be between 1 and 8192") }
     }

@@ -14,7 +14,7 @@ struct Conformance: ParsableCommand {
     @Argument(help: "Directory to search for cases (e.g. golden).")
     var directory: String
 
-    @Option(help: "Weight precision to compile with.")
+    @Option(help: "Weight precision to compile with (f32 checks logits NMSE too; the others greedy ids by the top-5 rule).")
     var dtype = "f32"
 
     @Option(help: "Instruction set to compile for.")
@@ -38,7 +38,7 @@ struct Conformance: ParsableCommand {
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard ["f32", "bf16"].contains(dtype) else { throw ValidationError("unknown --dtype '\(dtype)'") }
+        guard Compile.formats.map(\.rawValue).contains(dtype) else { throw ValidationError("unknown --dtype '\(dtype)'") }
     }
 
     func run() throws {
