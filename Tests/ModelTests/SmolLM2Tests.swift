@@ -68,4 +68,14 @@ final class SmolLM2Tests: XCTestCase {
     func testBF16MatchesTransformers() throws {
         try check(dtype: "bf16", against: [("expected_bf16.json", .topFive), ("expected_bf16w.json", .exact)])
     }
+
+    /// Quantized weights (issue 5 tracks the accuracy bars): greedy output still follows transformers' f32 run by
+    /// vLLM's top-5 rule.
+    func testInt8FollowsTransformersUnderTopFiveRule() throws {
+        try check(dtype: "int8", against: [("expected_f32.json", .topFive)])
+    }
+
+    func testInt4FollowsTransformersUnderTopFiveRule() throws {
+        try check(dtype: "int4", against: [("expected_f32.json", .topFive)])
+    }
 }
