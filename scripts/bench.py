@@ -41,7 +41,9 @@ DECODE_PROMPT = 17
 DECODE_TOKENS = 128
 PREFILL_TOKENS = 512
 OUTTYPES = {"f32": "f32", "float32": "f32", "bf16": "bf16", "bfloat16": "bf16", "f16": "f16", "float16": "f16",
-            "q8_0": "q8_0"}
+            "q8_0": "q8_0", "int8": "q8_0", "q4_0": "q4_0", "int4": "q4_0"}
+# Formats llama.cpp's converter does not write: made from its f32 GGUF by llama.cpp's own quantizer.
+QUANTIZED_FROM_F32 = {"q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0"}
 PREFILL_KEYS = ("prefill_tok_s", "prefill_tokens_per_second", "prefill_tps", "prefill")
 DECODE_KEYS = ("decode_tok_s", "decode_tokens_per_second", "decode_tps", "decode")
 
@@ -93,8 +95,20 @@ def gguf_for(hf_dir: Path, outtype: str, cache: Path) -> Path:
     sources = list(hf_dir.glob("*.safetensors")) + [hf_dir / "config.json"]
     if target.exists() and all(target.stat().st_mtime >= s.stat().st_mtime for s in sources):
         return target
-    source = llama_cpp_source(cache)
     partial = target.with_name(target.name + ".partial")
+    if outtype in QUANTIZED_FROM_F32:
+        import ctypes
+        import llama_cpp
+        params = llama_cpp.llama_model_quantize_default_params()
+        params.ftype = getattr(llama_cpp, QUANTIZED_FROM_F32[outtype])
+        f32 = gguf_for(hf_dir, "f32", cache)
+        print(f"quantizing {f32} to {outtype} with llama.cpp ...", file=sys.stderr)
+        if llama_cpp.llama_model_quantize(str(f32).encode(), str(partial).encode(), ctypes.byref(params)) != 0:
+            partial.unlink(missing_ok=True)
+            raise BenchError(f"llama.cpp could not quantize {f32} to {outtype}")
+        os.replace(partial, target)
+        return target
+    source = llama_cpp_source(cache)
     command = [sys.executable, str(source / "convert_hf_to_gguf.py"), str(hf_dir), "--outtype", outtype,
                "--outfile", str(partial)]
     env = {**os.environ, "PYTHONPATH": str(source / "gguf-py")}
