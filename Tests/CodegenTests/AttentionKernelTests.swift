@@ -68,11 +68,8 @@ final class AttentionKernelTests: XCTestCase {
             assertClose(out.floatArray(rows * ldo), expected, magnitude: magnitude, relative: 1e-5,
                         "\(kernel.symbol) \(target.name) pos0 \(pos0) rows \(rows)")
 
-            let again = AlignedBuffer(floats: out0)
-            var reversed = args
-            reversed[4] = slot(again.raw)
-            harness.run(rows: rows, reversed, reverse: true)
-            XCTAssertEqual(again.floatArray(rows * ldo), out.floatArray(rows * ldo), "task order changed results")
+            XCTAssertEqual(harness.rerunReversed(rows: rows, args, outputSlot: 4, initialOutput: out0, count: rows * ldo),
+                           out.floatArray(rows * ldo), "task order changed results")
         }
     }
 

@@ -15,6 +15,17 @@ final class KernelHarness {
         args.withUnsafeBufferPointer { compiled.runSerially(rows: rows, args: $0.baseAddress!, reverse: reverse) }
     }
 
+    /// Reruns the kernel in reverse task order with slot `outputSlot` pointing at a fresh copy of `initialOutput`
+    /// and returns that output (`count` floats): each output must be written by exactly one task, so task order
+    /// may not change any result.
+    func rerunReversed(rows: Int, _ args: [Int64], outputSlot: Int, initialOutput: [Float], count: Int) -> [Float] {
+        let again = AlignedBuffer(floats: initialOutput)
+        var reversed = args
+        reversed[outputSlot] = slot(again.raw)
+        run(rows: rows, reversed, reverse: true)
+        return again.floatArray(count)
+    }
+
     /// Runs all tasks concurrently on two threads (to exercise the kernel the way the runtime does).
     func runConcurrently(rows: Int, _ args: [Int64]) {
         let tasks = compiled.taskCount(rows: rows)

@@ -50,12 +50,8 @@ final class MatmulKernelTests: XCTestCase {
             }
             assertClose(actual, expected, magnitude: magnitude, relative: 2e-6, "\(context) rows \(rows)")
 
-            // Task order must not matter (each output written by exactly one task, no cross-task reductions).
-            let again = AlignedBuffer(floats: y0)
-            var reversedArgs = args
-            reversedArgs[4] = slot(again.raw)
-            harness.run(rows: rows, reversedArgs, reverse: true)
-            XCTAssertEqual(again.floatArray(rows * ldy), actual, "\(context) rows \(rows): task order changed results")
+            XCTAssertEqual(harness.rerunReversed(rows: rows, args, outputSlot: 4, initialOutput: y0, count: rows * ldy), actual,
+                           "\(context) rows \(rows): task order changed results")
         }
     }
 

@@ -72,11 +72,8 @@ final class QuantMatmulKernelTests: XCTestCase {
             }
             assertClose(actual, expected, magnitude: magnitude, relative: 2e-6, "\(context) rows \(rows)")
 
-            let again = AlignedBuffer(floats: y0)
-            var reversedArgs = args
-            reversedArgs[4] = slot(again.raw)
-            harness.run(rows: rows, reversedArgs, reverse: true)
-            XCTAssertEqual(again.floatArray(rows * ldy), actual, "\(context) rows \(rows): task order changed results")
+            XCTAssertEqual(harness.rerunReversed(rows: rows, args, outputSlot: 4, initialOutput: y0, count: rows * ldy), actual,
+                           "\(context) rows \(rows): task order changed results")
         }
     }
 
