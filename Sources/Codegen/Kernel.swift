@@ -1,4 +1,5 @@
 import CLLVM
+import Foundation
 
 /// A generated compute kernel: an LLVM function `void symbol(const i64* args, i64 task)` run through llmc_parallel_for.
 public protocol Kernel {
@@ -93,15 +94,9 @@ func symbolBits(_ value: Float) -> String { String(value.bitPattern, radix: 16) 
 
 /// FNV-1a hash of Float bit patterns, for symbols of kernels that bake constant tables.
 func symbolHash(_ values: [Float]) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for value in values {
-        var bits = value.bitPattern
-        for _ in 0..<4 {
-            hash = (hash ^ UInt64(bits & 0xff)) &* 0x100_0000_01b3
-            bits >>= 8
-        }
-    }
-    return String(hash, radix: 16)
+    var hash = FNV1a()
+    hash.combine(Data(values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }))
+    return hash.hex
 }
 
 /// Walks `count` (a compile-time length) contiguous f32 elements in vectors of `lanes`: full vectors in a loop,
