@@ -38,12 +38,15 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
     case scaled(WeightTransform, Float)
     /// The transpose of a stored `[rows, cols]` matrix (GPT-2's Conv1D keeps weights as `[in, out]`).
     case transposed(WeightTransform, rows: Int, cols: Int)
+    /// Every row divided by its L2 norm (at least 1e-12), like `torch.nn.functional.normalize` (Baichuan2's NormHead).
+    case rowNormalized(WeightTransform)
 
     public var sourceNames: [String] {
         switch self {
         case .tensor(let name): [name]
         case .concatRows(let parts): parts.flatMap(\.sourceNames)
-        case .sliceRows(let base, _, _), .scaled(let base, _), .transposed(let base, _, _): base.sourceNames
+        case .sliceRows(let base, _, _), .scaled(let base, _), .transposed(let base, _, _), .rowNormalized(let base):
+            base.sourceNames
         }
     }
 
@@ -54,6 +57,7 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
         case .sliceRows(let base, let start, let count): "\(base)[\(start)..<\(start + count)]"
         case .scaled(let base, let factor): "\(base)*\(factor)"
         case .transposed(let base, _, _): "\(base)ᵀ"
+        case .rowNormalized(let base): "normalize(\(base))"
         }
     }
 }

@@ -122,7 +122,56 @@ final class LlamaVariantsTests: XCTestCase {
         try assertRefused("minicpm_for_causal_lm", ["hidden_act": "fatrelu"], mentions: "hidden_act")
         try assertRefused("qwen_lm_head_model", ["rotary_pct": 0.1], mentions: "rotary_pct")
         try assertRefused("baichuan_for_causal_lm", architecture: "BaichuanForCausalLM", [:], mentions: "hidden_size")
-        try assertRefused("baichuan_for_causal_lm", architecture: "BaichuanForCausalLM", ["hidden_size": 4096, "vocab_size": 125696],
-                          mentions: "NormHead")
+    }
+
+    /// Baichuan2's NormHead (vLLM: a vocabulary of 125696 rows): the Baichuan-7B case grown to that vocabulary, every
+    /// stored head row j being row j mod 256 of transformers' head times 2^(j mod 6 - 2). Normalised, logit j must be
+    /// transformers' logit (j mod 256) divided by that row's norm, so the expectation still comes from transformers.
+    func testBaichuan2HeadRowsAreNormalised() throws {
+        let (vocab, source) = (125696, url("baichuan_for_causal_lm"))
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: source.appendingPathComponent("expected.json")))
+        let original = try Checkpoint(directory: source)
+        let dir = try SafetensorsFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var tensors: [SafetensorsFixture.Tensor] = []
+        var headNorms: [Double] = []
+        for name in original.tensorNames {
+            let shape = try original.shape(of: name)
+            var values = try original.floats(name)
+            if name == "model.embed_tokens.weight" || name == "lm_head.weight" {
+                let (rows, cols) = (shape[0], shape[1])
+                if name == "lm_head.weight" {
+                    headNorms = (0..<rows).map { r in values[r * cols ..< (r + 1) * cols].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+                }
+                let factor: (Int) -> Float = { name == "lm_head.weight" ? Float(pow(2.0, Double($0 % 6 - 2))) : 1 }
+                values = (0..<vocab).flatMap { j in values[j % rows * cols ..< (j % rows + 1) * cols].map { $0 * factor(j) } }
+                tensors.append(.init(name: name, shape: [vocab, cols], values: values))
+            } else {
+                tensors.append(.init(name: name, shape: shape, values: values))
+            }
+        }
+        try SafetensorsFixture.bytes(tensors).write(to: dir.appendingPathComponent("model.safetensors"))
+        let configURL = dir.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as? [String: Any] ?? [:]
+        config["vocab_size"] = vocab
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+
+        let graph = try build(dir)
+        let head = graph.nodes.first { $0.name == "lm_head" }
+        guard case .linear(_, let weight, _, _)? = head?.op else { return XCTFail("no lm_head linear") }
+        XCTAssertEqual(weight.transform, .rowNormalized(.tensor("lm_head.weight")))
+        let got = try ReferenceEvaluator(graph: graph, checkpoint: try Checkpoint(directory: dir)).logits(tokens: expected.promptIds ?? [])
+        let want = try XCTUnwrap(expected.lastLogits)
+        XCTAssertEqual(got.count, vocab)
+        let reference = (0..<vocab).map { want[$0 % want.count] / headNorms[$0 % want.count] }
+        let error = zip(got, reference).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / reference.reduce(0) { $0 + $1 * $1 }
+        XCTAssertLessThan(error, 1e-8, "NormHead logits NMSE")
+        // The compiled model reads the same transform: the checkpoint materialises unit rows.
+        let rows = try Checkpoint(directory: dir).materialize(weight)
+        let width = weight.shape[1]
+        for j in [0, 5, 255, 256, vocab - 1] {
+            let norm = rows[j * width ..< (j + 1) * width].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+            XCTAssertEqual(norm, 1, accuracy: 1e-6, "row \(j)")
+        }
     }
 }

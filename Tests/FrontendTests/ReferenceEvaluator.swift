@@ -42,6 +42,13 @@ struct ReferenceEvaluator {
             return Array(try materialize(base, rowLength: rowLength)[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
             return try materialize(base, rowLength: rowLength).map { $0 * Double(factor) }
+        case .rowNormalized(let base):
+            let m = try materialize(base, rowLength: rowLength)
+            return stride(from: 0, to: m.count, by: rowLength).flatMap { start in
+                let row = m[start ..< start + rowLength]
+                let norm = max(row.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+                return row.map { $0 / norm }
+            }
         case .transposed(let base, let rows, let cols):
             let m = try materialize(base, rowLength: cols)
             return (0..<cols * rows).map { i in m[(i % rows) * cols + i / rows] }

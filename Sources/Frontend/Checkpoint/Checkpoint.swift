@@ -99,6 +99,15 @@ public final class Checkpoint: @unchecked Sendable {
             return Array(all[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
             return try evaluate(base, rowLength: rowLength, loaded: &loaded).map { $0 * factor }
+        case .rowNormalized(let base):
+            var values = try evaluate(base, rowLength: rowLength, loaded: &loaded)
+            for start in stride(from: 0, to: values.count, by: max(rowLength, 1)) {
+                let row = start ..< min(start + rowLength, values.count)
+                let norm = Float(values[row].reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
+                let divisor = max(norm, 1e-12)
+                for i in row { values[i] /= divisor }
+            }
+            return values
         case .transposed(let base, let rows, let cols):
             let source = try evaluate(base, rowLength: cols, loaded: &loaded)
             guard source.count == rows * cols else {

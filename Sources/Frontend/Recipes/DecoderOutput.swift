@@ -2,10 +2,13 @@ import IR
 
 extension GraphBuilder {
     /// Logits of the normed last row through the LM head (node `lm_head`): the token embedding table when `tied`, else
-    /// the checkpoint's `<module>.weight` of the table's shape.
+    /// the checkpoint's `<module>.weight` of the table's shape; with `normalizedRows` each head row is first divided by
+    /// its L2 norm (Baichuan2's NormHead).
     mutating func lmHead(_ normed: ValueID, embedding: WeightRef, tied: Bool, module: String = "lm_head",
-                         weights w: WeightBinder) throws -> ValueID {
-        linear(normed, weight: tied ? embedding : try w(module + ".weight", embedding.shape), name: "lm_head")
+                         normalizedRows: Bool = false, weights w: WeightBinder) throws -> ValueID {
+        let head = tied ? embedding : try w(module + ".weight", embedding.shape)
+        let weight = normalizedRows ? WeightRef(shape: head.shape, transform: .rowNormalized(head.transform)) : head
+        return linear(normed, weight: weight, name: "lm_head")
     }
 
     /// The finished graph of a decoder whose every layer caches `kvHeads × headDim` keys and values.

@@ -18,25 +18,21 @@ extension LlamaVariants {
         s.qkv = .groupedPerKVHead
     }
 
-    /// Baichuan-7B: q|k|v fused in `W_pack`, Llama otherwise.
+    /// Baichuan-7B: q|k|v fused in `W_pack`, Llama otherwise. Baichuan2 (vocabulary of 125696, vLLM's rule) divides
+    /// each lm_head row by its L2 norm (NormHead).
     static let baichuan = LlamaVariant(["BaiChuanForCausalLM"]) { s, _, _ in
         s.names.qkv = "self_attn.W_pack"
         s.qkv = .fused
+        s.normalizedHead = s.config.vocabSize == 125696
     }
 
     /// BaichuanForCausalLM: Baichuan2-7B when hidden_size is 4096 (vLLM's rule; the 13B models use ALiBi, family G).
-    /// Baichuan2's NormHead divides each lm_head row by its L2 norm (vLLM: when vocab_size is 125696), which needs a
-    /// row-normalising weight transform llmc does not have yet.
     static let baichuan2 = LlamaVariant(["BaichuanForCausalLM"]) { model, checkpoint in
         let s = try baichuan.spec(model, checkpoint)
         let config = model.path("config.json")
         guard s.config.hiddenSize == 4096 else {
             throw FrontendError.badValue(file: config, key: "hidden_size",
                 reason: "BaichuanForCausalLM with hidden_size \(s.config.hiddenSize) is the 13B ALiBi model, not Llama-like")
-        }
-        guard s.config.vocabSize != 125696 else {
-            throw FrontendError.badValue(file: config, key: "vocab_size",
-                reason: "Baichuan2's NormHead (lm_head rows L2-normalised) needs a weight transform llmc does not have yet")
         }
         return s
     }

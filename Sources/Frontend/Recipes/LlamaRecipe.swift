@@ -90,7 +90,8 @@ public enum LlamaRecipe: Recipe {
         let normWeight = try w(n.finalNorm + ".weight", [d])
         let finalNorm = normScale == 1 ? normWeight : WeightRef(shape: [d], transform: .scaled(normWeight.transform, normScale))
         let normed = b.rmsNorm(last, weight: finalNorm, eps: c.rmsNormEps, name: "norm")
-        let logits = try b.lmHead(normed, embedding: embed, tied: tied, module: n.lmHead, weights: w)
+        let logits = try b.lmHead(normed, embedding: embed, tied: tied, module: n.lmHead, normalizedRows: s.normalizedHead,
+                                  weights: w)
         return b.finish(logits: logits, architecture: architecture, dimensions: c.dimensions)
     }
 

@@ -37,6 +37,8 @@ struct LlamaSpec {
     var residualMultiplier: Float = 1
     /// Factor on the logits (Granite 1/logits_scaling).
     var logitMultiplier: Float = 1
+    /// lm_head rows are L2-normalised before use (Baichuan2's NormHead).
+    var normalizedHead = false
 
     init(_ config: LlamaConfig) {
         self.config = config
