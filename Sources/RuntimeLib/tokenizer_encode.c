@@ -133,43 +133,118 @@ static int encode_text(encoder *e, size_t len) {
     return rc;
 }
 
-static int push_all(tkz_ids *ids, const int32_t *src, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++)
-        if (tkz_ids_push(ids, src[i])) return -1;
-    return 0;
-}
-
-int64_t llmc_tokenizer_encode(const llmc_tokenizer *t, const char *text, uint64_t len, int add_special, int32_t **out,
-                              char *err, uint64_t err_size) {
-    *out = NULL;
-    if (!t || (!text && len)) {
-        tkz_error(err, err_size, "encode: no tokenizer or text");
-        return -1;
-    }
-    const uint8_t *s = (const uint8_t *)text;
+/// Checks that text[0, len) is valid UTF-8; the message names the byte and which text of a pair it is in.
+static int check_utf8(const uint8_t *s, uint64_t len, const char *which, char *err, uint64_t err_size) {
     for (uint64_t i = 0; i < len;) {
         uint32_t cp;
         int k = unicode_utf8_next(s + i, len - i, &cp);
         if (k <= 0) {
-            tkz_error(err, err_size, "encode: invalid UTF-8 at byte %llu", (unsigned long long)i);
+            tkz_error(err, err_size, "encode: invalid UTF-8 at byte %llu%s", (unsigned long long)i, which);
             return -1;
         }
         i += (uint64_t)k;
     }
-    encoder e = {.t = t};
-    int rc = tkz_bytes_append(&e.arena, s, len) || tkz_ids_push(&e.ids, 0);
-    e.ids.len = 0; // the push above only makes sure the result is a non-NULL allocation
-    if (rc == 0 && add_special) rc = push_all(&e.ids, t->prefix, t->n_prefix);
-    if (rc == 0) rc = encode_text(&e, len);
-    if (rc == 0 && add_special) rc = push_all(&e.ids, t->suffix, t->n_suffix);
+    return 0;
+}
+
+/// Encodes one text (no special tokens) into *out: the input goes into a fresh arena.
+static int encode_sequence(const llmc_tokenizer *t, const uint8_t *text, uint64_t len, tkz_ids *out) {
+    encoder e = {.t = t, .ids = *out};
+    int rc = tkz_bytes_append(&e.arena, text, len) || encode_text(&e, len);
+    *out = e.ids;
     free(e.arena.data);
     free(e.words.data);
     tkz_bpe_scratch_free(&e.bpe);
+    return rc;
+}
+
+/// Lengths after tokenizers' truncate_encodings with the LongestFirst strategy: the longer sequence loses tokens
+/// first; when both must be cut they share max (the second one gets the odd token).
+static void truncate_longest_first(size_t *na, size_t *nb, size_t max, int pair) {
+    if (*na + *nb <= max) return;
+    if (!pair) {
+        *na = max;
+        return;
+    }
+    size_t n1 = *na, n2 = *nb;
+    int swap = n1 > n2;
+    if (swap) { size_t x = n1; n1 = n2; n2 = x; }
+    n2 = n1 > max ? n1 : (n1 > max - n1 ? n1 : max - n1);
+    if (n1 + n2 > max) {
+        n1 = max / 2;
+        n2 = n1 + max % 2;
+    }
+    if (swap) { size_t x = n1; n1 = n2; n2 = x; }
+    if (n1 < *na) *na = n1;
+    if (n2 < *nb) *nb = n2;
+}
+
+int64_t llmc_tokenizer_encode_pair(const llmc_tokenizer *t, const char *a, uint64_t alen, const char *b, uint64_t blen,
+                                   int add_special, int64_t max_len, int32_t **ids, int32_t **type_ids,
+                                   int *truncated, char *err, uint64_t err_size) {
+    *ids = NULL;
+    if (type_ids) *type_ids = NULL;
+    if (truncated) *truncated = 0;
+    int pair = b != NULL && blen > 0; // like transformers, which ignores an empty text_pair
+    if (!t || (!a && alen) || (pair && blen && !b)) {
+        tkz_error(err, err_size, "encode: no tokenizer or text");
+        return -1;
+    }
+    const tkz_template *template = pair ? &t->pair : &t->single;
+    if (pair && template->count == 0) {
+        tkz_error(err, err_size, "encode: this tokenizer's post-processor has no template for a pair of texts");
+        return -1;
+    }
+    uint32_t n_special = add_special ? template->n_special : 0;
+    if (max_len > 0 && (uint64_t)max_len < n_special) {
+        tkz_error(err, err_size, "encode: max length %lld is less than the %u special tokens", (long long)max_len,
+                  n_special);
+        return -1;
+    }
+    if (check_utf8((const uint8_t *)a, alen, pair ? " of the first text" : "", err, err_size) ||
+        (pair && check_utf8((const uint8_t *)b, blen, " of the second text", err, err_size)))
+        return -1;
+    tkz_ids seq[2] = {{0}, {0}}, out = {0};
+    int32_t *types = NULL;
+    int rc = encode_sequence(t, (const uint8_t *)a, alen, &seq[0]) ||
+             (pair && encode_sequence(t, (const uint8_t *)b, blen, &seq[1]));
+    if (rc == 0 && max_len > 0) {
+        size_t na = seq[0].len, nb = seq[1].len;
+        truncate_longest_first(&na, &nb, (size_t)max_len - n_special, pair);
+        if (truncated) *truncated = na < seq[0].len || nb < seq[1].len;
+        seq[0].len = na;
+        seq[1].len = nb;
+    }
+    // The template: special tokens only with add_special, the sequences always with the template's type ids.
+    size_t total = seq[0].len + seq[1].len + n_special;
+    out.data = malloc((total ? total : 1) * sizeof(int32_t));
+    types = malloc((total ? total : 1) * sizeof(int32_t));
+    rc = rc || !out.data || !types;
+    for (uint32_t i = 0; i < template->count && rc == 0; i++) {
+        tkz_template_item item = template->items[i];
+        if (item.value >= 0 && !add_special) continue;
+        const tkz_ids *s = item.value >= 0 ? NULL : &seq[item.value == TKZ_TEMPLATE_A ? 0 : 1];
+        size_t n = s ? s->len : 1;
+        for (size_t k = 0; k < n; k++) {
+            out.data[out.len] = s ? s->data[k] : item.value;
+            types[out.len++] = (int32_t)item.type_id;
+        }
+    }
+    free(seq[0].data);
+    free(seq[1].data);
     if (rc) {
-        free(e.ids.data);
+        free(out.data);
+        free(types);
         tkz_error(err, err_size, "encode: out of memory");
         return -1;
     }
-    *out = e.ids.data;
-    return (int64_t)e.ids.len;
+    *ids = out.data;
+    if (type_ids) *type_ids = types;
+    else free(types);
+    return (int64_t)out.len;
+}
+
+int64_t llmc_tokenizer_encode(const llmc_tokenizer *t, const char *text, uint64_t len, int add_special, int32_t **out,
+                              char *err, uint64_t err_size) {
+    return llmc_tokenizer_encode_pair(t, text, len, NULL, 0, add_special, 0, out, NULL, NULL, err, err_size);
 }

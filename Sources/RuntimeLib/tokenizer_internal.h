@@ -8,9 +8,13 @@
 #include "llmc_tokenizer.h"
 
 #define TKZ_MAGIC "LLMCTOK1"
-#define TKZ_VERSION 2u
-#define TKZ_HEADER_BYTES 112u
+#define TKZ_VERSION 3u
+#define TKZ_HEADER_BYTES 128u
 
+/// Model kinds.
+enum { TKZ_MODEL_BPE = 0, TKZ_MODEL_WORDPIECE = 1, TKZ_MODEL_UNIGRAM = 2 };
+/// Template item values below 0: the sequences.
+enum { TKZ_TEMPLATE_A = -1, TKZ_TEMPLATE_B = -2 };
 /// Header flags.
 enum { TKZ_IGNORE_MERGES = 2, TKZ_FUSE_UNK = 4, TKZ_BYTE_FALLBACK = 8, TKZ_CHAR_SYMBOLS = 16 };
 /// Per-token flags.
@@ -59,6 +63,17 @@ typedef struct tkz_added_set {
     uint32_t first[257]; ///< tokens with first byte b are tokens[first[b] .. first[b + 1])
 } tkz_added_set;
 
+/// An item of a post-processor template: a special token id (value >= 0) or a sequence (TKZ_TEMPLATE_A / _B), with
+/// the type id its tokens get.
+typedef struct tkz_template_item { int32_t value; uint32_t type_id; } tkz_template_item;
+
+/// A post-processor template (single or pair).
+typedef struct tkz_template {
+    const tkz_template_item *items;
+    uint32_t count;
+    uint32_t n_special; ///< items that are special tokens
+} tkz_template;
+
 /// Merge table entry: the pair key (left << 32 | right) maps to the merge's rank and merged id.
 typedef struct tkz_merge_slot { uint64_t key; uint32_t rank; int32_t merged; } tkz_merge_slot;
 
@@ -81,8 +96,8 @@ struct llmc_tokenizer {
     /// Character-symbol BPE whose vocabulary has "▁" and no token with "▁" after another character: no merge can
     /// span the start of a run of "▁", so a word is merged segment by segment (tokenizer_bpe.c).
     int split_at_metaspace;
-    const int32_t *prefix, *suffix;
-    uint32_t n_prefix, n_suffix;
+    tkz_template single, pair;     ///< pair.count == 0: no pair template
+    uint32_t model;                ///< TKZ_MODEL_*
     uint8_t *aligned_copy;         ///< copy of the section when the caller's bytes are not 4-byte aligned
 };
 

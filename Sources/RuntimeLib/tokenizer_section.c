@@ -1,25 +1,27 @@
 // Reader of the tokenizer section (written by Sources/Frontend/Tokenizer/TokenizerSectionWriter.swift).
 //
-// Tokenizer section format, version 2. Little-endian; offsets are relative to the section start; every array
+// Tokenizer section format, version 3. Little-endian; offsets are relative to the section start; every array
 // offset is a multiple of 4. A string argument is two words: offset and length in the string pool.
 //
 //   off  size field
 //     0     8 magic "LLMCTOK1"
-//     8     4 version (2; version 1 had no normalizer or decoder records and is rejected)
-//    12     4 header_bytes (112)
-//    16     4 flags: 2 = BPE ignore_merges, 4 = BPE fuse_unk, 8 = BPE byte_fallback, 16 = character symbols (the BPE
-//             starts from the characters of a word, SentencePiece-style; otherwise from its bytes, byte-level)
-//    20     4 unk_id (int32; -1 = none): BPE symbol for a character (or byte) that has no token
+//     8     4 version (3; older versions are rejected: recompile the model)
+//    12     4 header_bytes (128)
+//    16     4 flags: 2 = BPE ignore_merges, 4 = fuse_unk (BPE, Unigram), 8 = byte_fallback (BPE, Unigram),
+//             16 = character symbols (the BPE starts from the characters of a word, SentencePiece-style; otherwise
+//             from its bytes, byte-level)
+//    20     4 unk_id (int32; -1 = none): the model's token for what it cannot encode
 //    24     4 n_tokens: ids are 0 ..< n_tokens
 //    28     4 n_merges
 //    32     4 n_added
 //    36     4 n_normalizers
 //    40     4 n_pretokenizers
 //    44     4 n_decoders
-//    48     4 n_prefix, 52: n_suffix (ids the post-processor adds around a single sequence)
+//    48     4 n_single, 52: n_pair: items of the post-processor's single and pair templates (n_pair 0: no pair
+//             template)
 //    56     4 token_offsets: u32[n_tokens + 1], token i's bytes are token_bytes[offsets[i] ..< offsets[i + 1]]
 //    60     4 token_flags: u8[n_tokens]; 1 = present (id has a token), 2 = special (skipped by
-//             skip_special_tokens), 4 = BPE (in the BPE model's vocabulary: a merge result or initial symbol)
+//             skip_special_tokens), 4 = model (in the model's vocabulary: for BPE a merge result or initial symbol)
 //    64     4 token_bytes: each token's text: for byte-level BPE the bytes it decodes to (the ByteLevel alphabet mapped
 //             back to bytes; tokens with a character outside that alphabet, e.g. an added "hello world", are their
 //             own UTF-8), otherwise its UTF-8 (normalized added tokens in their normalized form)
@@ -47,10 +49,13 @@
 //             kind 3 Fuse
 //             kind 4 Strip: a0 a1 the character, a2 start, a3 stop
 //             kind 5 Metaspace: a0 a1 replacement, a2 1 = removed from the first token (else a space)
-//    96     4 prefix: i32[n_prefix]
-//   100     4 suffix: i32[n_suffix]
+//    96     4 single: (i32 value, u32 type_id)[n_single]; value >= 0 a special token id, -1 sequence A, -2 sequence B
+//   100     4 pair: the same, [n_pair]
 //   104     4 total_bytes (the section size)
-//   108     4 reserved (0)
+//   108     4 model: 0 BPE, 1 WordPiece, 2 Unigram
+//   112     4 model_arg: WordPiece max_input_chars_per_word
+//   116     8 model_string: WordPiece continuing_subword_prefix (offset, length in the string pool)
+//   124     4 scores: offset of f32[n_tokens], the Unigram pieces' log probabilities (0 for other models)
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,11 +152,11 @@ static int build_added_set(tkz_added_set *set, const tkz_added *all, uint32_t n,
 
 /// Header fields after the magic, version and header size.
 typedef struct section_header {
-    uint32_t flags, n_tokens, n_merges, n_added, n_normalizers, n_pretokenizers, n_decoders, n_prefix, n_suffix;
+    uint32_t flags, n_tokens, n_merges, n_added, n_normalizers, n_pretokenizers, n_decoders, n_single, n_pair;
     int32_t unk_id;
     uint32_t token_offsets, token_flags, token_bytes, merges, added, strings, strings_bytes, normalizers,
-        pretokenizers, decoders, prefix, suffix;
-    uint32_t total_bytes;
+        pretokenizers, decoders, single, pair;
+    uint32_t total_bytes, model, model_arg, model_string, model_string_len, scores;
 } section_header;
 
 static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char *err, size_t err_size) {
@@ -173,8 +178,8 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
     h->n_normalizers = read_u32(d + 36);
     h->n_pretokenizers = read_u32(d + 40);
     h->n_decoders = read_u32(d + 44);
-    h->n_prefix = read_u32(d + 48);
-    h->n_suffix = read_u32(d + 52);
+    h->n_single = read_u32(d + 48);
+    h->n_pair = read_u32(d + 52);
     h->token_offsets = read_u32(d + 56);
     h->token_flags = read_u32(d + 60);
     h->token_bytes = read_u32(d + 64);
@@ -185,18 +190,24 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
     h->normalizers = read_u32(d + 84);
     h->pretokenizers = read_u32(d + 88);
     h->decoders = read_u32(d + 92);
-    h->prefix = read_u32(d + 96);
-    h->suffix = read_u32(d + 100);
+    h->single = read_u32(d + 96);
+    h->pair = read_u32(d + 100);
     h->total_bytes = read_u32(d + 104);
+    h->model = read_u32(d + 108);
+    h->model_arg = read_u32(d + 112);
+    h->model_string = read_u32(d + 116);
+    h->model_string_len = read_u32(d + 120);
+    h->scores = read_u32(d + 124);
     if (h->total_bytes != size) {
         tkz_error(err, err_size, "tokenizer section: size %llu, header says %u", (unsigned long long)size,
                   h->total_bytes);
         return -1;
     }
     if (h->n_tokens == 0 || h->n_tokens > INT32_MAX || h->unk_id < -1 || h->unk_id >= (int32_t)h->n_tokens ||
-        (h->flags & ~(uint32_t)(TKZ_IGNORE_MERGES | TKZ_FUSE_UNK | TKZ_BYTE_FALLBACK | TKZ_CHAR_SYMBOLS))) {
-        tkz_error(err, err_size, "tokenizer section: bad token count %u, unk id %d or flags %#x", h->n_tokens,
-                  h->unk_id, h->flags);
+        (h->flags & ~(uint32_t)(TKZ_IGNORE_MERGES | TKZ_FUSE_UNK | TKZ_BYTE_FALLBACK | TKZ_CHAR_SYMBOLS)) ||
+        h->model != TKZ_MODEL_BPE) {
+        tkz_error(err, err_size, "tokenizer section: bad token count %u, unk id %d, flags %#x or model %u",
+                  h->n_tokens, h->unk_id, h->flags, h->model);
         return -1;
     }
     if (check_array(size, h->token_offsets, (uint64_t)h->n_tokens + 1, 4, "token_offsets", err, err_size) ||
@@ -207,21 +218,34 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
         check_array(size, h->normalizers, (uint64_t)h->n_normalizers * 6, 4, "normalizers", err, err_size) ||
         check_array(size, h->pretokenizers, (uint64_t)h->n_pretokenizers * 6, 4, "pretokenizers", err, err_size) ||
         check_array(size, h->decoders, (uint64_t)h->n_decoders * 6, 4, "decoders", err, err_size) ||
-        check_array(size, h->prefix, h->n_prefix, 4, "prefix", err, err_size) ||
-        check_array(size, h->suffix, h->n_suffix, 4, "suffix", err, err_size))
+        check_array(size, h->single, (uint64_t)h->n_single * 2, 4, "single template", err, err_size) ||
+        check_array(size, h->pair, (uint64_t)h->n_pair * 2, 4, "pair template", err, err_size))
         return -1;
     uint32_t token_bytes_len = read_u32(d + h->token_offsets + 4ull * h->n_tokens);
     return check_array(size, h->token_bytes, token_bytes_len, 1, "token_bytes", err, err_size);
 }
 
-static int check_ids(const int32_t *ids, uint32_t n, uint32_t n_tokens, const char *what, char *err,
-                     size_t err_size) {
-    for (uint32_t i = 0; i < n; i++) {
-        if (ids[i] < 0 || (uint32_t)ids[i] >= n_tokens) {
-            tkz_error(err, err_size, "tokenizer section: %s id %d out of range", what, ids[i]);
+/// Reads a template: its special token ids must exist and it must hold sequence A once (and B once in a pair).
+static int load_template(tkz_template *out, const uint8_t *d, uint32_t offset, uint32_t count, uint32_t n_tokens,
+                         int pair, char *err, size_t err_size) {
+    const tkz_template_item *items = (const tkz_template_item *)(d + offset);
+    uint32_t seen_a = 0, seen_b = 0, n_special = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        int32_t v = items[i].value;
+        seen_a += v == TKZ_TEMPLATE_A;
+        seen_b += v == TKZ_TEMPLATE_B;
+        n_special += v >= 0;
+        if (v < TKZ_TEMPLATE_B || (v >= 0 && (uint32_t)v >= n_tokens)) {
+            tkz_error(err, err_size, "tokenizer section: %s template item %u (%d) out of range", pair ? "pair" : "single",
+                      i, v);
             return -1;
         }
     }
+    if (count > 0 && (seen_a != 1 || seen_b != (uint32_t)pair)) {
+        tkz_error(err, err_size, "tokenizer section: %s template without its sequences", pair ? "pair" : "single");
+        return -1;
+    }
+    *out = (tkz_template){items, count, n_special};
     return 0;
 }
 
@@ -369,10 +393,7 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
     t->token_offsets = (const uint32_t *)(data + h.token_offsets);
     t->token_flags = data + h.token_flags;
     t->token_bytes = data + h.token_bytes;
-    t->prefix = (const int32_t *)(data + h.prefix);
-    t->suffix = (const int32_t *)(data + h.suffix);
-    t->n_prefix = h.n_prefix;
-    t->n_suffix = h.n_suffix;
+    t->model = h.model;
     for (uint32_t i = 0; i < h.n_tokens; i++) {
         if (t->token_offsets[i] > t->token_offsets[i + 1]) {
             tkz_error(err, err_size, "tokenizer section: token offsets decrease at id %u", i);
@@ -384,8 +405,12 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
         if ((t->token_flags[id] & TKZ_TOKEN_BPE) && t->token_offsets[id + 1] - t->token_offsets[id] == 1)
             t->byte_to_id[t->token_bytes[t->token_offsets[id]]] = (int32_t)id;
     }
-    if (check_ids(t->prefix, t->n_prefix, t->n_tokens, "prefix", err, err_size) ||
-        check_ids(t->suffix, t->n_suffix, t->n_tokens, "suffix", err, err_size) ||
+    if (h.n_single == 0) {
+        tkz_error(err, err_size, "tokenizer section: empty single template");
+        goto fail;
+    }
+    if (load_template(&t->single, data, h.single, h.n_single, t->n_tokens, 0, err, err_size) ||
+        load_template(&t->pair, data, h.pair, h.n_pair, t->n_tokens, 1, err, err_size) ||
         load_steps(&t->normalizers, STAGE_NORMALIZER, data, h.normalizers, h.n_normalizers, &h, err, err_size) ||
         load_steps(&t->pretokenizers, STAGE_PRETOKENIZER, data, h.pretokenizers, h.n_pretokenizers, &h, err,
                    err_size) ||
@@ -421,3 +446,26 @@ void llmc_tokenizer_free(llmc_tokenizer *t) {
 }
 
 int64_t llmc_tokenizer_vocab_size(const llmc_tokenizer *t) { return t ? (int64_t)t->n_tokens : 0; }
+
+int64_t llmc_tokenizer_num_special(const llmc_tokenizer *t, int pair) {
+    if (!t) return -1;
+    if (!pair) return t->single.n_special;
+    return t->pair.count ? (int64_t)t->pair.n_special : -1;
+}
+
+int32_t llmc_tokenizer_token_id(const llmc_tokenizer *t, const char *token, uint64_t len) {
+    if (!t || (!token && len)) return -1;
+    const tkz_added_set *sets[2] = {&t->added_raw, &t->added_normalized};
+    for (int k = 0; k < 2; k++)
+        for (uint32_t i = 0; i < sets[k]->count; i++) {
+            const tkz_added *a = &sets[k]->tokens[i];
+            if (a->length == len && memcmp(a->content, token, len) == 0) return a->id;
+        }
+    for (uint32_t id = 0; id < t->n_tokens; id++) {
+        uint32_t start = t->token_offsets[id];
+        if ((t->token_flags[id] & TKZ_TOKEN_PRESENT) && t->token_offsets[id + 1] - start == len &&
+            memcmp(t->token_bytes + start, token, len) == 0)
+            return (int32_t)id;
+    }
+    return -1;
+}

@@ -33,6 +33,21 @@ func checkGoldenTokenizer(_ name: String, file: StaticString = #filePath, line: 
             failures += 1
         }
     }
+    var pairFailures = 0
+    for c in golden.pairCases {
+        let label = "\(name): pair \(c.a.debugDescription) / \(c.b.map(\.debugDescription) ?? "nil") max \(c.maxLength ?? 0)"
+        let result = Result { try tokenizer.encodePair(c.a, c.b, addSpecial: !c.noSpecial, maxLength: c.maxLength ?? 0) }
+        guard let ids = c.ids, let typeIds = c.typeIds, let truncated = c.truncated else {
+            XCTAssertThrowsError(try result.get(), "\(label): transformers refuses it (\(c.error ?? ""))", file: file,
+                                 line: line)
+            continue
+        }
+        let expected = RuntimeTokenizer.PairEncoding(ids: ids, typeIds: typeIds, truncated: truncated)
+        let got = try result.get()
+        XCTAssertEqual(got, expected, label, file: file, line: line)
+        if got != expected { pairFailures += 1 }
+    }
+    XCTAssertGreaterThanOrEqual(golden.pairCases.count, 200, file: file, line: line)
     for c in golden.decodeCases {
         let label = "\(name): decode \(c.ids)"
         XCTAssertEqual(try tokenizer.decode(c.ids, skipSpecial: false), Array(c.text.utf8), label, file: file, line: line)
@@ -41,6 +56,7 @@ func checkGoldenTokenizer(_ name: String, file: StaticString = #filePath, line: 
         XCTAssertEqual(try tokenizer.decode(c.ids, skipSpecial: false, replaced: false), c.bytes, label,
                        file: file, line: line)
     }
-    print("\(name): \(golden.cases.count - failures)/\(golden.cases.count) text cases and "
+    print("\(name): \(golden.cases.count - failures)/\(golden.cases.count) text cases, "
+          + "\(golden.pairCases.count - pairFailures)/\(golden.pairCases.count) pair cases and "
           + "\(golden.decodeCases.count) decode cases checked against transformers")
 }

@@ -51,11 +51,12 @@ enum GoldenTokenizers {
         let bosTokenId: Int?
         let eosTokenId: Int?
         let cases: [TextCase]
+        let pairCases: [PairCase]
         let decodeCases: [DecodeCase]
 
         enum CodingKeys: String, CodingKey {
             case tokenizer, vocabSize = "vocab_size", bosTokenId = "bos_token_id", eosTokenId = "eos_token_id"
-            case cases, decodeCases = "decode_cases"
+            case cases, pairCases = "pair_cases", decodeCases = "decode_cases"
         }
     }
 
@@ -68,6 +69,22 @@ enum GoldenTokenizers {
 
         enum CodingKeys: String, CodingKey {
             case text, ids, idsNoSpecial = "ids_no_special", decoded, decodedSkipSpecial = "decoded_skip_special"
+        }
+    }
+
+    /// tok(a, b, truncation=..., max_length=...) from transformers; `error` when it refuses the pair.
+    struct PairCase: Decodable {
+        let a: String
+        let b: String?
+        let maxLength: Int?
+        let noSpecial: Bool
+        let ids: [Int]?
+        let typeIds: [Int]?
+        let truncated: Bool?
+        let error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case a, b, maxLength = "max_length", noSpecial = "no_special", ids, typeIds = "type_ids", truncated, error
         }
     }
 

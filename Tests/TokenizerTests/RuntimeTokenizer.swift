@@ -56,6 +56,43 @@ final class RuntimeTokenizer: @unchecked Sendable {
         return (0..<Int(n)).map { Int(out[$0]) }
     }
 
+    /// The result of llmc_tokenizer_encode_pair.
+    struct PairEncoding: Equatable {
+        let ids: [Int]
+        let typeIds: [Int]
+        let truncated: Bool
+    }
+
+    /// llmc_tokenizer_encode_pair: `b` nil encodes `a` alone; maxLength 0 does not truncate.
+    func encodePair(_ a: String, _ b: String?, addSpecial: Bool, maxLength: Int = 0) throws -> PairEncoding {
+        var ids: UnsafeMutablePointer<Int32>?, typeIds: UnsafeMutablePointer<Int32>?
+        var truncated: Int32 = -1
+        var err = [CChar](repeating: 0, count: 512)
+        let n = a.withCString { pa in
+            let call = { (pb: UnsafePointer<CChar>?) in
+                llmc_tokenizer_encode_pair(self.handle, pa, UInt64(a.utf8.count), pb, UInt64(b?.utf8.count ?? 0),
+                                           addSpecial ? 1 : 0, Int64(maxLength), &ids, &typeIds, &truncated, &err, 512)
+            }
+            return b.map { $0.withCString { call($0) } } ?? call(nil)
+        }
+        guard n >= 0, let ids, let typeIds else { throw RuntimeTokenizerError(message: err) }
+        defer {
+            free(ids)
+            free(typeIds)
+        }
+        XCTAssertTrue(truncated == 0 || truncated == 1)
+        return PairEncoding(ids: (0..<Int(n)).map { Int(ids[$0]) }, typeIds: (0..<Int(n)).map { Int(typeIds[$0]) },
+                            truncated: truncated == 1)
+    }
+
+    /// llmc_tokenizer_num_special.
+    func numSpecial(pair: Bool) -> Int { Int(llmc_tokenizer_num_special(handle, pair ? 1 : 0)) }
+
+    /// llmc_tokenizer_token_id.
+    func tokenId(_ token: String) -> Int {
+        Int(llmc_tokenizer_token_id(handle, token, UInt64(token.utf8.count)))
+    }
+
     /// llmc_tokenizer_decode (replaced: true) or llmc_tokenizer_decode_bytes (replaced: false).
     func decode(_ ids: [Int], skipSpecial: Bool, replaced: Bool = true) throws -> [UInt8] {
         let ids32 = ids.map { Int32(truncatingIfNeeded: $0) }

@@ -49,7 +49,7 @@ final class TokenizerSectionTests: XCTestCase {
             ("truncated body", Array(good.dropLast(4))),
             ("bad magic", [0x58] + good.dropFirst()),
         ]
-        for version: UInt8 in [1, 3] { // version 1 sections (no normalizer / decoder records) are not read
+        for version: UInt8 in [2, 4] { // version 2 sections (no pair template, BPE only) are not read
             var other = good
             other[8] = version
             variants.append(("version \(version)", other))
@@ -92,6 +92,33 @@ final class TokenizerSectionTests: XCTestCase {
         }
         XCTAssertEqual(try tokenizer.encode("", addSpecial: true), [])
         XCTAssertEqual(try tokenizer.decode([], skipSpecial: false), [])
+    }
+
+    func testPairApi() throws {
+        let bert = try RuntimeTokenizer(section: try section("split_variants")) // BertProcessing
+        XCTAssertEqual(bert.numSpecial(pair: false), 2)
+        XCTAssertEqual(bert.numSpecial(pair: true), 3)
+        XCTAssertEqual(bert.tokenId("[CLS]"), 1000)
+        XCTAssertEqual(bert.tokenId("[SEP]"), 1001)
+        XCTAssertEqual(bert.tokenId("no such token"), -1)
+        XCTAssertThrowsError(try bert.encodePair("a", "b", addSpecial: true, maxLength: 2)) { error in
+            XCTAssertTrue("\(error)".contains("special tokens"), "\(error)")
+        }
+        let smol = try RuntimeTokenizer(section: try section("smollm2"))
+        XCTAssertEqual(smol.tokenId("<|im_start|>"), 1)
+        XCTAssertEqual([smol.tokenId(" the")], try smol.encode(" the", addSpecial: false), "byte-level text, not Ġthe")
+    }
+
+    func testTemplateWithoutPairRefusesPairs() throws {
+        let pair = #""pair":[{"SpecialToken":{"id":"<s>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},"#
+            + #"{"SpecialToken":{"id":"<s>","type_id":1}},{"Sequence":{"id":"B","type_id":1}}],"#
+        let dir = try modifiedTokenizer("sp_metaspace", replacing: pair, with: "")
+        let tokenizer = try RuntimeTokenizer(section: try XCTUnwrap(try TokenizerSection.build(modelDirectory: dir)).bytes)
+        XCTAssertEqual(tokenizer.numSpecial(pair: true), -1)
+        XCTAssertThrowsError(try tokenizer.encodePair("a", "b", addSpecial: true)) { error in
+            XCTAssertTrue("\(error)".contains("no template for a pair"), "\(error)")
+        }
+        XCTAssertEqual(try tokenizer.encodePair("a", nil, addSpecial: true).ids, try tokenizer.encode("a", addSpecial: true))
     }
 
     func testConcurrentEncodesMatchSequential() throws {

@@ -5,6 +5,10 @@ tokenizer against these files.
 
 Per text case: ids = tok(text).input_ids, ids_no_special = tok(text, add_special_tokens=False).input_ids,
 decoded / decoded_skip_special = tok.decode(ids, skip_special_tokens=False/True).
+Per pair case (text pairs, and single texts, with and without truncation): ids / type_ids =
+tok(a, b, truncation=True, max_length=m) input_ids / token_type_ids (no truncation when m is None; with
+add_special_tokens=False when no_special), truncated = the ids without truncation are longer; error when transformers
+refuses the pair (a post-processor without a pair template).
 Per decode case (prefixes that may split a UTF-8 character, random id sequences): text = tok.decode(ids) and
 bytes_hex = the bytes before U+FFFD replacement (see raw_bytes), checked against tok.decode where that is valid UTF-8.
 effective_pipeline: the normalizer, pre-tokenizer, decoder and model options transformers' tokenizer really uses (its
@@ -116,6 +120,46 @@ POOL = [
 def random_cases(count: int) -> list[str]:
     rng = random.Random(1234)
     return ["".join(rng.choice(POOL) for _ in range(rng.randint(1, 12))) for _ in range(count)]
+
+
+def pair_cases(tok, texts: list[str], count: int) -> list[dict]:
+    """Pairs (and single texts, b None) of the case texts, some truncated to a max_length (longest_first)."""
+    rng = random.Random(4321)
+    n_special = tok.num_special_tokens_to_add(pair=True) if pair_template(tok) else 0
+    cases = []
+    for k in range(count):
+        a = rng.choice(texts)
+        b = None if k % 5 == 4 else rng.choice(texts)
+        no_special = k % 7 == 6
+        max_length = None if k % 3 == 0 else rng.choice([1, 2, 3, 5, 8, 13, 21, 34]) + n_special
+        args = {"add_special_tokens": not no_special}
+        case = {"a": a, "b": b, "max_length": max_length, "no_special": no_special}
+        try:
+            full = tok(a, b, **args)
+            enc = tok(a, b, truncation=max_length is not None, max_length=max_length, **args)
+        except Exception as error:  # noqa: BLE001 - a tokenizer without a pair template refuses pairs
+            if b is None:
+                raise
+            case["error"] = str(error)[:200]
+            cases.append(case)
+            continue
+        ids = enc["input_ids"]
+        type_ids = enc["token_type_ids"] if "token_type_ids" in enc else tok(a, b, truncation=max_length is not None,
+                                                                              max_length=max_length,
+                                                                              return_token_type_ids=True,
+                                                                              **args)["token_type_ids"]
+        case |= {"ids": ids, "type_ids": type_ids, "truncated": len(full["input_ids"]) > len(ids)}
+        cases.append(case)
+    return cases
+
+
+def pair_template(tok) -> bool:
+    """Whether the backend can encode a pair (a TemplateProcessing without pair cannot)."""
+    try:
+        tok.backend_tokenizer.encode("a", "b")
+        return True
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def byte_decoder() -> dict[str, int]:
@@ -235,6 +279,7 @@ def make(name: str) -> None:
         "effective_pipeline": {key: effective[key] for key in ["normalizer", "pre_tokenizer", "decoder"]} | {
             "model": {key: value for key, value in effective["model"].items() if key not in ("vocab", "merges")}},
         "cases": cases,
+        "pair_cases": pair_cases(tok, texts, 240),
         "decode_cases": decode_cases,
     }
     with open(os.path.join(HERE, f"{name}.json"), "w", encoding="utf-8") as f:

@@ -1,25 +1,27 @@
 // Writer of the tokenizer section (read by Sources/RuntimeLib/tokenizer_section.c).
 //
-// Tokenizer section format, version 2. Little-endian; offsets are relative to the section start; every array
+// Tokenizer section format, version 3. Little-endian; offsets are relative to the section start; every array
 // offset is a multiple of 4. A string argument is two words: offset and length in the string pool.
 //
 //   off  size field
 //     0     8 magic "LLMCTOK1"
-//     8     4 version (2; version 1 had no normalizer or decoder records and is rejected)
-//    12     4 header_bytes (112)
-//    16     4 flags: 2 = BPE ignore_merges, 4 = BPE fuse_unk, 8 = BPE byte_fallback, 16 = character symbols (the BPE
-//             starts from the characters of a word, SentencePiece-style; otherwise from its bytes, byte-level)
-//    20     4 unk_id (int32; -1 = none): BPE symbol for a character (or byte) that has no token
+//     8     4 version (3; older versions are rejected: recompile the model)
+//    12     4 header_bytes (128)
+//    16     4 flags: 2 = BPE ignore_merges, 4 = fuse_unk (BPE, Unigram), 8 = byte_fallback (BPE, Unigram),
+//             16 = character symbols (the BPE starts from the characters of a word, SentencePiece-style; otherwise
+//             from its bytes, byte-level)
+//    20     4 unk_id (int32; -1 = none): the model's token for what it cannot encode
 //    24     4 n_tokens: ids are 0 ..< n_tokens
 //    28     4 n_merges
 //    32     4 n_added
 //    36     4 n_normalizers
 //    40     4 n_pretokenizers
 //    44     4 n_decoders
-//    48     4 n_prefix, 52: n_suffix (ids the post-processor adds around a single sequence)
+//    48     4 n_single, 52: n_pair: items of the post-processor's single and pair templates (n_pair 0: no pair
+//             template)
 //    56     4 token_offsets: u32[n_tokens + 1], token i's bytes are token_bytes[offsets[i] ..< offsets[i + 1]]
 //    60     4 token_flags: u8[n_tokens]; 1 = present (id has a token), 2 = special (skipped by
-//             skip_special_tokens), 4 = BPE (in the BPE model's vocabulary: a merge result or initial symbol)
+//             skip_special_tokens), 4 = model (in the model's vocabulary: for BPE a merge result or initial symbol)
 //    64     4 token_bytes: each token's text: for byte-level BPE the bytes it decodes to (the ByteLevel alphabet mapped
 //             back to bytes; tokens with a character outside that alphabet, e.g. an added "hello world", are their
 //             own UTF-8), otherwise its UTF-8 (normalized added tokens in their normalized form)
@@ -47,10 +49,13 @@
 //             kind 3 Fuse
 //             kind 4 Strip: a0 a1 the character, a2 start, a3 stop
 //             kind 5 Metaspace: a0 a1 replacement, a2 1 = removed from the first token (else a space)
-//    96     4 prefix: i32[n_prefix]
-//   100     4 suffix: i32[n_suffix]
+//    96     4 single: (i32 value, u32 type_id)[n_single]; value >= 0 a special token id, -1 sequence A, -2 sequence B
+//   100     4 pair: the same, [n_pair]
 //   104     4 total_bytes (the section size)
-//   108     4 reserved (0)
+//   108     4 model: 0 BPE, 1 WordPiece, 2 Unigram
+//   112     4 model_arg: WordPiece max_input_chars_per_word
+//   116     8 model_string: WordPiece continuing_subword_prefix (offset, length in the string pool)
+//   124     4 scores: offset of f32[n_tokens], the Unigram pieces' log probabilities (0 for other models)
 
 /// The section's pool of strings: added-token contents and the string arguments of the step records.
 struct StringPool {
@@ -75,8 +80,8 @@ struct TokenizerSectionWriter {
     }
 
     static let magic = Array("LLMCTOK1".utf8)
-    static let version: UInt32 = 2
-    static let headerBytes = 112
+    static let version: UInt32 = 3
+    static let headerBytes = 128
 
     var model: BPEModel
     var characterSymbols: Bool
@@ -128,8 +133,8 @@ struct TokenizerSectionWriter {
         section(words(normalizerRecords))
         section(words(preTokenizerRecords))
         section(words(decoderRecords))
-        section(words(template.prefix.map { UInt32($0) }))
-        section(words(template.suffix.map { UInt32($0) }))
+        section(words(template.single.flatMap(\.record)))
+        section(words((template.pair ?? []).flatMap(\.record)))
         while body.count % 4 != 0 { body.append(0) }
 
         let flags: UInt32 = (model.ignoreMerges ? 2 : 0) | (model.fuseUnk ? 4 : 0) | (model.byteFallback ? 8 : 0)
@@ -138,10 +143,11 @@ struct TokenizerSectionWriter {
         header += words([
             Self.version, UInt32(Self.headerBytes), flags, UInt32(bitPattern: Int32(model.unkId ?? -1)),
             UInt32(tokens.count), UInt32(model.merges.count), UInt32(added.count), UInt32(normalizers.count),
-            UInt32(preTokenizer.count), UInt32(decoder.count), UInt32(template.prefix.count),
-            UInt32(template.suffix.count),
+            UInt32(preTokenizer.count), UInt32(decoder.count), UInt32(template.single.count),
+            UInt32(template.pair?.count ?? 0),
             offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], UInt32(pool.bytes.count),
-            offsets[6], offsets[7], offsets[8], offsets[9], offsets[10], UInt32(Self.headerBytes + body.count), 0,
+            offsets[6], offsets[7], offsets[8], offsets[9], offsets[10], UInt32(Self.headerBytes + body.count),
+            0, 0, 0, 0, 0,
         ])
         return header + body
     }
