@@ -1,6 +1,6 @@
 // Decoding, like Hugging Face tokenizers' Tokenizer::decode: the ids' token texts (special tokens left out when asked),
 // then the decoder steps over that list of strings (decode_chain: Replace, ByteFallback, Fuse, Strip, Metaspace for
-// SentencePiece-style BPE; none for byte-level BPE, whose token texts were mapped back to bytes at compile time),
+// SentencePiece-style BPE and Unigram, WordPiece for BERT; none for byte-level BPE, whose token texts were mapped back to bytes at compile time),
 // joined. llmc_tokenizer_decode then replaces invalid UTF-8 by U+FFFD like Rust's String::from_utf8_lossy (only
 // byte-level output can be invalid there); llmc_tokenizer_decode_bytes keeps every byte, including byte-fallback runs
 // that are not valid UTF-8, for a streaming printer to hold back.
@@ -108,6 +108,25 @@ static void strip(decoding *d, tkz_str content, uint32_t start, uint32_t stop) {
     }
 }
 
+/// tokenizers' WordPiece decoder (before its cleanup, which the section writes as Replace steps): a token after the
+/// first loses the prefix when it starts with it, else gets a space before it.
+static int wordpiece(decoding *d, tkz_str prefix) {
+    for (size_t i = 1; i < d->pieces.len; i++) {
+        tkz_span *p = &d->pieces.data[i];
+        if (prefix.len && p->len >= prefix.len && memcmp(d->arena.data + p->start, prefix.data, prefix.len) == 0) {
+            p->start += prefix.len;
+            p->len -= prefix.len;
+            continue;
+        }
+        size_t out = d->arena.len;
+        if (tkz_bytes_append(&d->arena, (const uint8_t *)" ", 1) ||
+            tkz_bytes_append(&d->arena, d->arena.data + p->start, p->len))
+            return -1;
+        *p = (tkz_span){out, d->arena.len - out};
+    }
+    return 0;
+}
+
 static int apply_decoder(decoding *d, const tkz_step *s) {
     static const tkz_str space = {(const uint8_t *)" ", 1}, nothing = {(const uint8_t *)"", 0};
     switch (s->kind) {
@@ -118,6 +137,7 @@ static int apply_decoder(decoding *d, const tkz_step *s) {
     case TKZ_DEC_BYTE_FALLBACK: return byte_fallback(d);
     case TKZ_DEC_FUSE: return fuse(d);
     case TKZ_DEC_STRIP: strip(d, s->str[0], s->arg[2], s->arg[3]); return 0;
+    case TKZ_DEC_WORDPIECE: return wordpiece(d, s->str[0]);
     default: // TKZ_DEC_METASPACE
         for (size_t i = 0; i < d->pieces.len; i++)
             if (tkz_replace(&d->arena, &d->pieces.data[i], s->str[0], i == 0 && s->arg[2] ? nothing : space))

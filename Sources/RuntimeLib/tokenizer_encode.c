@@ -2,7 +2,8 @@
 //   1. split the text on the non-normalized added tokens (leftmost-longest, with single_word / lstrip / rstrip),
 //   2. normalize each remaining piece (tokenizer_normalize.c) and split it on the normalized added tokens,
 //   3. pre-tokenize the remaining pieces into words (tokenizer_pretok.c),
-//   4. BPE each word (tokenizer_bpe.c),
+//   4. run the model on each word (BPE: tokenizer_bpe.c, WordPiece: tokenizer_wordpiece.c, Unigram:
+//      tokenizer_unigram.c),
 //   5. add the post-processor's prefix and suffix ids when asked.
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ typedef struct encoder {
     tkz_ids ids;
     tkz_spans words;
     tkz_bpe_scratch bpe;
+    tkz_bytes scratch; ///< WordPiece candidates
+    tkz_unigram_scratch unigram;
 } encoder;
 
 static int push_split(added_splits *s, size_t start, size_t end, int32_t id) {
@@ -102,7 +105,11 @@ static int encode_words(encoder *e, size_t start, size_t end, int at_start) {
     if (tkz_pretokenize(e->t, &e->arena, (tkz_span){start, end - start}, at_start, &e->words)) return -1;
     for (size_t i = 0; i < e->words.len; i++) {
         tkz_span w = e->words.data[i];
-        if (tkz_bpe_word(e->t, e->arena.data + w.start, w.len, &e->bpe, &e->ids)) return -1;
+        const uint8_t *word = e->arena.data + w.start;
+        int rc = e->t->model == TKZ_MODEL_WORDPIECE ? tkz_wordpiece_word(e->t, word, w.len, &e->scratch, &e->ids)
+                 : e->t->model == TKZ_MODEL_UNIGRAM ? tkz_unigram_word(e->t, word, w.len, &e->unigram, &e->ids)
+                                                    : tkz_bpe_word(e->t, word, w.len, &e->bpe, &e->ids);
+        if (rc) return -1;
     }
     return 0;
 }
@@ -154,6 +161,8 @@ static int encode_sequence(const llmc_tokenizer *t, const uint8_t *text, uint64_
     *out = e.ids;
     free(e.arena.data);
     free(e.words.data);
+    free(e.scratch.data);
+    tkz_unigram_scratch_free(&e.unigram);
     tkz_bpe_scratch_free(&e.bpe);
     return rc;
 }

@@ -23,16 +23,18 @@ enum { TKZ_TOKEN_PRESENT = 1, TKZ_TOKEN_SPECIAL = 2, TKZ_TOKEN_BPE = 4 };
 enum { TKZ_ADDED_SPECIAL = 1, TKZ_ADDED_LSTRIP = 2, TKZ_ADDED_RSTRIP = 4, TKZ_ADDED_SINGLE_WORD = 8,
        TKZ_ADDED_NORMALIZED = 16 };
 /// Normalizer kinds.
-enum { TKZ_NORM_NFC = 1, TKZ_NORM_PREPEND = 2, TKZ_NORM_REPLACE = 3 };
+enum { TKZ_NORM_NFC = 1, TKZ_NORM_PREPEND = 2, TKZ_NORM_REPLACE = 3, TKZ_NORM_BERT = 4, TKZ_NORM_LOWERCASE = 5,
+       TKZ_NORM_STRIP = 6, TKZ_NORM_PRECOMPILED = 7 };
 /// Pre-tokenizer step kinds and their arguments.
 enum { TKZ_STEP_SPLIT = 1, TKZ_STEP_DIGITS = 2, TKZ_STEP_BYTE_LEVEL = 3, TKZ_STEP_METASPACE = 4,
-       TKZ_STEP_SPLIT_STRING = 5 };
+       TKZ_STEP_SPLIT_STRING = 5, TKZ_STEP_BERT = 6, TKZ_STEP_WHITESPACE_SPLIT = 7 };
 enum { TKZ_PATTERN_GPT2 = 1, TKZ_PATTERN_LLAMA3 = 2, TKZ_PATTERN_QWEN2 = 3 };
 enum { TKZ_SPLIT_REMOVED = 0, TKZ_SPLIT_ISOLATED = 1, TKZ_SPLIT_MERGED_WITH_PREVIOUS = 2,
        TKZ_SPLIT_MERGED_WITH_NEXT = 3, TKZ_SPLIT_CONTIGUOUS = 4 };
 enum { TKZ_PREPEND_NEVER = 0, TKZ_PREPEND_FIRST = 1, TKZ_PREPEND_ALWAYS = 2 };
 /// Decoder kinds.
-enum { TKZ_DEC_REPLACE = 1, TKZ_DEC_BYTE_FALLBACK = 2, TKZ_DEC_FUSE = 3, TKZ_DEC_STRIP = 4, TKZ_DEC_METASPACE = 5 };
+enum { TKZ_DEC_REPLACE = 1, TKZ_DEC_BYTE_FALLBACK = 2, TKZ_DEC_FUSE = 3, TKZ_DEC_STRIP = 4, TKZ_DEC_METASPACE = 5,
+       TKZ_DEC_WORDPIECE = 6 };
 
 /// U+2581 "▁", SentencePiece's space, in UTF-8.
 #define TKZ_METASPACE "\xE2\x96\x81"
@@ -98,6 +100,11 @@ struct llmc_tokenizer {
     int split_at_metaspace;
     tkz_template single, pair;     ///< pair.count == 0: no pair template
     uint32_t model;                ///< TKZ_MODEL_*
+    uint32_t max_input_chars;      ///< WordPiece: longer words are unk
+    tkz_str subword_prefix;        ///< WordPiece: continuing_subword_prefix
+    double *scores;                ///< Unigram: each id's log probability (n_tokens entries)
+    double min_score;              ///< Unigram: the lowest score of a piece
+    size_t max_piece_bytes;        ///< Unigram: the longest piece
     uint8_t *aligned_copy;         ///< copy of the section when the caller's bytes are not 4-byte aligned
 };
 
@@ -129,6 +136,21 @@ typedef struct tkz_bpe_scratch {
     struct tkz_heap_item *heap;
     size_t symbols_cap, heap_cap;
 } tkz_bpe_scratch;
+
+/// WordPiece of one pre-tokenized word (tokenizer_wordpiece.c); appends its ids. Returns 0, or -1 when out of memory.
+int tkz_wordpiece_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bytes *scratch, tkz_ids *out);
+
+/// Scratch memory of the Unigram lattice, reused across the words of one encode call.
+typedef struct tkz_unigram_scratch {
+    struct tkz_lattice_node *nodes;
+    size_t *ends;
+    size_t cap;
+} tkz_unigram_scratch;
+
+/// Unigram of one pre-tokenized word (tokenizer_unigram.c); appends its ids. Returns 0, or -1 when out of memory.
+int tkz_unigram_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_unigram_scratch *scratch,
+                     tkz_ids *out);
+void tkz_unigram_scratch_free(tkz_unigram_scratch *scratch);
 
 /// BPE of one pre-tokenized word; appends its ids. Returns 0, or -1 when out of memory.
 int tkz_bpe_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_bpe_scratch *scratch, tkz_ids *out);

@@ -1,5 +1,6 @@
-// Normalizers (tokenizer.json's normalizer): NFC, Prepend and literal Replace, applied in order to each piece of text
-// between added tokens, and the literal find / replace they share with the Metaspace pre-tokenizer and the decoders.
+// Normalizers (tokenizer.json's normalizer): NFC, Prepend, literal Replace, BertNormalizer, Lowercase and Strip, applied
+// in order to each piece of text between added tokens, and the literal find / replace they share with the Metaspace
+// pre-tokenizer and the decoders.
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,12 +60,113 @@ static int prepend(tkz_bytes *arena, tkz_span *piece, tkz_str prefix) {
     return 0;
 }
 
+/// Decodes arena[piece] (valid UTF-8) into code points.
+static int decode_cps(const tkz_bytes *arena, tkz_span piece, unicode_cps *out) {
+    const uint8_t *s = arena->data + piece.start;
+    for (size_t i = 0; i < piece.len;) {
+        uint32_t cp;
+        int k = unicode_utf8_next(s + i, piece.len - i, &cp);
+        if (k <= 0 || unicode_cps_push(out, cp)) return -1;
+        i += (size_t)k;
+    }
+    return 0;
+}
+
+/// Appends the UTF-8 of the code points to the arena as the new *piece.
+static int encode_cps(tkz_bytes *arena, tkz_span *piece, const unicode_cps *cps) {
+    size_t out = arena->len;
+    for (size_t i = 0; i < cps->len; i++) {
+        uint8_t buf[4];
+        if (tkz_bytes_append(arena, buf, (size_t)unicode_utf8_encode(cps->data[i], buf))) return -1;
+    }
+    *piece = (tkz_span){out, arena->len - out};
+    return 0;
+}
+
+/// Lowercases the code points in place (Rust's char::to_lowercase may give up to three per character).
+static int lowercase_cps(unicode_cps *a) {
+    unicode_cps out = {0};
+    for (size_t i = 0; i < a->len; i++) {
+        uint32_t lower[3];
+        int n = unicode_lowercase(a->data[i], lower);
+        for (int k = 0; k < n; k++)
+            if (unicode_cps_push(&out, lower[k])) {
+                free(out.data);
+                return -1;
+            }
+    }
+    free(a->data);
+    *a = out;
+    return 0;
+}
+
+/// tokenizers' BertNormalizer: clean_text, handle_chinese_chars, strip_accents (NFD, then no Mn), lowercase.
+static int bert(tkz_bytes *arena, tkz_span *piece, const uint32_t *arg) {
+    unicode_cps a = {0}, b = {0};
+    int rc = decode_cps(arena, *piece, &a);
+    for (size_t i = 0; i < a.len && rc == 0; i++) {
+        uint32_t cp = a.data[i];
+        uint8_t flags = unicode_bert_class(cp);
+        if (arg[0] && (flags & UNICODE_BERT_REMOVED)) continue;
+        if (arg[0] && (flags & UNICODE_BERT_SPACE)) cp = ' ';
+        if (arg[1] && (flags & UNICODE_BERT_CHINESE))
+            rc = unicode_cps_push(&b, ' ') || unicode_cps_push(&b, cp) || unicode_cps_push(&b, ' ');
+        else
+            rc = unicode_cps_push(&b, cp);
+    }
+    if (rc == 0 && arg[2]) {
+        rc = unicode_nfd_cps(&b);
+        size_t kept = 0;
+        for (size_t i = 0; i < b.len; i++)
+            if (!(unicode_bert_class(b.data[i]) & UNICODE_BERT_NONSPACING_MARK)) b.data[kept++] = b.data[i];
+        b.len = kept;
+    }
+    if (rc == 0 && arg[3]) rc = lowercase_cps(&b);
+    if (rc == 0) rc = encode_cps(arena, piece, &b);
+    free(a.data);
+    free(b.data);
+    return rc;
+}
+
+static int lowercase(tkz_bytes *arena, tkz_span *piece) {
+    unicode_cps a = {0};
+    int rc = decode_cps(arena, *piece, &a) || lowercase_cps(&a) || encode_cps(arena, piece, &a);
+    free(a.data);
+    return rc;
+}
+
+/// Strip: drops whitespace at the start (left) and the end (right) of the piece.
+static void strip(const tkz_bytes *arena, tkz_span *piece, int left, int right) {
+    const uint8_t *s = arena->data + piece->start;
+    size_t start = 0, end = piece->len;
+    while (left && start < end) {
+        uint32_t cp;
+        int k = unicode_utf8_next(s + start, end - start, &cp);
+        if (k <= 0 || !(unicode_class(cp) & UNICODE_SPACE)) break;
+        start += (size_t)k;
+    }
+    while (right && end > start) {
+        size_t i = end - 1;
+        while (i > start && (s[i] & 0xC0) == 0x80) i--;
+        uint32_t cp;
+        if (unicode_utf8_next(s + i, end - i, &cp) <= 0 || !(unicode_class(cp) & UNICODE_SPACE)) break;
+        end = i;
+    }
+    *piece = (tkz_span){piece->start + start, end - start};
+}
+
 int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece) {
     for (uint32_t i = 0; i < t->normalizers.count; i++) {
         const tkz_step *s = &t->normalizers.steps[i];
-        int rc = s->kind == TKZ_NORM_NFC       ? nfc(arena, piece)
-                 : s->kind == TKZ_NORM_PREPEND ? prepend(arena, piece, s->str[0])
-                                               : tkz_replace(arena, piece, s->str[0], s->str[1]);
+        int rc = 0;
+        switch (s->kind) {
+        case TKZ_NORM_NFC: rc = nfc(arena, piece); break;
+        case TKZ_NORM_PREPEND: rc = prepend(arena, piece, s->str[0]); break;
+        case TKZ_NORM_REPLACE: rc = tkz_replace(arena, piece, s->str[0], s->str[1]); break;
+        case TKZ_NORM_BERT: rc = bert(arena, piece, s->arg); break;
+        case TKZ_NORM_LOWERCASE: rc = lowercase(arena, piece); break;
+        default: strip(arena, piece, (int)s->arg[0], (int)s->arg[1]); break; // TKZ_NORM_STRIP
+        }
         if (rc) return -1;
     }
     return 0;

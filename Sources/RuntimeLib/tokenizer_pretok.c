@@ -1,5 +1,5 @@
 // Pre-tokenizer: the steps of a tokenizer.json pre_tokenizer (Split on a known pattern or a string, Digits, ByteLevel,
-// Metaspace), each splitting pieces of text into smaller pieces exactly like Hugging Face tokenizers does.
+// Metaspace, BertPreTokenizer, WhitespaceSplit), each splitting pieces of text into smaller pieces exactly like Hugging Face tokenizers does.
 //
 // No regex engine: the three supported split patterns are matched by hand-written functions that reproduce
 // Oniguruma's leftmost-first backtracking result for these patterns (like llama.cpp's unicode.cpp):
@@ -285,6 +285,28 @@ static int metaspace(const tkz_step *step, pretok_scratch *s, tkz_bytes *arena, 
     return tkz_spans_push(out, piece.start, piece.len);
 }
 
+/// BertPreTokenizer (bert != 0: whitespace dropped, each punctuation character isolated) or WhitespaceSplit (bert ==
+/// 0: whitespace dropped), on the characters' BERT flags.
+static int split_whitespace(const tkz_bytes *arena, tkz_span piece, int bert, tkz_spans *out) {
+    const uint8_t *s = arena->data + piece.start;
+    size_t word = 0;
+    for (size_t i = 0; i < piece.len;) {
+        uint32_t cp;
+        int k = unicode_utf8_next(s + i, piece.len - i, &cp);
+        if (k <= 0) return -1; // pieces are valid UTF-8
+        uint8_t flags = unicode_bert_class(cp);
+        int space = (flags & UNICODE_BERT_WHITESPACE) != 0, punct = bert && (flags & UNICODE_BERT_PUNCTUATION);
+        if (space || punct) {
+            if (i > word && tkz_spans_push(out, piece.start + word, i - word)) return -1;
+            if (punct && tkz_spans_push(out, piece.start + i, (size_t)k)) return -1;
+            word = i + (size_t)k;
+        }
+        i += (size_t)k;
+    }
+    if (piece.len > word && tkz_spans_push(out, piece.start + word, piece.len - word)) return -1;
+    return 0;
+}
+
 /// Applies one step to a piece; *first_start is the arena offset of the piece that begins the text (SIZE_MAX when
 /// none does), moved along when a step rewrites that piece.
 static int apply_step(const tkz_step *step, pretok_scratch *s, tkz_bytes *arena, tkz_span piece,
@@ -299,6 +321,8 @@ static int apply_step(const tkz_step *step, pretok_scratch *s, tkz_bytes *arena,
         return split_piece(s, arena, piece, 0, step->arg[0] ? TKZ_SPLIT_ISOLATED : TKZ_SPLIT_CONTIGUOUS, 0, out);
     case TKZ_STEP_METASPACE:
         return metaspace(step, s, arena, piece, is_first, first_start, out);
+    case TKZ_STEP_BERT: case TKZ_STEP_WHITESPACE_SPLIT:
+        return split_whitespace(arena, piece, step->kind == TKZ_STEP_BERT, out);
     default: // TKZ_STEP_BYTE_LEVEL
         if (step->arg[0] && arena->data[piece.start] != ' ') {
             size_t start = arena->len;

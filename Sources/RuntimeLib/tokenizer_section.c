@@ -55,7 +55,7 @@
 //   108     4 model: 0 BPE, 1 WordPiece, 2 Unigram
 //   112     4 model_arg: WordPiece max_input_chars_per_word
 //   116     8 model_string: WordPiece continuing_subword_prefix (offset, length in the string pool)
-//   124     4 scores: offset of f32[n_tokens], the Unigram pieces' log probabilities (0 for other models)
+//   124     4 scores: offset of f64[n_tokens], the Unigram pieces' log probabilities (0 for other models)
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +205,8 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
     }
     if (h->n_tokens == 0 || h->n_tokens > INT32_MAX || h->unk_id < -1 || h->unk_id >= (int32_t)h->n_tokens ||
         (h->flags & ~(uint32_t)(TKZ_IGNORE_MERGES | TKZ_FUSE_UNK | TKZ_BYTE_FALLBACK | TKZ_CHAR_SYMBOLS)) ||
-        h->model != TKZ_MODEL_BPE) {
+        h->model > TKZ_MODEL_UNIGRAM || (h->model == TKZ_MODEL_UNIGRAM && h->scores == 0) ||
+        (h->model != TKZ_MODEL_BPE && h->unk_id < 0)) {
         tkz_error(err, err_size, "tokenizer section: bad token count %u, unk id %d, flags %#x or model %u",
                   h->n_tokens, h->unk_id, h->flags, h->model);
         return -1;
@@ -219,8 +220,13 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
         check_array(size, h->pretokenizers, (uint64_t)h->n_pretokenizers * 6, 4, "pretokenizers", err, err_size) ||
         check_array(size, h->decoders, (uint64_t)h->n_decoders * 6, 4, "decoders", err, err_size) ||
         check_array(size, h->single, (uint64_t)h->n_single * 2, 4, "single template", err, err_size) ||
-        check_array(size, h->pair, (uint64_t)h->n_pair * 2, 4, "pair template", err, err_size))
+        check_array(size, h->pair, (uint64_t)h->n_pair * 2, 4, "pair template", err, err_size) ||
+        (h->model == TKZ_MODEL_UNIGRAM && check_array(size, h->scores, h->n_tokens, 8, "scores", err, err_size)))
         return -1;
+    if (h->model_string > h->strings_bytes || h->model_string_len > h->strings_bytes - h->model_string) {
+        tkz_error(err, err_size, "tokenizer section: model string out of bounds");
+        return -1;
+    }
     uint32_t token_bytes_len = read_u32(d + h->token_offsets + 4ull * h->n_tokens);
     return check_array(size, h->token_bytes, token_bytes_len, 1, "token_bytes", err, err_size);
 }
@@ -263,7 +269,12 @@ static int valid_step(int stage, const tkz_step *s) {
     const uint32_t *a = s->arg;
     switch (stage) {
     case STAGE_NORMALIZER:
-        return s->kind == TKZ_NORM_NFC || s->kind == TKZ_NORM_PREPEND || s->kind == TKZ_NORM_REPLACE;
+        switch (s->kind) {
+        case TKZ_NORM_NFC: case TKZ_NORM_PREPEND: case TKZ_NORM_REPLACE: case TKZ_NORM_LOWERCASE: return 1;
+        case TKZ_NORM_BERT: return a[0] <= 1 && a[1] <= 1 && a[2] <= 1 && a[3] <= 1;
+        case TKZ_NORM_STRIP: return a[0] <= 1 && a[1] <= 1;
+        default: return 0;
+        }
     case STAGE_PRETOKENIZER:
         switch (s->kind) {
         case TKZ_STEP_SPLIT:
@@ -272,6 +283,7 @@ static int valid_step(int stage, const tkz_step *s) {
         case TKZ_STEP_BYTE_LEVEL: return a[0] <= 1 && a[1] <= 1;
         case TKZ_STEP_METASPACE: return one_character(s->str[0]) && a[2] <= TKZ_PREPEND_ALWAYS && a[3] <= 1;
         case TKZ_STEP_SPLIT_STRING: return a[2] <= TKZ_SPLIT_CONTIGUOUS && a[3] <= 1;
+        case TKZ_STEP_BERT: case TKZ_STEP_WHITESPACE_SPLIT: return 1;
         default: return 0;
         }
     default:
@@ -279,6 +291,7 @@ static int valid_step(int stage, const tkz_step *s) {
         case TKZ_DEC_REPLACE: case TKZ_DEC_BYTE_FALLBACK: case TKZ_DEC_FUSE: return 1;
         case TKZ_DEC_STRIP: return one_character(s->str[0]) != 0;
         case TKZ_DEC_METASPACE: return one_character(s->str[0]) && a[2] <= 1;
+        case TKZ_DEC_WORDPIECE: return 1;
         default: return 0;
         }
     }
@@ -290,7 +303,8 @@ static int string_arguments(int stage, uint32_t kind) {
     case STAGE_NORMALIZER: return kind == TKZ_NORM_PREPEND ? 1 : kind == TKZ_NORM_REPLACE ? 3 : 0;
     case STAGE_PRETOKENIZER: return kind == TKZ_STEP_METASPACE || kind == TKZ_STEP_SPLIT_STRING ? 1 : 0;
     default:
-        return kind == TKZ_DEC_REPLACE ? 3 : kind == TKZ_DEC_STRIP || kind == TKZ_DEC_METASPACE ? 1 : 0;
+        return kind == TKZ_DEC_REPLACE ? 3
+               : kind == TKZ_DEC_STRIP || kind == TKZ_DEC_METASPACE || kind == TKZ_DEC_WORDPIECE ? 1 : 0;
     }
 }
 
@@ -360,6 +374,23 @@ static int metaspace_runs_start_tokens(const llmc_tokenizer *t) {
     return 1;
 }
 
+/// Copies the Unigram scores (f64, possibly unaligned) and finds the lowest score and the longest piece.
+static int load_scores(llmc_tokenizer *t, const uint8_t *raw) {
+    t->scores = malloc(t->n_tokens * sizeof(double));
+    if (!t->scores) return -1;
+    memcpy(t->scores, raw, t->n_tokens * sizeof(double));
+    t->min_score = 0;
+    int any = 0;
+    for (uint32_t id = 0; id < t->n_tokens; id++) {
+        if (!(t->token_flags[id] & TKZ_TOKEN_BPE)) continue;
+        if (!any || t->scores[id] < t->min_score) t->min_score = t->scores[id];
+        any = 1;
+        size_t len = t->token_offsets[id + 1] - t->token_offsets[id];
+        if (len > t->max_piece_bytes) t->max_piece_bytes = len;
+    }
+    return 0;
+}
+
 /// The "<0xNN>" vocabulary token of each byte, for byte fallback.
 static void find_fallback_ids(llmc_tokenizer *t) {
     for (int b = 0; b < 256; b++) {
@@ -394,6 +425,8 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
     t->token_flags = data + h.token_flags;
     t->token_bytes = data + h.token_bytes;
     t->model = h.model;
+    t->max_input_chars = h.model_arg;
+    t->subword_prefix = (tkz_str){data + h.strings + h.model_string, h.model_string_len};
     for (uint32_t i = 0; i < h.n_tokens; i++) {
         if (t->token_offsets[i] > t->token_offsets[i + 1]) {
             tkz_error(err, err_size, "tokenizer section: token offsets decrease at id %u", i);
@@ -418,11 +451,15 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
         load_added(t, data, &h, err, err_size) ||
         tkz_build_merges(t, (const uint32_t *)(data + h.merges), h.n_merges, err, err_size))
         goto fail;
-    if (t->flags & (TKZ_IGNORE_MERGES | TKZ_CHAR_SYMBOLS | TKZ_BYTE_FALLBACK)) {
+    if ((t->flags & (TKZ_IGNORE_MERGES | TKZ_CHAR_SYMBOLS | TKZ_BYTE_FALLBACK)) || t->model != TKZ_MODEL_BPE) {
         if (build_vocab(t)) {
             tkz_error(err, err_size, "out of memory");
             goto fail;
         }
+    }
+    if (t->model == TKZ_MODEL_UNIGRAM && load_scores(t, data + h.scores)) {
+        tkz_error(err, err_size, "out of memory");
+        goto fail;
     }
     find_fallback_ids(t);
     t->split_at_metaspace = metaspace_runs_start_tokens(t);
@@ -442,6 +479,7 @@ void llmc_tokenizer_free(llmc_tokenizer *t) {
     free(t->pretokenizers.steps);
     free(t->decoders.steps);
     free(t->aligned_copy);
+    free(t->scores);
     free(t);
 }
 

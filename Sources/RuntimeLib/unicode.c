@@ -104,10 +104,9 @@ static uint32_t compose_pair(uint32_t a, uint32_t b) {
     return (lo < unicode_comp_count && unicode_comp_key[lo] == key) ? unicode_comp_value[lo] : 0;
 }
 
-/// Growable array of code points.
-typedef struct { uint32_t *data; size_t len, cap; } cp_array;
+typedef unicode_cps cp_array;
 
-static int cp_push(cp_array *a, uint32_t cp) {
+int unicode_cps_push(cp_array *a, uint32_t cp) {
     if (a->len == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 64;
         uint32_t *data = realloc(a->data, cap * sizeof(uint32_t));
@@ -123,16 +122,16 @@ static int cp_push(cp_array *a, uint32_t cp) {
 static int decompose(cp_array *a, uint32_t cp) {
     if (cp >= HANGUL_S_BASE && cp < HANGUL_S_BASE + HANGUL_S_COUNT) {
         uint32_t s = cp - HANGUL_S_BASE, t = s % HANGUL_T_COUNT;
-        if (cp_push(a, HANGUL_L_BASE + s / HANGUL_N_COUNT) ||
-            cp_push(a, HANGUL_V_BASE + (s % HANGUL_N_COUNT) / HANGUL_T_COUNT))
+        if (unicode_cps_push(a, HANGUL_L_BASE + s / HANGUL_N_COUNT) ||
+            unicode_cps_push(a, HANGUL_V_BASE + (s % HANGUL_N_COUNT) / HANGUL_T_COUNT))
             return -1;
-        return t ? cp_push(a, HANGUL_T_BASE + t) : 0;
+        return t ? unicode_cps_push(a, HANGUL_T_BASE + t) : 0;
     }
     const uint32_t *seq;
     uint32_t n = table_decomposition(cp, &seq);
-    if (n == 0) return cp_push(a, cp);
+    if (n == 0) return unicode_cps_push(a, cp);
     for (uint32_t i = 0; i < n; i++)
-        if (cp_push(a, seq[i])) return -1;
+        if (unicode_cps_push(a, seq[i])) return -1;
     return 0;
 }
 
@@ -206,5 +205,38 @@ int unicode_nfc(const uint8_t *s, size_t len, uint8_t **out, size_t *out_len) {
     free(a.data);
     *out = buf;
     *out_len = n;
+    return 0;
+}
+
+uint8_t unicode_bert_class(uint32_t cp) {
+    if (cp > 0x10FFFF) return 0;
+    return unicode_bert_run_flags[run_index(unicode_bert_run_start, unicode_bert_run_count, cp)];
+}
+
+int unicode_lowercase(uint32_t cp, uint32_t out[3]) {
+    uint32_t lo = 0, hi = unicode_lower_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (unicode_lower_cp[mid] < cp) lo = mid + 1; else hi = mid;
+    }
+    if (lo == unicode_lower_count || unicode_lower_cp[lo] != cp) {
+        out[0] = cp;
+        return 1;
+    }
+    const uint32_t *seq = unicode_lower_pool + unicode_lower_offset[lo];
+    for (uint32_t i = 0; i < unicode_lower_length[lo]; i++) out[i] = seq[i];
+    return unicode_lower_length[lo];
+}
+
+int unicode_nfd_cps(unicode_cps *a) {
+    unicode_cps out = {0};
+    for (size_t i = 0; i < a->len; i++)
+        if (decompose(&out, a->data[i])) {
+            free(out.data);
+            return -1;
+        }
+    reorder(&out);
+    free(a->data);
+    *a = out;
     return 0;
 }

@@ -15,6 +15,33 @@ enum {
     UNICODE_NUMERIC = 32   ///< Rust's char::is_numeric (Unicode 17): the Digits pre-tokenizer
 };
 
+/// Flags of a code point for BERT's normalizer and pre-tokenizer (see unicode_bert_class), read off Hugging Face
+/// tokenizers by scripts/gen_unicode_bert_tables.py.
+enum {
+    UNICODE_BERT_REMOVED = 1,         ///< dropped by BertNormalizer's clean_text (control, format, unassigned, ...)
+    UNICODE_BERT_SPACE = 2,           ///< turned into " " by clean_text
+    UNICODE_BERT_CHINESE = 4,         ///< surrounded by spaces by handle_chinese_chars
+    UNICODE_BERT_NONSPACING_MARK = 8, ///< dropped by strip_accents (after NFD)
+    UNICODE_BERT_PUNCTUATION = 16,    ///< isolated by BertPreTokenizer
+    UNICODE_BERT_WHITESPACE = 32      ///< split on and dropped by BertPreTokenizer and WhitespaceSplit
+};
+
+/// Growable array of code points.
+typedef struct unicode_cps { uint32_t *data; size_t len, cap; } unicode_cps;
+
+/// Appends cp. Returns 0, or -1 when out of memory.
+int unicode_cps_push(unicode_cps *a, uint32_t cp);
+
+/// BERT flags of code point cp.
+uint8_t unicode_bert_class(uint32_t cp);
+
+/// Lowercase of cp like Rust's char::to_lowercase: writes one to three code points to out and returns their count.
+int unicode_lowercase(uint32_t cp, uint32_t out[3]);
+
+/// Canonical decomposition (NFD, Unicode 9.0 like tokenizers) of the code points in a: decomposed and reordered in
+/// place. Returns 0, or -1 when out of memory.
+int unicode_nfd_cps(unicode_cps *a);
+
 /// Class flags of code point cp (0 for unassigned code points and cp > 0x10FFFF).
 uint8_t unicode_class(uint32_t cp);
 

@@ -1,4 +1,5 @@
-// Declarations of the generated Unicode tables in unicode_tables.c (see scripts/gen_unicode_tables.py).
+// Declarations of the generated Unicode tables in unicode_tables.c (see scripts/gen_unicode_tables.py) and
+// unicode_bert_tables.c (scripts/gen_unicode_bert_tables.py).
 // Only unicode.c reads them; everything else goes through unicode.h.
 #ifndef LLMC_UNICODE_TABLES_H
 #define LLMC_UNICODE_TABLES_H
@@ -19,5 +20,14 @@ extern const uint32_t unicode_decomp_pool[];
 extern const uint32_t unicode_comp_count;
 extern const uint64_t unicode_comp_key[];
 extern const uint32_t unicode_comp_value[];
+
+extern const uint32_t unicode_bert_run_count;
+extern const uint32_t unicode_bert_run_start[];
+extern const uint8_t unicode_bert_run_flags[];
+extern const uint32_t unicode_lower_count;
+extern const uint32_t unicode_lower_cp[];
+extern const uint16_t unicode_lower_offset[];
+extern const uint8_t unicode_lower_length[];
+extern const uint32_t unicode_lower_pool[];
 
 #endif

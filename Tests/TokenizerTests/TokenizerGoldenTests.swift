@@ -17,6 +17,10 @@ final class TokenizerGoldenTests: XCTestCase {
     /// Every Split behavior, inverted splits, Digits(individual_digits=False), BertProcessing, unk + fuse_unk.
     func testSplitVariants() throws { try check("split_variants") }
 
+    /// all-MiniLM-L6-v2's real tokenizer: BertTokenizer (BertNormalizer, BertPreTokenizer, WordPiece, pairs with
+    /// token type ids).
+    func testMiniLMWordPiece() throws { try check("minilm_l6") }
+
     func testSmolLM2KnownIds() throws {
         let tokenizer = try load("smollm2")
         XCTAssertEqual(try tokenizer.encode("In 2024, 365 days", addSpecial: true),

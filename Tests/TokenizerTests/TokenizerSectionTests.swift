@@ -17,8 +17,8 @@ final class TokenizerSectionTests: XCTestCase {
     }
 
     func testUnknownModelTypeNamesFileAndKey() throws {
-        let dir = try modifiedTokenizer("llama3_style", replacing: #""type":"BPE""#, with: #""type":"Unigram""#)
-        GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer.json", "model.type", "Unigram"])
+        let dir = try modifiedTokenizer("llama3_style", replacing: #""type":"BPE""#, with: #""type":"WordLevel""#)
+        GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer.json", "model.type", "WordLevel"])
     }
 
     func testUnsupportedNormalizerNamesFileAndKey() throws {

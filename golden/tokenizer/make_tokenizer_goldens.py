@@ -29,7 +29,7 @@ from transformers import AutoTokenizer
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos", "gpt2_prefix_space", "split_variants",
          "qwen2_config_specials", "mistral_v1", "llama2_class", "sp_legacy", "sp_legacy_llama_always",
-         "sp_legacy_llama_no_prefix", "sp_metaspace", "sp_metaspace_split", "gemma_style"]
+         "sp_legacy_llama_no_prefix", "sp_metaspace", "sp_metaspace_split", "gemma_style", "minilm_l6"]
 
 FIXED_CASES = [
     # empty and whitespace
@@ -103,6 +103,13 @@ FIXED_CASES = [
     "\U0001f600\U0001f600 test", "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8", "\u4e2d\u6587 and English",
     "\u00e9", "hellohello world", " magicword ", "x magicword", "magicword\tx", "\u0080\u0085\u008f", "\u00c0\u00c5",
     "\u0100\u0101", "\u0800", "\U00010000", "\ud7ff\ue000", "\u00a0\u00a0x", "x\u3000y",
+    # WordPiece / BERT: accents and case, words over max_input_chars_per_word (100), punctuation, cleanup on decode
+    "\u00dcn\u00efc\u00f6d\u00e9 \u00c0\u00c9\u00ce\u00d5\u00dc", "\u0130stanbul", "\u01c5ungla", "\u03a3\u0391\u03a3 \u03c3\u03b1\u03c2",
+    "x" * 100, "x" * 101, "\u00e9" * 100, "\u00e9" * 101, "supercalifragilisticexpialidocious antidisestablishmentarianism",
+    "[CLS] text [SEP] more [MASK]", "[cls] [unk]", "hello , world ! it ' s , don ' t do not", "a . b ? c ! d",
+    "unaffable unbelievably", "\u00bfQu\u00e9? \u00a1S\u00ed!", "\u3001\u3002\u300c\u300d", "\u00b7\u2027\u30fb", "\u1100\u1161",
+    "\u00a7\u00b6\u2020\u2021", "\u0300abc", "a\u0300\u0301\u0302b", "\u1e9e\u00df", "\u2160\u2161", "\U0001f970 new emoji",
+    "\u200d\u200c\u00ad", "soft\u00adhyphen", "tab\tsep\x0bvert\x0cff", "\x1b[31mred\x1b[0m",
     # long inputs
     " " * 50, "\n" * 20, "ab" * 100, "a" * 300, "9" * 100, "\u4e00" * 50, "hello " * 40,
 ]
@@ -187,6 +194,10 @@ def is_byte_token(token: str) -> int | None:
     return int(digits, 16)
 
 
+WORDPIECE_CLEANUP = [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+                     (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")]
+
+
 def raw_bytes(tokens: list[str], decoder: dict, table: dict[str, int]) -> bytes:
     """A reference of the decoders llmc supports that keeps every byte: ByteLevel maps each token's characters back to
     bytes (the token's own UTF-8 when one is outside the byte alphabet), ByteFallback turns a run of <0xNN> tokens into
@@ -231,6 +242,13 @@ def raw_bytes(tokens: list[str], decoder: dict, table: dict[str, int]) -> bytes:
             replacement = step["replacement"].encode("utf-8")
             first = b"" if step.get("prepend_scheme", "always") != "never" else b" "
             pieces = [p.replace(replacement, first if i == 0 else b" ") for i, p in enumerate(pieces)]
+        elif kind == "WordPiece":
+            prefix = step["prefix"].encode("utf-8")
+            pieces = [p if i == 0 else p[len(prefix):] if p.startswith(prefix) else b" " + p
+                      for i, p in enumerate(pieces)]
+            if step["cleanup"]:
+                for dirty, clean in WORDPIECE_CLEANUP:
+                    pieces = [p.replace(dirty.encode("utf-8"), clean.encode("utf-8")) for p in pieces]
         else:
             raise ValueError(f"no reference for decoder {kind}")
     return b"".join(pieces)

@@ -46,6 +46,10 @@ enum PreTokenizerStep: Equatable {
     /// Spaces become the replacement character, which is prepended per the scheme; with split, each piece is cut
     /// before every replacement character.
     case metaspace(MetaspaceOptions)
+    /// BertPreTokenizer: splits on whitespace (dropped) and isolates each punctuation character.
+    case bert
+    /// WhitespaceSplit: splits on whitespace (dropped).
+    case whitespaceSplit
 
     /// The section's step record: kind and five arguments (see TokenizerSectionWriter).
     func record(_ pool: inout StringPool) -> [UInt32] {
@@ -57,6 +61,8 @@ enum PreTokenizerStep: Equatable {
             [4] + pool.add(options.replacement) + [options.prependScheme.rawValue, options.split ? 1 : 0, 0]
         case .splitString(let string, let behavior, let invert):
             [5] + pool.add(string) + [behavior.rawValue, invert ? 1 : 0, 0]
+        case .bert: [6, 0, 0, 0, 0, 0]
+        case .whitespaceSplit: [7, 0, 0, 0, 0, 0]
         }
     }
 
@@ -99,6 +105,8 @@ enum PreTokenizerStep: Equatable {
                                useRegex: try node.bool("use_regex", default: true))]
         case "Metaspace":
             return [.metaspace(try MetaspaceOptions(node))]
+        case "BertPreTokenizer": return [.bert]
+        case "WhitespaceSplit": return [.whitespaceSplit]
         default:
             throw node.unsupported("pre-tokenizer type \(type)")
         }

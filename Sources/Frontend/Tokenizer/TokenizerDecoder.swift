@@ -30,6 +30,14 @@ enum DecoderStep: Equatable {
     /// Replaces the replacement character by a space in each token; in the first token it is removed instead unless
     /// the prepend scheme is never.
     case metaspace(MetaspaceOptions)
+    /// WordPiece: a token after the first loses the prefix ("##") when it starts with it, else gets a space before.
+    case wordPiece(prefix: String)
+
+    /// tokenizers' WordPiece decoder cleanup, applied to each token after the prefix step.
+    static let wordPieceCleanup: [DecoderStep] = [
+        (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+        (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+    ].map { .replace(ReplaceRule(pattern: $0.0, content: $0.1)) }
 
     static func parse(_ node: TokenizerNode) throws(TokenizerError) -> [DecoderStep] {
         let type = try node.type()
@@ -47,10 +55,13 @@ enum DecoderStep: Equatable {
             guard content.unicodeScalars.count == 1 else { throw contentNode.bad("expected one character") }
             return [.strip(content: content, start: try count(node, "start"), stop: try count(node, "stop"))]
         case "Metaspace": return [.metaspace(try MetaspaceOptions(node))]
+        case "WordPiece":
+            let prefix = try node.optional("prefix")?.string() ?? "##"
+            return [.wordPiece(prefix: prefix)] + (try node.bool("cleanup", default: true) ? wordPieceCleanup : [])
         case "ByteLevel": throw node.unsupported("ByteLevel decoder combined with other decoders")
         default:
             throw node.unsupported("decoder type \(type) (supported: ByteLevel, or Replace, ByteFallback, Fuse, "
-                                   + "Strip, Metaspace and Sequences of them)")
+                                   + "Strip, Metaspace, WordPiece and Sequences of them)")
         }
     }
 
@@ -70,6 +81,7 @@ enum DecoderStep: Equatable {
         case .strip(let content, let start, let stop): [4] + pool.add(content) + [UInt32(start), UInt32(stop), 0]
         case .metaspace(let options):
             [5] + pool.add(options.replacement) + [options.prependScheme == .never ? 0 : 1, 0, 0]
+        case .wordPiece(let prefix): [6] + pool.add(prefix) + [0, 0, 0]
         }
     }
 }

@@ -3,7 +3,7 @@
 struct TokenizerPipeline {
     var normalizers: [NormalizerStep]
     var preTokenizer: [PreTokenizerStep]
-    var model: BPEModel
+    var model: TokenizerModel
     var decoder: TokenizerDecoder
     var template: PostProcessorTemplate
     var added: [AddedToken]
@@ -19,7 +19,7 @@ struct TokenizerPipeline {
     init(_ root: TokenizerNode) throws(TokenizerError) {
         normalizers = try NormalizerStep.parse(root.optional("normalizer"))
         preTokenizer = try PreTokenizerStep.parsePipeline(root)
-        model = try BPEModel(try root.required("model"))
+        model = try TokenizerModel(try root.required("model"))
         decoder = try TokenizerDecoder.parse(root)
         template = try PostProcessorTemplate(root.optional("post_processor"))
         added = try (root.optional("added_tokens")?.array() ?? []).map { node throws(TokenizerError) in
@@ -55,6 +55,9 @@ struct TokenizerPipeline {
     /// last, and the ByteLevel decoder) or SentencePiece-style (neither). `file` names tokenizer.json in errors.
     func symbols(file: String) throws(TokenizerError) -> Symbols {
         let byteLevelSteps = preTokenizer.filter { if case .byteLevel = $0 { true } else { false } }.count
+        if model.kind != .bpe, byteLevelSteps > 0 || decoder == .byteLevel {
+            throw .unsupported(file: file, key: "pre_tokenizer", what: "ByteLevel with a model other than BPE")
+        }
         guard byteLevelSteps > 0 else {
             guard decoder != .byteLevel else {
                 throw .unsupported(file: file, key: "decoder", what: "ByteLevel decoder without a ByteLevel pre-tokenizer")
@@ -75,8 +78,15 @@ struct TokenizerPipeline {
     }
 
     /// What each added token is matched as: its normalized form when it is normalized (tokenizers also decodes it
-    /// in that form).
-    var addedContents: [(token: AddedToken, content: [UInt8])] {
-        added.map { ($0, $0.normalized ? NormalizerStep.normalize($0.content, with: normalizers) : Array($0.content.utf8)) }
+    /// in that form). `file` names tokenizer.json in errors.
+    func addedContents(file: String) throws(TokenizerError) -> [(token: AddedToken, content: [UInt8])] {
+        try added.map { token throws(TokenizerError) in
+            guard token.normalized else { return (token, Array(token.content.utf8)) }
+            guard let content = NormalizerStep.normalize(token.content, with: normalizers) else {
+                throw .unsupported(file: file, key: "added_tokens",
+                                   what: "normalized added token \(token.content.debugDescription) with this normalizer")
+            }
+            return (token, content)
+        }
     }
 }

@@ -24,8 +24,8 @@ public struct TokenizerSection {
     /// there is no tokenizer.json.
     public static func build(modelDirectory: URL) throws -> TokenizerSection? {
         guard let (pipeline, specials, file) = try pipeline(modelDirectory: modelDirectory) else { return nil }
-        return try build(pipeline, symbols: pipeline.symbols(file: file), bos: specials?.bos?.content,
-                         eos: specials?.eos?.content)
+        return try build(pipeline, symbols: pipeline.symbols(file: file), added: pipeline.addedContents(file: file),
+                         bos: specials?.bos?.content, eos: specials?.eos?.content)
     }
 
     /// The pipeline transformers runs for the tokenizer of `modelDirectory` (its tokenizer class applied, the special
@@ -56,9 +56,9 @@ public struct TokenizerSection {
         return (TokenizerNode(value: try TokenizerJSON.parse(text, file: url.path), file: url.path, path: ""), text)
     }
 
-    private static func build(_ pipeline: TokenizerPipeline, symbols: TokenizerPipeline.Symbols, bos: String?,
+    private static func build(_ pipeline: TokenizerPipeline, symbols: TokenizerPipeline.Symbols,
+                              added: [(token: AddedToken, content: [UInt8])], bos: String?,
                               eos: String?) -> TokenizerSection {
-        let added = pipeline.addedContents
         let tokens = tokenTable(model: pipeline.model, added: added, symbols: symbols)
         let decoderSteps: [DecoderStep] = if case .steps(let steps) = pipeline.decoder { steps } else { [] }
         var model = pipeline.model
@@ -74,7 +74,7 @@ public struct TokenizerSection {
 
     /// The id table: each id's text as the runtime decodes it (byte-level tokens already mapped back to bytes);
     /// added tokens take precedence over the model vocabulary (like tokenizers' id_to_token).
-    private static func tokenTable(model: BPEModel, added: [(token: AddedToken, content: [UInt8])],
+    private static func tokenTable(model: TokenizerModel, added: [(token: AddedToken, content: [UInt8])],
                                    symbols: TokenizerPipeline.Symbols) -> [TokenizerSectionWriter.Token?] {
         let count = max(model.vocab.map(\.id).max() ?? -1, added.map(\.token.id).max() ?? -1) + 1
         var tokens = [TokenizerSectionWriter.Token?](repeating: nil, count: count)

@@ -55,7 +55,7 @@
 //   108     4 model: 0 BPE, 1 WordPiece, 2 Unigram
 //   112     4 model_arg: WordPiece max_input_chars_per_word
 //   116     8 model_string: WordPiece continuing_subword_prefix (offset, length in the string pool)
-//   124     4 scores: offset of f32[n_tokens], the Unigram pieces' log probabilities (0 for other models)
+//   124     4 scores: offset of f64[n_tokens], the Unigram pieces' log probabilities (0 for other models)
 
 /// The section's pool of strings: added-token contents and the string arguments of the step records.
 struct StringPool {
@@ -83,7 +83,7 @@ struct TokenizerSectionWriter {
     static let version: UInt32 = 3
     static let headerBytes = 128
 
-    var model: BPEModel
+    var model: TokenizerModel
     var characterSymbols: Bool
     /// Indexed by id; nil for ids without a token.
     var tokens: [Token?]
@@ -124,6 +124,13 @@ struct TokenizerSectionWriter {
         let normalizerRecords = normalizers.flatMap { $0.record(&pool) }
         let preTokenizerRecords = preTokenizer.flatMap { $0.record(&pool) }
         let decoderRecords = decoder.flatMap { $0.record(&pool) }
+        // The model's own words: kind, arg, string (offset, length) and the scores' offset (added below).
+        var modelWords: [UInt32] = [0, 0, 0, 0]
+        if case .wordPiece(let prefix, let maxChars) = model.kind {
+            modelWords = [1, UInt32(maxChars)] + pool.add(prefix)
+        } else if case .unigram = model.kind {
+            modelWords = [2, 0, 0, 0]
+        }
         section(words(tokenOffsets))
         section(tokenFlags)
         section(tokenBytes)
@@ -135,6 +142,14 @@ struct TokenizerSectionWriter {
         section(words(decoderRecords))
         section(words(template.single.flatMap(\.record)))
         section(words((template.pair ?? []).flatMap(\.record)))
+        if case .unigram(let scores) = model.kind {
+            var table = [Double](repeating: 0, count: tokens.count)
+            for (id, score) in scores.enumerated() where id < table.count { table[id] = score }
+            section(words(table.flatMap { [UInt32($0.bitPattern & 0xFFFF_FFFF), UInt32($0.bitPattern >> 32)] }))
+            modelWords.append(offsets[11])
+        } else {
+            modelWords.append(0)
+        }
         while body.count % 4 != 0 { body.append(0) }
 
         let flags: UInt32 = (model.ignoreMerges ? 2 : 0) | (model.fuseUnk ? 4 : 0) | (model.byteFallback ? 8 : 0)
@@ -147,8 +162,7 @@ struct TokenizerSectionWriter {
             UInt32(template.pair?.count ?? 0),
             offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], UInt32(pool.bytes.count),
             offsets[6], offsets[7], offsets[8], offsets[9], offsets[10], UInt32(Self.headerBytes + body.count),
-            0, 0, 0, 0, 0,
-        ])
+        ] + modelWords)
         return header + body
     }
 

@@ -9,6 +9,14 @@ enum TransformersTokenizerClass: Equatable {
     case llama(addPrefixSpace: Bool, legacy: Bool)
     /// GemmaTokenizer: Replace(" ", "▁") normalizer, byte fallback, unk token, no Strip decoder.
     case gemma
+    /// BertTokenizer: BertNormalizer from tokenizer_config.json (do_lower_case, strip_accents, tokenize_chinese_chars),
+    /// BertPreTokenizer, WordPiece ("##", 100 characters, the config's unk token) over tokenizer.json's vocabulary,
+    /// WordPiece decoder, template [CLS] $A [SEP] / [CLS] $A [SEP] $B:1 [SEP]:1.
+    case bert(lowercase: Bool, stripAccents: Bool?, chineseChars: Bool)
+    /// XLMRobertaTokenizer: only tokenizer.json's Precompiled normalizer, WhitespaceSplit + Metaspace, Unigram over
+    /// tokenizer.json's pieces with unk id 3 and no byte fallback, Metaspace decoder, template <s> $A </s> /
+    /// <s> $A </s> </s> $B </s> (all type id 0).
+    case xlmRoberta(addPrefixSpace: Bool)
 
     /// Follows AutoTokenizer.from_pretrained (transformers 5.24, without mistral-common installed): the class named
     /// by tokenizer_config.json (or config.json) unless the model type's registered class overrides it, else the
@@ -28,6 +36,10 @@ enum TransformersTokenizerClass: Equatable {
         }
         var name = try classNode.string()
         if name.hasSuffix("Fast") { name.removeLast(4) }
+        if name == "BertTokenizer" { return try bert(tokenizerConfig) }
+        if name == "XLMRobertaTokenizer" {
+            return .xlmRoberta(addPrefixSpace: try tokenizerConfig?.bool("add_prefix_space", default: true) ?? true)
+        }
         guard ["LlamaTokenizer", "GemmaTokenizer", "CodeLlamaTokenizer"].contains(name) else { return .tokenizerJSON }
         // A LlamaTokenizer declared for a byte-level tokenizer.json, or a model type whose registered class wins.
         if name == "LlamaTokenizer" && tokenizerJSONMentionsByteLevel { return .tokenizerJSON }
@@ -37,6 +49,12 @@ enum TransformersTokenizerClass: Equatable {
         case "GemmaTokenizer": return .gemma
         default: throw classNode.unsupported("tokenizer class \(name) (an infilling tokenizer)")
         }
+    }
+
+    private static func bert(_ config: TokenizerNode?) throws(TokenizerError) -> TransformersTokenizerClass {
+        .bert(lowercase: try config?.bool("do_lower_case", default: true) ?? true,
+              stripAccents: try config?.optional("strip_accents")?.bool(),
+              chineseChars: try config?.bool("tokenize_chinese_chars", default: true) ?? true)
     }
 
     private static func llama(_ config: TokenizerNode?) throws(TokenizerError) -> TransformersTokenizerClass {
@@ -57,6 +75,15 @@ enum TransformersTokenizerClass: Equatable {
             pipeline.preTokenizer = [.metaspace(MetaspaceOptions(replacement: "▁", prependScheme: scheme, split: false))]
             pipeline.decoder = .steps(decoderPrefix + (addPrefixSpace ? [.strip(content: " ", start: 1, stop: 0)] : []))
             pipeline.model.unkId = nil
+        case .bert(let lowercase, let stripAccents, let chineseChars):
+            try applyBert(to: &pipeline, config: config, lowercase: lowercase, stripAccents: stripAccents,
+                          chineseChars: chineseChars)
+            try replaceAddedTokens(in: &pipeline, config: config)
+            return
+        case .xlmRoberta(let addPrefixSpace):
+            try applyXLMRoberta(to: &pipeline, config: config, addPrefixSpace: addPrefixSpace)
+            try replaceAddedTokens(in: &pipeline, config: config)
+            return
         case .gemma:
             pipeline.normalizers = [.replace(ReplaceRule(pattern: " ", content: "▁"))]
             pipeline.preTokenizer = [.splitString(" ", .mergedWithPrevious, invert: false)]
@@ -69,6 +96,12 @@ enum TransformersTokenizerClass: Equatable {
         pipeline.model.fuseUnk = true
         pipeline.model.byteFallback = true
         pipeline.model.ignoreMerges = false
+        try replaceAddedTokens(in: &pipeline, config: config)
+    }
+
+    /// The config's added_tokens_decoder (when present) replaces tokenizer.json's added tokens.
+    private func replaceAddedTokens(in pipeline: inout TokenizerPipeline, config: TokenizerNode?)
+        throws(TokenizerError) {
         if let decoderNode = config?.optional("added_tokens_decoder") {
             // transformers adds them by increasing key; tokenizers gives each the id of its vocabulary entry, or the
             // next free one.
@@ -82,5 +115,65 @@ enum TransformersTokenizerClass: Equatable {
                 pipeline.add(try AddedToken(node, id: key))
             }
         }
+    }
+
+
+    /// The content of a special token named in tokenizer_config.json, or `fallback` (the class's default).
+    private static func special(_ key: String, _ config: TokenizerNode?, _ fallback: String) throws(TokenizerError)
+        -> String {
+        try config?.optional(key).map { node throws(TokenizerError) in try ConfigSpecialTokens.Named(node).content }
+            ?? fallback
+    }
+
+    /// The id of a special token the class's template uses.
+    private static func templateId(_ content: String, _ pipeline: TokenizerPipeline, _ config: TokenizerNode?)
+        throws(TokenizerError) -> Int {
+        guard let id = pipeline.id(of: content) else {
+            throw TokenizerError.unknownToken(file: config?.file ?? "tokenizer_config.json", key: "special tokens",
+                                              token: content)
+        }
+        return id
+    }
+
+    private func applyBert(to pipeline: inout TokenizerPipeline, config: TokenizerNode?, lowercase: Bool,
+                           stripAccents: Bool?, chineseChars: Bool) throws(TokenizerError) {
+        let unk = try Self.special("unk_token", config, "[UNK]")
+        guard let unkId = pipeline.model.idOfToken[Array(unk.utf8)] else {
+            throw TokenizerError.unknownToken(file: config?.file ?? "tokenizer_config.json", key: "unk_token", token: unk)
+        }
+        pipeline.model = TokenizerModel(kind: .wordPiece(continuingSubwordPrefix: "##", maxInputCharsPerWord: 100),
+                                        vocab: pipeline.model.vocab, unkId: unkId)
+        pipeline.normalizers = [.bert(cleanText: true, handleChineseChars: chineseChars,
+                                      stripAccents: stripAccents ?? lowercase, lowercase: lowercase)]
+        pipeline.preTokenizer = [.bert]
+        pipeline.decoder = .steps([.wordPiece(prefix: "##")] + DecoderStep.wordPieceCleanup)
+        let cls = try Self.templateId(try Self.special("cls_token", config, "[CLS]"), pipeline, config)
+        let sep = try Self.templateId(try Self.special("sep_token", config, "[SEP]"), pipeline, config)
+        let single: [PostProcessorTemplate.Item] = [.special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0),
+                                                    .special(id: sep, typeId: 0)]
+        pipeline.template = PostProcessorTemplate(
+            single: single, pair: single + [.sequence(isB: true, typeId: 1), .special(id: sep, typeId: 1)])
+    }
+
+    private func applyXLMRoberta(to pipeline: inout TokenizerPipeline, config: TokenizerNode?, addPrefixSpace: Bool)
+        throws(TokenizerError) {
+        guard case .unigram = pipeline.model.kind else {
+            throw TokenizerError.unsupported(file: config?.file ?? "tokenizer_config.json", key: "tokenizer_class",
+                                             what: "XLMRobertaTokenizer over a tokenizer.json model that is not Unigram")
+        }
+        pipeline.model.unkId = pipeline.model.vocab.count > 3 ? 3 : nil
+        pipeline.model.byteFallback = false
+        pipeline.normalizers = pipeline.normalizers.filter { if case .precompiled = $0 { true } else { false } }
+        let metaspace = MetaspaceOptions(replacement: "▁", prependScheme: addPrefixSpace ? .always : .never,
+                                         split: true)
+        pipeline.preTokenizer = [.whitespaceSplit, .metaspace(metaspace)]
+        pipeline.decoder = .steps([.metaspace(metaspace)])
+        let bos = try Self.templateId(try Self.special("bos_token", config, "<s>"), pipeline, config)
+        let eos = try Self.templateId(try Self.special("eos_token", config, "</s>"), pipeline, config)
+        let single: [PostProcessorTemplate.Item] = [.special(id: bos, typeId: 0), .sequence(isB: false, typeId: 0),
+                                                    .special(id: eos, typeId: 0)]
+        pipeline.template = PostProcessorTemplate(
+            single: single, pair: single + [.special(id: eos, typeId: 0), .sequence(isB: true, typeId: 0),
+                                            .special(id: eos, typeId: 0)])
     }
 }
