@@ -10,12 +10,15 @@ public struct ForwardEmitter {
     public let plan: MemoryPlan
     public let weights: WeightPlan
     public let target: TargetSpec
+    /// Where each layer's K and V live and in which format.
+    public let kvCache: KVCacheLayout
 
-    public init(graph: Graph, plan: MemoryPlan, weights: WeightPlan, target: TargetSpec) {
+    public init(graph: Graph, plan: MemoryPlan, weights: WeightPlan, target: TargetSpec, kvCache: KVCacheLayout) {
         self.graph = graph
         self.plan = plan
         self.weights = weights
         self.target = target
+        self.kvCache = kvCache
     }
 
     /// Distinct kernels the model uses (after deduplication by symbol).
@@ -168,17 +171,21 @@ public struct ForwardEmitter {
             guard spec.causal || spec.window == nil else {
                 throw CompileError.unsupportedOp(node.name, "a sliding window needs causal attention")
             }
-            let width = spec.kvHeads * spec.headDim
-            let before = graph.info.kvWidths[..<spec.cacheSlot].reduce(0, +) * 2
-            let kCache = m.gepF32(f.kvBase, m.mul(m.constI64(before), f.maxCtx))
-            let vCache = m.gepF32(kCache, m.mul(m.constI64(width), f.maxCtx))
-            let rowOffset = m.mul(f.pos, m.constI64(width))
-            let copy = CopyRowsKernel(width: width)
-            f.run(copy, target: target, rows: rows, [pointer(k, f), ld(k, f), m.gepF32(kCache, rowOffset), m.constI64(width), rows])
-            f.run(copy, target: target, rows: rows, [pointer(v, f), ld(v, f), m.gepF32(vCache, rowOffset), m.constI64(width), rows])
+            let (format, kvBase, maxCtx, pos) = (kvCache.format, f.kvBase, f.maxCtx, f.pos)
+            let region = { (coefficient: Int) in m.gep(m.i8Type, kvBase, m.mul(m.constI64(coefficient), maxCtx)) }
+            let codes = kvCache.codes(spec.cacheSlot)
+            let (kCache, vCache) = (region(codes.k), region(codes.v))
+            let scales = format.hasScales ? kvCache.scales(spec.cacheSlot) : nil
+            let (kScales, vScales) = (scales.map { region($0.k) } ?? m.constI64(0), scales.map { region($0.v) } ?? m.constI64(0))
+            let firstRow = { (base: LLVMValueRef) in format.element(m, base, m.mul(pos, m.constI64(spec.kvHeads * spec.headDim))) }
+            let firstScale = { (base: LLVMValueRef) in scales == nil ? base : m.gepF32(base, pos) }
+            let write = KVWriteKernel(kvHeads: spec.kvHeads, headDim: spec.headDim, format: format)
+            f.run(write, target: target, rows: rows, [pointer(k, f), ld(k, f), firstRow(kCache), firstScale(kScales), f.maxCtx, rows])
+            f.run(write, target: target, rows: rows, [pointer(v, f), ld(v, f), firstRow(vCache), firstScale(vScales), f.maxCtx, rows])
             let kernel = AttentionKernel(qHeads: spec.qHeads, kvHeads: spec.kvHeads, headDim: spec.headDim, scale: spec.scale, window: spec.window,
-                                         softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal)
-            f.run(kernel, target: target, rows: rows, [pointer(q, f), ld(q, f), kCache, vCache, pointer(out, f), ld(out, f), f.pos, rows])
+                                         softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal, cache: format)
+            f.run(kernel, target: target, rows: rows, [pointer(q, f), ld(q, f), kCache, vCache, pointer(out, f), ld(out, f), f.pos, rows,
+                                                       kScales, vScales, f.maxCtx])
         case .gatedActivation(let gate, let up, let act):
             guard plan.locations[gate.index].ld == plan.locations[up.index].ld else {
                 throw CompileError.unsupportedOp(node.name, "gate and up rows have different strides")
@@ -220,7 +227,7 @@ public struct ForwardEmitter {
         let tableType = LLVMStructTypeInContext(m.context, &fields, UInt32(fields.count), 0)!
         var values: [LLVMValueRef?] = [
             m.constI32(1), m.constI32(0), m.constI64(graph.info.vocabSize), m.constI64(plan.maxBatch),
-            m.constI64(plan.arenaBytes), m.constI64(graph.info.kvBytesPerPosition), forward,
+            m.constI64(plan.arenaBytes), m.constI64(kvCache.bytesPerPosition), forward,
         ]
         let initializer = LLVMConstNamedStruct(tableType, &values, UInt32(values.count))
         let table = LLVMAddGlobal(m.module, tableType, "llmc_model_table")!

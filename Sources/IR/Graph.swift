@@ -90,7 +90,4 @@ public struct ModelInfo: Sendable, Codable, Equatable {
         self.maxPosition = maxPosition
         self.kvWidths = kvWidths
     }
-
-    /// Bytes of KV cache per cached position (f32 K and V of every attention layer).
-    public var kvBytesPerPosition: Int { kvWidths.reduce(0, +) * 2 * 4 }
 }

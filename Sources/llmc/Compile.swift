@@ -19,6 +19,9 @@ struct Compile: ParsableCommand {
     @Option(help: "Weight precision: \(Self.formats.map(\.rawValue).joined(separator: ", ")).")
     var dtype = "f32"
 
+    @Option(help: "KV cache precision: \(KVCacheFormat.allCases.map(\.rawValue).joined(separator: ", ")) (int8: one scale per position and kv head).")
+    var kvDtype = "f32"
+
     @Option(help: "Most tokens one forward call processes (longer prompts are prefilled in chunks).")
     var maxBatch = 512
 
@@ -38,6 +41,9 @@ struct Compile: ParsableCommand {
         guard let format = WeightFormat(rawValue: dtype), Self.formats.contains(format) else {
             throw ValidationError("unknown --dtype '\(dtype)'; expected one of \(Self.formats.map(\.rawValue).joined(separator: ", "))")
         }
+        guard KVCacheFormat(rawValue: kvDtype) != nil else {
+            throw ValidationError("unknown --kv-dtype '\(kvDtype)'; expected one of \(KVCacheFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard (1...8192).contains(maxBatch) else { throw ValidationError("--max-batch must be between 1 and 8192") }
     }
 
@@ -45,14 +51,15 @@ struct Compile: ParsableCommand {
         try reportingErrors {
             let compiler = ModelCompiler(
                 model: model, output: output, target: try TargetSpec.named(target),
-                dtype: WeightFormat(rawValue: dtype) ?? .f32, maxBatch: maxBatch, progress: Progress(quiet: quiet || json))
+                dtype: WeightFormat(rawValue: dtype) ?? .f32,
+                kvDtype: KVCacheFormat(rawValue: kvDtype) ?? .f32, maxBatch: maxBatch, progress: Progress(quiet: quiet || json))
             let summary = try compiler.run()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 print(String(decoding: try encoder.encode(summary), as: UTF8.self))
             } else {
-                print("\(summary.output): \(summary.architecture), \(summary.parameters) parameters, \(summary.dtype), \(summary.target), \(summary.kernels) kernels")
+                print("\(summary.output): \(summary.architecture), \(summary.parameters) parameters, \(summary.dtype), KV \(summary.kvDtype), \(summary.target), \(summary.kernels) kernels")
             }
         }
     }

@@ -11,6 +11,7 @@ struct ModelCompiler {
     var output: String
     var target: TargetSpec
     var dtype: WeightFormat
+    var kvDtype: KVCacheFormat
     var maxBatch: Int
     var progress: Progress
 
@@ -21,6 +22,7 @@ struct ModelCompiler {
         var family: String
         var target: String
         var dtype: String
+        var kvDtype: String
         var parameters: Int
         var kernels: Int
         var weightBytes: Int
@@ -44,10 +46,11 @@ struct ModelCompiler {
         progress.stage("planning memory and weights")
         let plan = MemoryPlan(graph: graph, maxBatch: maxBatch)
         let weights = WeightPlan(graph: graph, dtype: dtype)
+        let kvCache = try KVCacheLayout(graph: graph, format: kvDtype)
 
         progress.stage("generating LLVM IR")
         let module = ModuleBuilder(name: directory.architecture)
-        var emitter = ForwardEmitter(graph: graph, plan: plan, weights: weights, target: target)
+        var emitter = ForwardEmitter(graph: graph, plan: plan, weights: weights, target: target, kvCache: kvCache)
         let kernels = try emitter.emit(into: module)
 
         let fm = FileManager.default
@@ -89,7 +92,7 @@ struct ModelCompiler {
         let seconds = Date().timeIntervalSince(start)
         progress.done("wrote \(output) in \(String(format: "%.1f", seconds)) s")
         return Summary(output: output, architecture: directory.architecture, family: recipe.family, target: target.name,
-                       dtype: dtype.rawValue, parameters: graph.parameterCount, kernels: kernels,
+                       dtype: dtype.rawValue, kvDtype: kvDtype.rawValue, parameters: graph.parameterCount, kernels: kernels,
                        weightBytes: weights.totalBytes, arenaBytes: plan.arenaBytes, seconds: seconds)
     }
 
@@ -106,6 +109,7 @@ struct ModelCompiler {
             var architecture: String
             var family: String
             var dtype: String
+            var kv_dtype: String
             var target: String
             var cpu: String
             var parameters: Int
@@ -126,8 +130,8 @@ struct ModelCompiler {
             return Tensor(name: planned.weight.transform.description, shape: planned.weight.shape, layout: layout,
                           offset: planned.offset, bytes: planned.bytes)
         }
-        let info = Info(architecture: directory.architecture, family: family, dtype: dtype.rawValue, target: target.name,
-                        cpu: target.cpu, parameters: graph.parameterCount, vocab_size: graph.info.vocabSize,
+        let info = Info(architecture: directory.architecture, family: family, dtype: dtype.rawValue, kv_dtype: kvDtype.rawValue,
+                        target: target.name, cpu: target.cpu, parameters: graph.parameterCount, vocab_size: graph.info.vocabSize,
                         hidden_size: graph.info.hiddenSize, layers: graph.info.layers, max_position: graph.info.maxPosition,
                         max_batch: maxBatch, kernels: kernels, tensors: tensors)
         let encoder = JSONEncoder()

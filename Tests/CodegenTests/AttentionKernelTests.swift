@@ -8,6 +8,7 @@ final class AttentionKernelTests: XCTestCase {
         var softcap: Float? = nil
         var alibi = false
         var causal = true
+        var cache = KVCacheFormat.f32
 
         /// BLOOM's slopes for a power-of-two head count, 2^(-8(h+1)/n), used for any n here.
         var alibiSlopes: [Float]? { alibi ? (0..<qHeads).map { Float(pow(2, -8 * Double($0 + 1) / Double(qHeads))) } : nil }
@@ -17,20 +18,25 @@ final class AttentionKernelTests: XCTestCase {
         let scale = 1 / Float(shape.headDim).squareRoot()
         let kernel = AttentionKernel(qHeads: shape.qHeads, kvHeads: shape.kvHeads, headDim: shape.headDim, scale: scale,
                                      window: shape.window, softcap: shape.softcap, alibiSlopes: shape.alibiSlopes,
-                                     causal: shape.causal)
+                                     causal: shape.causal, cache: shape.cache)
         let harness = try KernelHarness(kernel, target: target)
         var random = TestRandom(seed: UInt64(shape.headDim * 31 + shape.qHeads))
         let kvWidth = shape.kvHeads * shape.headDim
         let group = shape.qHeads / shape.kvHeads
         for (pos0, rows) in cases {
             let context = pos0 + rows
-            let keys = AlignedBuffer(floats: random.array(context * kvWidth, scale: 2))
-            let values = AlignedBuffer(floats: random.array(context * kvWidth))
+            // The cache in the kernel's format; the reference attends over the values it stands for.
+            let scaleStride = context + 3
+            let keys = KVCacheReference(random.array(context * kvWidth, scale: 2), format: shape.cache, kvHeads: shape.kvHeads,
+                                        headDim: shape.headDim, scaleStride: scaleStride)
+            let values = KVCacheReference(random.array(context * kvWidth), format: shape.cache, kvHeads: shape.kvHeads,
+                                          headDim: shape.headDim, scaleStride: scaleStride)
             let ldq = shape.qHeads * shape.headDim + 3, ldo = shape.qHeads * shape.headDim + 1
             let q = AlignedBuffer(floats: random.array(rows * ldq, scale: 2))
             let out0 = random.array(rows * ldo)
             let out = AlignedBuffer(floats: out0)
-            let args = [slot(q.raw), slot(ldq), slot(keys.raw), slot(values.raw), slot(out.raw), slot(ldo), slot(pos0), slot(rows)]
+            let args = [slot(q.raw), slot(ldq), slot(keys.codes.raw), slot(values.codes.raw), slot(out.raw), slot(ldo), slot(pos0),
+                        slot(rows), slot(keys.scales.raw), slot(values.scales.raw), slot(scaleStride)]
             harness.run(rows: rows, args)
 
             var expected = out0.map(Double.init), magnitude = out0.map { _ in 0.0 }
@@ -43,7 +49,7 @@ final class AttentionKernelTests: XCTestCase {
                     let scores = visible.map { j -> Double in
                         var dot = 0.0
                         for d in 0..<shape.headDim {
-                            dot += Double(q.floats[r * ldq + h * shape.headDim + d]) * Double(keys.floats[j * kvWidth + kvOffset + d])
+                            dot += Double(q.floats[r * ldq + h * shape.headDim + d]) * keys.decoded[j * kvWidth + kvOffset + d]
                         }
                         var logit = dot * Double(scale)
                         if let cap = shape.softcap.map(Double.init) { logit = cap * Foundation.tanh(logit / cap) }
@@ -56,7 +62,7 @@ final class AttentionKernelTests: XCTestCase {
                     for d in 0..<shape.headDim {
                         var sum = 0.0, size = 0.0
                         for (index, j) in visible.enumerated() {
-                            let term = weights[index] / total * Double(values.floats[j * kvWidth + kvOffset + d])
+                            let term = weights[index] / total * values.decoded[j * kvWidth + kvOffset + d]
                             sum += term
                             size += abs(term)
                         }
@@ -114,6 +120,23 @@ final class AttentionKernelTests: XCTestCase {
             try check(Shape(qHeads: 3, kvHeads: 1, headDim: 100, window: nil, causal: false), target: target, cases: cases)
             try check(Shape(qHeads: 4, kvHeads: 4, headDim: 33, window: nil, alibi: true, causal: false), target: target,
                       cases: [(0, 3), (0, 17), (5, 2), (2, 33)])
+        }
+    }
+
+    /// bf16 and int8 caches: the kernel reads codes (and int8 scales) and must attend exactly over the values they
+    /// stand for, on both paths, with GQA, odd head sizes, windows, soft caps and ALiBi.
+    func testReducedPrecisionCaches() throws {
+        for target in testTargets {
+            for cache in [KVCacheFormat.bf16, .int8] {
+                try check(Shape(qHeads: 4, kvHeads: 2, headDim: 16, window: nil, cache: cache), target: target, cases: cases)
+                try check(Shape(qHeads: 3, kvHeads: 1, headDim: 33, window: nil, cache: cache), target: target, cases: cases)
+                try check(Shape(qHeads: 9, kvHeads: 3, headDim: 64, window: 20, cache: cache), target: target,
+                          cases: [(0, 40), (5, 1), (37, 3)])
+                try check(Shape(qHeads: 6, kvHeads: 2, headDim: 24, window: nil, softcap: 2, alibi: true, cache: cache),
+                          target: target, cases: [(0, 3), (9, 17), (40, 1)])
+                try check(Shape(qHeads: 2, kvHeads: 2, headDim: 100, window: nil, causal: false, cache: cache), target: target,
+                          cases: [(0, 17), (3, 2)])
+            }
         }
     }
 }

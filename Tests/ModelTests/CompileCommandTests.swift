@@ -53,7 +53,8 @@ final class CompileCommandTests: XCTestCase {
     }
 
     func testBadOptionsAreRejected() throws {
-        for (arguments, needle) in [(["--target", "sparc"], "sparc"), (["--dtype", "int3"], "int3")] {
+        let cases = [(["--target", "sparc"], "sparc"), (["--dtype", "int3"], "int3"), (["--kv-dtype", "fp8"], "--kv-dtype 'fp8'")]
+        for (arguments, needle) in cases {
             let result = try Tools.run(Tools.llmc, ["compile", model.path, "-o", dir.appendingPathComponent("x").path] + arguments)
             XCTAssertNotEqual(result.status, 0)
             XCTAssertTrue(result.stderr.contains(needle), result.stderr)

@@ -26,15 +26,18 @@ final class SmolLM2Tests: XCTestCase {
         case topFive
     }
 
-    /// Compiles SmolLM2 at `dtype` and checks it against each (expectation file, rule).
-    private func check(dtype: String, against files: [(String, Rule)]) throws {
+    /// Compiles SmolLM2 at `dtype` (and `kvDtype` for the KV cache) and checks it against each (expectation file, rule).
+    private func check(dtype: String, kvDtype: String = "f32", against files: [(String, Rule)]) throws {
         guard let modelPath = ProcessInfo.processInfo.environment["LLMC_SMOLLM2"] else {
             throw XCTSkip("set LLMC_SMOLLM2 to the directory made by scripts/prepare_smollm2.py (scripts/test.sh does)")
         }
         let dir = try Tools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let binary = dir.appendingPathComponent("smollm2-\(dtype).bin")
-        try Tools.compile(URL(fileURLWithPath: modelPath), to: binary, extra: ["--dtype", dtype])
+        let binary = dir.appendingPathComponent("smollm2-\(dtype)-kv\(kvDtype).bin")
+        try Tools.compile(URL(fileURLWithPath: modelPath), to: binary, extra: ["--dtype", dtype, "--kv-dtype", kvDtype])
+        let info = try Tools.run(binary.path, ["info", "--json"])
+        let facts = try JSONSerialization.jsonObject(with: info.stdout) as? [String: Any]
+        XCTAssertEqual(facts?["kv_dtype"] as? String, kvDtype, "info --json reports the KV cache precision")
         for (file, rule) in files {
             let suite = try JSONDecoder().decode(Suite.self, from: Data(contentsOf: Tools.repository
                 .appendingPathComponent("golden/smollm2/\(file)")))
@@ -77,5 +80,15 @@ final class SmolLM2Tests: XCTestCase {
 
     func testInt4FollowsTransformersUnderTopFiveRule() throws {
         try check(dtype: "int4", against: [("expected_f32.json", .topFive)])
+    }
+
+    /// A reduced-precision KV cache (f32 weights, so only the cache differs from the exact f32 run) still follows
+    /// transformers' f32 greedy output by the top-5 rule.
+    func testBF16KVCacheFollowsTransformersUnderTopFiveRule() throws {
+        try check(dtype: "f32", kvDtype: "bf16", against: [("expected_f32.json", .topFive)])
+    }
+
+    func testInt8KVCacheFollowsTransformersUnderTopFiveRule() throws {
+        try check(dtype: "f32", kvDtype: "int8", against: [("expected_f32.json", .topFive)])
     }
 }

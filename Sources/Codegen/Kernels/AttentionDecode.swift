@@ -20,13 +20,13 @@ struct AttentionDecode {
     }
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        let type = m.functionType(m.voidType, [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type,
-                                               m.i64Type, m.i64Type, m.i64Type, m.i64Type])
+        let type = m.functionType(m.voidType, kernel.pathParameters(m))
         return m.defineFunction(prefix + ".decode", type, linkage: LLVMInternalLinkage, target: target) { fn in
-            let p = (0..<10).map { m.param(fn, $0) }
+            let p = (0..<13).map { m.param(fn, $0) }
+            let scales = kernel.cache.hasScales ? (k: p[10], v: p[11], stride: p[12]) : nil
             for first in stride(from: 0, to: kernel.group, by: subgroup) {
                 emitHeads(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7],
-                          row: p[8], kvHead: p[9], heads: first..<min(kernel.group, first + subgroup))
+                          row: p[8], kvHead: p[9], scales: scales, heads: first..<min(kernel.group, first + subgroup))
             }
             m.retVoid()
         }
@@ -36,8 +36,9 @@ struct AttentionDecode {
     private func emitHeads(
         _ m: ModuleBuilder, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef,
         ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, row: LLVMValueRef, kvHead: LLVMValueRef,
-        heads: Range<Int>
+        scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?, heads: Range<Int>
     ) {
+        let cache = kernel.cache
         let headDim = kernel.headDim
         let kvStride = m.constI64(kernel.kvHeads * headDim)
         let kvOffset = m.mul(kvHead, m.constI64(headDim))
@@ -53,10 +54,14 @@ struct AttentionDecode {
         }
         let rowPointer = { (j0: LLVMValueRef, l: Int, base: LLVMValueRef) -> LLVMValueRef in
             let j = m.smin(m.add(j0, m.constI64(l)), highest)  // keys past `highest` are loaded clamped, then masked
-            return m.gepF32(base, m.add(m.mul(j, kvStride), kvOffset))
+            return cache.element(m, base, m.add(m.mul(j, kvStride), kvOffset))
         }
         let loadChunks = { (pointer: LLVMValueRef) in
-            (0..<chunks).map { m.loadF32Vector(m.gepF32(pointer, m.constI64($0 * lanes)), lanes, mask: chunkMask(m, $0)) }
+            (0..<chunks).map { cache.loadVector(m, cache.element(m, pointer, m.constI64($0 * lanes)), lanes: lanes, mask: chunkMask(m, $0)) }
+        }
+        // int8: the scales of keys j0 ..< j0 + lanes of this head, one vector load (zero past the highest key).
+        let headScales = scales.map { s in
+            (k: m.gepF32(s.k, m.mul(kvHead, s.stride)), v: m.gepF32(s.v, m.mul(kvHead, s.stride)))
         }
         let iota = m.constVector((0..<lanes).map { m.constI64($0) })
         let zero = LLVMConstNull(m.f32Vector(lanes))!
@@ -71,8 +76,10 @@ struct AttentionDecode {
             for l in 0..<lanes {
                 let rowOffset = m.mul(m.add(ahead, m.constI64(l)), kvStride)
                 for base in [k, v] {
-                    let row = m.gepF32(m.gepF32(base, kvOffset), rowOffset)
-                    for line in stride(from: 0, to: headDim * 4, by: 64) { m.prefetch(m.gep(m.i8Type, row, m.constI64(line))) }
+                    let row = cache.element(m, base, m.add(kvOffset, rowOffset))
+                    for line in stride(from: 0, to: headDim * cache.elementBytes, by: 64) {
+                        m.prefetch(m.gep(m.i8Type, row, m.constI64(line)))
+                    }
                 }
             }
             let dots = m.transposeSum(lanes: lanes) { l in
@@ -82,8 +89,11 @@ struct AttentionDecode {
                 }
             }
             let keys = m.add(m.splat(j0, lanes), iota)
-            let visible = m.and(m.icmp(LLVMIntSGE, keys, m.splat(lowest, lanes)),
-                                m.icmp(LLVMIntSLE, keys, m.splat(highest, lanes)))
+            let loaded = m.icmp(LLVMIntSLE, keys, m.splat(highest, lanes))
+            let visible = m.and(m.icmp(LLVMIntSGE, keys, m.splat(lowest, lanes)), loaded)
+            let blockScales = headScales.map { s in
+                (k: m.loadF32Vector(m.gepF32(s.k, j0), lanes, mask: loaded), v: m.loadF32Vector(m.gepF32(s.v, j0), lanes, mask: loaded))
+            }
             let distance = kernel.alibiSlopes.map { _ in
                 m.fadd(m.splat(m.sitofp(m.sub(j0, position), m.f32Type), lanes), iotaF32)
             }
@@ -92,12 +102,13 @@ struct AttentionDecode {
             var accumulators: [[LLVMValueRef]] = []
             for (index, dot) in dots.enumerated() {
                 let old = Array(state[(index * stateSize)..<((index + 1) * stateSize)])
-                let logits = kernel.logits(m, dots: dot, lanes: lanes, slope: slopes[index], distance: distance)
+                let scaled = blockScales.map { m.fmul(dot, $0.k) } ?? dot
+                let logits = kernel.logits(m, dots: scaled, lanes: lanes, slope: slopes[index], distance: distance)
                 let scores = m.select(visible, logits, m.splatF32(-.infinity, lanes))
                 let newMax = m.fmax(old[0], m.reduceMax(scores))
                 let correction = m.exp(m.splat(m.fsub(old[0], newMax), lanes))
                 let weight = m.exp(m.fsub(scores, m.splat(newMax, lanes)))
-                weights.append(weight)
+                weights.append(blockScales.map { m.fmul(weight, $0.v) } ?? weight)
                 softmax.append([newMax, m.fma(old[1], correction, weight)])
                 accumulators.append(old[2...].map { m.fmul($0, correction) })
             }

@@ -12,7 +12,10 @@ import CLLVM
 /// slope · (j - (L - 1)) for the L cached keys (build_mpt_alibi_tensor sliced to the last L columns); both differ
 /// from slope · (j - p) by a constant per query row, which softmax cancels, and both are added after the scaling
 /// (and soft cap) like here. slope · (j - p) keeps the bias small (<= 0), so it rounds less.
-/// Slots: [0] q ptr, [1] ldq, [2] K ptr, [3] V ptr, [4] out ptr, [5] ldo, [6] pos0, [7] rows; out[r][h*headDim + d].
+/// Slots: [0] q ptr, [1] ldq, [2] K ptr, [3] V ptr, [4] out ptr, [5] ldo, [6] pos0, [7] rows, then for an int8
+/// cache [8] K scales, [9] V scales (head-major, [kvHeads][stride] f32) and [10] their stride; out[r][h*headDim + d].
+/// K and V hold rows of kvHeads × headDim elements in `cache` format (`KVCacheLayout`); codes are widened to f32 and
+/// int8 scales applied once per key to its dot products and once per softmax weight to its value row.
 ///
 /// Two paths by `rows`: decode (rows <= `decodeMaxRows`) vectorises over keys, one task per (kv head, row) doing
 /// all query heads of the group on each loaded key block; prefill vectorises over a tile of one vector width of
@@ -31,10 +34,12 @@ public struct AttentionKernel: Kernel {
     public let alibiSlopes: [Float]?
     /// False: bidirectional over all cached positions (no window allowed).
     public let causal: Bool
+    /// Element format of the K and V cache.
+    public let cache: KVCacheFormat
 
     public init(
         qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?, softcap: Float? = nil,
-        alibiSlopes: [Float]? = nil, causal: Bool = true
+        alibiSlopes: [Float]? = nil, causal: Bool = true, cache: KVCacheFormat = .f32
     ) {
         precondition(qHeads > 0 && kvHeads > 0 && qHeads % kvHeads == 0, "qHeads must be a multiple of kvHeads")
         precondition(headDim > 0, "headDim must be positive")
@@ -50,12 +55,13 @@ public struct AttentionKernel: Kernel {
         self.softcap = softcap
         self.alibiSlopes = alibiSlopes
         self.causal = causal
+        self.cache = cache
     }
 
     public var symbol: String {
         "llmc_attention_q\(qHeads)_kv\(kvHeads)_d\(headDim)_s\(symbolBits(scale))_w\(window.map(String.init) ?? "all")"
             + (softcap.map { "_c\(symbolBits($0))" } ?? "") + (alibiSlopes.map { "_a\(symbolHash($0))" } ?? "")
-            + (causal ? "" : "_bidi")
+            + (causal ? "" : "_bidi") + (cache == .f32 ? "" : "_kv\(cache.rawValue)")
     }
 
     /// Calls with at most this many rows take the decode path.
@@ -79,19 +85,28 @@ public struct AttentionKernel: Kernel {
         defineKernel(in: m, target: target) { args, task in
             let operands = (0..<7).map { [1, 5, 6].contains($0) ? m.loadSlot(args, $0) : m.loadSlotPointer(args, $0) }
             let rows = m.loadSlot(args, 7)
+            let scales = cache.hasScales ? [m.loadSlotPointer(args, 8), m.loadSlotPointer(args, 9), m.loadSlot(args, 10)]
+                : [LLVMConstNull(m.ptrType)!, LLVMConstNull(m.ptrType)!, m.constI64(0)]
             m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)), then: {
                 let decode = AttentionDecode(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
-                m.call(decode, operands + [rows, m.srem(task, rows), m.sdiv(task, rows)])
+                m.call(decode, operands + [rows, m.srem(task, rows), m.sdiv(task, rows)] + scales)
             }, otherwise: {
                 let tile = AttentionPrefillTile(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
                 let (tiles, pairs) = tilePairs(m, rows: rows, lanes: target.vectorWidth)
                 let head = m.sdiv(task, pairs)
                 let first = m.srem(task, pairs)
                 let second = m.sub(m.sub(tiles, m.constI64(1)), first)
-                m.call(tile, operands + [rows, first, head])
-                m.ifThen(m.icmp(LLVMIntNE, second, first)) { m.call(tile, operands + [rows, second, head]) }
+                m.call(tile, operands + [rows, first, head] + scales)
+                m.ifThen(m.icmp(LLVMIntNE, second, first)) { m.call(tile, operands + [rows, second, head] + scales) }
             })
         }
+    }
+
+    /// The parameter types of the decode and tile functions: (q, ldq, K, V, out, ldo, pos0, rows, index, head,
+    /// K scales, V scales, scale stride).
+    func pathParameters(_ m: ModuleBuilder) -> [LLVMTypeRef] {
+        [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type, m.i64Type, m.i64Type, m.i64Type, m.i64Type,
+         m.ptrType, m.ptrType, m.i64Type]
     }
 
     /// The highest visible key position for a query at `position` (scalar i64) of a call at pos0 over `rows` rows.

@@ -11,24 +11,26 @@ struct AttentionPrefillTile {
     let lanes: Int
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        let type = m.functionType(m.voidType, [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type,
-                                               m.i64Type, m.i64Type, m.i64Type, m.i64Type])
+        let type = m.functionType(m.voidType, kernel.pathParameters(m))
         return m.defineFunction(prefix + ".tile", type, linkage: LLVMInternalLinkage, target: target) { fn in
-            let p = (0..<10).map { m.param(fn, $0) }
+            let p = (0..<13).map { m.param(fn, $0) }
             emitTile(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7], tile: p[8],
-                     head: p[9])
+                     head: p[9], scales: kernel.cache.hasScales ? (k: p[10], v: p[11], stride: p[12]) : nil)
             m.retVoid()
         }
     }
 
     private func emitTile(
         _ m: ModuleBuilder, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef,
-        ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, tile: LLVMValueRef, head: LLVMValueRef
+        ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, tile: LLVMValueRef, head: LLVMValueRef,
+        scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?
     ) {
+        let cache = kernel.cache
         let headDim = kernel.headDim
         let blockSize = lanes  // keys per online-softmax step: one score accumulator per key
         let kvStride = m.constI64(kernel.kvHeads * headDim)
-        let kvOffset = m.mul(m.sdiv(head, m.constI64(kernel.group)), m.constI64(headDim))
+        let kvHead = m.sdiv(head, m.constI64(kernel.group))
+        let kvOffset = m.mul(kvHead, m.constI64(headDim))
         let headOffset = m.mul(head, m.constI64(headDim))
         let firstRow = m.mul(tile, m.constI64(lanes))
         let validRows = m.smin(m.sub(rows, firstRow), m.constI64(lanes))
@@ -66,12 +68,22 @@ struct AttentionPrefillTile {
         let initial = [negativeInfinity, zero]
         let final = m.forLoop(from: firstKey, to: m.add(lastKey, m.constI64(1)), step: blockSize, carrying: initial) { j0, state in
             let keyIndex = (0..<blockSize).map { m.smin(m.add(j0, m.constI64($0)), lastKey) }
-            let keyRows = keyIndex.map { m.gepF32(k, m.add(m.mul($0, kvStride), kvOffset)) }
-            let valueRows = keyIndex.map { m.gepF32(v, m.add(m.mul($0, kvStride), kvOffset)) }
-            let dots = m.forLoop(from: m.constI64(0), to: m.constI64(headDim), carrying: Array(repeating: zero, count: blockSize)) { d, acc in
+            let keyRows = keyIndex.map { cache.element(m, k, m.add(m.mul($0, kvStride), kvOffset)) }
+            let valueRows = keyIndex.map { cache.element(m, v, m.add(m.mul($0, kvStride), kvOffset)) }
+            let codeDots = m.forLoop(from: m.constI64(0), to: m.constI64(headDim), carrying: Array(repeating: zero, count: blockSize)) { d, acc in
                 let qt = m.loadF32Vector(m.gepF32(transposedQ, m.mul(d, m.constI64(lanes))), lanes)
-                return (0..<blockSize).map { l in m.fma(qt, m.splat(m.load(m.f32Type, m.gepF32(keyRows[l], d)), lanes), acc[l]) }
+                return (0..<blockSize).map { l in
+                    m.fma(qt, m.splat(cache.loadScalar(m, cache.element(m, keyRows[l], d)), lanes), acc[l])
+                }
             }
+            // int8: the scale of each key of the block, for its dot products and for its value row.
+            let keyScales = scales.map { s in
+                keyIndex.map { j in
+                    (k: m.splat(m.load(m.f32Type, m.gepF32(s.k, m.add(m.mul(kvHead, s.stride), j))), lanes),
+                     v: m.splat(m.load(m.f32Type, m.gepF32(s.v, m.add(m.mul(kvHead, s.stride), j))), lanes))
+                }
+            }
+            let dots = keyScales.map { scales in zip(codeDots, scales).map { m.fmul($0, $1.k) } } ?? codeDots
             let scores = (0..<blockSize).map { l -> LLVMValueRef in
                 let key = m.splat(m.trunc(m.add(j0, m.constI64(l)), m.i32Type), lanes)
                 let visible = m.and(m.icmp(LLVMIntSGE, key, lowest), m.icmp(LLVMIntSLE, key, highest))
@@ -85,11 +97,12 @@ struct AttentionPrefillTile {
             let correction = m.exp(m.fsub(state[0], shift))
             let weights = scores.map { m.exp(m.fsub($0, shift)) }
             let sums = m.fadd(m.fmul(state[1], correction), m.sumTree(weights))
+            let valueWeights = keyScales.map { scales in zip(weights, scales).map { m.fmul($0, $1.v) } } ?? weights
             m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
                 let pointer = m.gepF32(transposedOut, m.mul(d, m.constI64(lanes)))
                 var acc = m.fmul(m.loadF32Vector(pointer, lanes), correction)
                 for l in 0..<blockSize {
-                    acc = m.fma(weights[l], m.splat(m.load(m.f32Type, m.gepF32(valueRows[l], d)), lanes), acc)
+                    acc = m.fma(valueWeights[l], m.splat(cache.loadScalar(m, cache.element(m, valueRows[l], d)), lanes), acc)
                 }
                 m.storeVector(acc, pointer)
             }

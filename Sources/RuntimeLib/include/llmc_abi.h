@@ -21,7 +21,9 @@ void llmc_parallel_for(llmc_task_fn fn, const int64_t *args, int64_t n_tasks);
 /// Buffers owned by the runtime and handed to the generated forward pass.
 typedef struct llmc_model_state {
     const uint8_t *weights;  ///< packed weights (blob weights area, 64-byte aligned, mmapped)
-    float *kv;               ///< KV cache of kv_bytes(max_ctx) bytes, 64-byte aligned
+    void *kv;                ///< KV cache of kv_bytes_per_position * max_ctx bytes, 64-byte aligned, zeroed at start;
+                             ///< its layout and element format (f32, bf16, int8 + scales: `llmc compile --kv-dtype`)
+                             ///< belong to the generated code, the runtime only allocates it
     float *arena;            ///< activation scratch of arena_bytes bytes, 64-byte aligned
     int64_t max_ctx;         ///< positions the KV cache holds
 } llmc_model_state;
