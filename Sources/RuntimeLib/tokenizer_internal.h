@@ -76,6 +76,22 @@ typedef struct tkz_template {
     uint32_t n_special; ///< items that are special tokens
 } tkz_template;
 
+/// A (string, replacement) pair of a Precompiled normalizer's map.
+typedef struct tkz_charmap_entry { tkz_str key, value; } tkz_charmap_entry;
+
+/// A Precompiled normalizer's map: entries hashed by key (open addressing, -1 empty).
+typedef struct tkz_charmap {
+    tkz_charmap_entry *entries;
+    uint32_t count;
+    int32_t *slots;
+    uint64_t mask;
+} tkz_charmap;
+
+/// Reads the map from its record string (see tokenizer_precompiled.c). Returns 0, or -1 when malformed or out of
+/// memory.
+int tkz_charmap_load(tkz_charmap *m, tkz_str blob);
+void tkz_charmap_free(tkz_charmap *m);
+
 /// Merge table entry: the pair key (left << 32 | right) maps to the merge's rank and merged id.
 typedef struct tkz_merge_slot { uint64_t key; uint32_t rank; int32_t merged; } tkz_merge_slot;
 
@@ -105,6 +121,7 @@ struct llmc_tokenizer {
     double *scores;                ///< Unigram: each id's log probability (n_tokens entries)
     double min_score;              ///< Unigram: the lowest score of a piece
     size_t max_piece_bytes;        ///< Unigram: the longest piece
+    tkz_charmap charmap;           ///< the Precompiled normalizer's map (at most one such step)
     uint8_t *aligned_copy;         ///< copy of the section when the caller's bytes are not 4-byte aligned
 };
 
@@ -163,6 +180,9 @@ int tkz_pretokenize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span piece, i
 /// Applies the normalizer steps to arena[*piece]; *piece becomes the result (appended to the arena when it differs).
 /// Returns 0, or -1 when out of memory.
 int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece);
+
+/// Applies a Precompiled normalizer to arena[*piece]; *piece becomes the result. Returns 0, or -1 when out of memory.
+int tkz_precompiled(const tkz_charmap *m, tkz_bytes *arena, tkz_span *piece);
 
 /// Replaces every non-overlapping occurrence of pattern (from the left) in arena[*span] by content; *span becomes the
 /// result (appended to the arena when anything was replaced). An empty pattern replaces nothing. Returns 0 or -1.

@@ -1,4 +1,5 @@
-// Normalizers (tokenizer.json's normalizer): NFC, Prepend, literal Replace, BertNormalizer, Lowercase and Strip, applied
+// Normalizers (tokenizer.json's normalizer): NFC, Prepend, literal Replace, BertNormalizer, Lowercase, Strip and
+// Precompiled (tokenizer_precompiled.c), applied
 // in order to each piece of text between added tokens, and the literal find / replace they share with the Metaspace
 // pre-tokenizer and the decoders.
 #include <stdlib.h>
@@ -165,7 +166,8 @@ int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece) {
         case TKZ_NORM_REPLACE: rc = tkz_replace(arena, piece, s->str[0], s->str[1]); break;
         case TKZ_NORM_BERT: rc = bert(arena, piece, s->arg); break;
         case TKZ_NORM_LOWERCASE: rc = lowercase(arena, piece); break;
-        default: strip(arena, piece, (int)s->arg[0], (int)s->arg[1]); break; // TKZ_NORM_STRIP
+        case TKZ_NORM_STRIP: strip(arena, piece, (int)s->arg[0], (int)s->arg[1]); break;
+        default: rc = tkz_precompiled(&t->charmap, arena, piece); break; // TKZ_NORM_PRECOMPILED
         }
         if (rc) return -1;
     }

@@ -270,7 +270,8 @@ static int valid_step(int stage, const tkz_step *s) {
     switch (stage) {
     case STAGE_NORMALIZER:
         switch (s->kind) {
-        case TKZ_NORM_NFC: case TKZ_NORM_PREPEND: case TKZ_NORM_REPLACE: case TKZ_NORM_LOWERCASE: return 1;
+        case TKZ_NORM_NFC: case TKZ_NORM_PREPEND: case TKZ_NORM_REPLACE: case TKZ_NORM_LOWERCASE:
+        case TKZ_NORM_PRECOMPILED: return 1;
         case TKZ_NORM_BERT: return a[0] <= 1 && a[1] <= 1 && a[2] <= 1 && a[3] <= 1;
         case TKZ_NORM_STRIP: return a[0] <= 1 && a[1] <= 1;
         default: return 0;
@@ -300,7 +301,8 @@ static int valid_step(int stage, const tkz_step *s) {
 /// Which of a step's two string arguments its kind has (bit 0: str[0], bit 1: str[1]).
 static int string_arguments(int stage, uint32_t kind) {
     switch (stage) {
-    case STAGE_NORMALIZER: return kind == TKZ_NORM_PREPEND ? 1 : kind == TKZ_NORM_REPLACE ? 3 : 0;
+    case STAGE_NORMALIZER:
+        return kind == TKZ_NORM_PREPEND || kind == TKZ_NORM_PRECOMPILED ? 1 : kind == TKZ_NORM_REPLACE ? 3 : 0;
     case STAGE_PRETOKENIZER: return kind == TKZ_STEP_METASPACE || kind == TKZ_STEP_SPLIT_STRING ? 1 : 0;
     default:
         return kind == TKZ_DEC_REPLACE ? 3
@@ -457,6 +459,14 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
             goto fail;
         }
     }
+    for (uint32_t i = 0, seen = 0; i < t->normalizers.count; i++) {
+        const tkz_step *s = &t->normalizers.steps[i];
+        if (s->kind != TKZ_NORM_PRECOMPILED) continue;
+        if (seen++ || tkz_charmap_load(&t->charmap, s->str[0])) {
+            tkz_error(err, err_size, "tokenizer section: bad Precompiled normalizer (step %u)", i);
+            goto fail;
+        }
+    }
     if (t->model == TKZ_MODEL_UNIGRAM && load_scores(t, data + h.scores)) {
         tkz_error(err, err_size, "out of memory");
         goto fail;
@@ -480,6 +490,7 @@ void llmc_tokenizer_free(llmc_tokenizer *t) {
     free(t->decoders.steps);
     free(t->aligned_copy);
     free(t->scores);
+    tkz_charmap_free(&t->charmap);
     free(t);
 }
 

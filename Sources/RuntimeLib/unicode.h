@@ -42,6 +42,10 @@ int unicode_lowercase(uint32_t cp, uint32_t out[3]);
 /// place. Returns 0, or -1 when out of memory.
 int unicode_nfd_cps(unicode_cps *a);
 
+/// End (byte offset) of the extended grapheme cluster (UAX #29, with the Indic conjunct and emoji ZWJ rules) that
+/// starts at s[start] in the valid UTF-8 string s[0, len).
+size_t unicode_grapheme_end(const uint8_t *s, size_t len, size_t start);
+
 /// Class flags of code point cp (0 for unassigned code points and cp > 0x10FFFF).
 uint8_t unicode_class(uint32_t cp);
 

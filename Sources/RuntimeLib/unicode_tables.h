@@ -1,5 +1,6 @@
 // Declarations of the generated Unicode tables in unicode_tables.c (see scripts/gen_unicode_tables.py) and
-// unicode_bert_tables.c (scripts/gen_unicode_bert_tables.py).
+// unicode_bert_tables.c (scripts/gen_unicode_bert_tables.py), unicode_grapheme_tables.c
+// (scripts/gen_unicode_grapheme_tables.py).
 // Only unicode.c reads them; everything else goes through unicode.h.
 #ifndef LLMC_UNICODE_TABLES_H
 #define LLMC_UNICODE_TABLES_H
@@ -29,5 +30,8 @@ extern const uint32_t unicode_lower_cp[];
 extern const uint16_t unicode_lower_offset[];
 extern const uint8_t unicode_lower_length[];
 extern const uint32_t unicode_lower_pool[];
+extern const uint32_t unicode_grapheme_run_count;
+extern const uint32_t unicode_grapheme_run_start[];
+extern const uint8_t unicode_grapheme_run_value[];
 
 #endif

@@ -21,6 +21,10 @@ final class TokenizerGoldenTests: XCTestCase {
     /// token type ids).
     func testMiniLMWordPiece() throws { try check("minilm_l6") }
 
+    /// An XLM-R-style tokenizer (XLMRobertaTokenizer: SentencePiece's nmt_nfkc Precompiled map, WhitespaceSplit +
+    /// Metaspace, Unigram, <s> $A </s></s> $B </s>), trained by make_unigram_tokenizer.py.
+    func testXLMRobertaStyleUnigram() throws { try check("xlmr_style") }
+
     func testSmolLM2KnownIds() throws {
         let tokenizer = try load("smollm2")
         XCTAssertEqual(try tokenizer.encode("In 2024, 365 days", addSpecial: true),

@@ -29,7 +29,8 @@ from transformers import AutoTokenizer
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos", "gpt2_prefix_space", "split_variants",
          "qwen2_config_specials", "mistral_v1", "llama2_class", "sp_legacy", "sp_legacy_llama_always",
-         "sp_legacy_llama_no_prefix", "sp_metaspace", "sp_metaspace_split", "gemma_style", "minilm_l6"]
+         "sp_legacy_llama_no_prefix", "sp_metaspace", "sp_metaspace_split", "gemma_style", "minilm_l6",
+         "xlmr_style"]
 
 FIXED_CASES = [
     # empty and whitespace
@@ -110,6 +111,10 @@ FIXED_CASES = [
     "unaffable unbelievably", "\u00bfQu\u00e9? \u00a1S\u00ed!", "\u3001\u3002\u300c\u300d", "\u00b7\u2027\u30fb", "\u1100\u1161",
     "\u00a7\u00b6\u2020\u2021", "\u0300abc", "a\u0300\u0301\u0302b", "\u1e9e\u00df", "\u2160\u2161", "\U0001f970 new emoji",
     "\u200d\u200c\u00ad", "soft\u00adhyphen", "tab\tsep\x0bvert\x0cff", "\x1b[31mred\x1b[0m",
+    # Unigram / XLM-R: <mask> with lstrip, NFKC-like Precompiled map (width forms, ligatures, compatibility, graphemes)
+    "Paris is the <mask> of France.", "x   <mask>y", "<mask>", "\uff21\uff22\uff23 \uff71\uff72 \uff76\uff9e", "\ufb03 \u2163 \u33a1 \u00bc",
+    "e\u0301 a\u0302\u0323 \u0915\u094d\u0937 \u0627\u064e\u0644", "\u1100\u1161\u11a8\u1100\u1161", "a\u200db", "\u2028\u2029\u00a0\u2009x",
+    "\u0130I\u0131i", "\u01c4\u01c5\u01c6", "\u2126\u212a\u212b", "\ufe0f\u20e3 1\ufe0f\u20e3", "\u3000\u3000full\u3000width",
     # long inputs
     " " * 50, "\n" * 20, "ab" * 100, "a" * 300, "9" * 100, "\u4e00" * 50, "hello " * 40,
 ]

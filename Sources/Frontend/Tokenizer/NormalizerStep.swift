@@ -41,10 +41,26 @@ enum NormalizerStep: Equatable {
         case "Sequence":
             var steps: [NormalizerStep] = []
             for child in try node.required("normalizers").array() { steps += try parse(child) }
+            guard steps.filter({ if case .precompiled = $0 { true } else { false } }).count <= 1 else {
+                throw node.unsupported("more than one Precompiled normalizer")
+            }
             return steps
         default:
             throw node.unsupported("normalizer type \(type) (supported: NFC, Prepend, Replace, BertNormalizer, "
                                    + "Lowercase, Strip, Precompiled, Sequence)")
+        }
+    }
+
+    /// The Precompiled steps of a normalizer (alone or in a Sequence), ignoring the others.
+    static func precompiledSteps(_ node: TokenizerNode?) throws(TokenizerError) -> [NormalizerStep] {
+        guard let node else { return [] }
+        switch try node.type() {
+        case "Precompiled": return try parse(node)
+        case "Sequence":
+            var steps: [NormalizerStep] = []
+            for child in try node.required("normalizers").array() { steps += try precompiledSteps(child) }
+            return steps
+        default: return []
         }
     }
 
@@ -57,7 +73,8 @@ enum NormalizerStep: Equatable {
             case .nfc: bytes = Array(String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
             case .prepend(let prefix): if !bytes.isEmpty { bytes = Array(prefix.utf8) + bytes }
             case .replace(let rule): bytes = rule.apply(to: bytes)
-            case .bert, .lowercase, .strip, .precompiled: return nil
+            case .precompiled(let map): bytes = map.apply(to: bytes)
+            case .bert, .lowercase, .strip: return nil
             }
         }
         return bytes

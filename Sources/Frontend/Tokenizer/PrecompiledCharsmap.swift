@@ -7,6 +7,8 @@ import Foundation
 struct PrecompiledCharsmap: Equatable {
     /// Every key of the trie with its replacement, sorted by key.
     let entries: [(key: [UInt8], value: [UInt8])]
+    /// The entries by key.
+    private let table: [[UInt8]: [UInt8]]
 
     static func == (a: PrecompiledCharsmap, b: PrecompiledCharsmap) -> Bool {
         a.entries.elementsEqual(b.entries) { $0.key == $1.key && $0.value == $1.value }
@@ -28,32 +30,65 @@ struct PrecompiledCharsmap: Equatable {
         let pool = Array(bytes[(4 + trieBytes)...])
         var entries: [(key: [UInt8], value: [UInt8])] = []
         var malformed = false
-        /// Darts-clone unit fields.
-        func offset(_ unit: UInt32) -> Int { Int((unit >> 10) << ((unit & (1 << 9)) >> 6)) }
-        func label(_ unit: UInt32) -> UInt32 { unit & ((1 << 31) | 0xFF) }
-        func hasLeaf(_ unit: UInt32) -> Bool { (unit >> 8) & 1 == 1 }
-        func value(_ unit: UInt32) -> Int { Int(unit & ((1 << 31) - 1)) }
-        // Depth-first walk from the root over every byte label.
-        var stack: [(pos: Int, key: [UInt8])] = [(offset(units[0]), [])]
-        while let (pos, key) = stack.popLast() {
-            guard key.count < 64 else { malformed = true; break }
-            for c in 1...255 {
-                let child = pos ^ c
-                guard child < units.count, label(units[child]) == UInt32(c) else { continue }
-                let next = child ^ offset(units[child])
-                guard next < units.count else { malformed = true; continue }
-                let childKey = key + [UInt8(c)]
-                if hasLeaf(units[child]) {
-                    let start = value(units[next])
-                    guard start < pool.count else { malformed = true; continue }
-                    let end = pool[start...].firstIndex(of: 0) ?? pool.count
-                    entries.append((childKey, Array(pool[start..<end])))
+        // Darts-clone units: a unit with label c (1...255) at index i is the child c of the node whose base is i ^ c
+        // (what a walk from the root checks); a node's base is its index ^ its offset; the value of a key sits at the
+        // base of the node the key leads to. Every key is found by following parents from each labelled unit.
+        func offset(_ u: UInt32) -> Int { Int((u >> 10) << ((u & (1 << 9)) >> 6)) }
+        func label(_ u: UInt32) -> Int { Int(u & ((1 << 31) | 0xFF)) }
+        // Unused units also carry labels, so a base may have several candidate nodes: the one reachable from the
+        // root is the real one.
+        var nodesOfBase: [Int: [Int]] = [offset(units[0]): [0]]
+        for (i, u) in units.enumerated() where (1...255).contains(label(u)) { nodesOfBase[i ^ offset(u), default: []].append(i) }
+        var keys: [Int: [UInt8]?] = [0: []]
+        /// The key that leads to unit i, or nil when i is not reachable from the root.
+        func key(_ i: Int, depth: Int = 0) -> [UInt8]? {
+            if let known = keys[i] { return known }
+            let c = label(units[i])
+            var result: [UInt8]? = nil
+            if (1...255).contains(c), depth < 64 {
+                for parent in nodesOfBase[i ^ c] ?? [] where parent != i {
+                    if let prefix = key(parent, depth: depth + 1) {
+                        result = prefix + [UInt8(c)]
+                        break
+                    }
                 }
-                stack.append((next, childKey))
             }
+            keys[i] = .some(result)
+            return result
+        }
+        for (i, u) in units.enumerated() where (1...255).contains(label(u)) && (u >> 8) & 1 == 1 {
+            guard let k = key(i) else { continue }
+            let base = i ^ offset(u)
+            guard base < units.count else { malformed = true; break }
+            let start = Int(units[base] & ((1 << 31) - 1))
+            guard start < pool.count else { malformed = true; break }
+            let end = pool[start...].firstIndex(of: 0) ?? pool.count
+            entries.append((k, Array(pool[start..<end])))
         }
         guard !malformed else { throw node.bad("precompiled_charsmap trie is malformed") }
         self.entries = entries.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        table = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The map applied to UTF-8 text (for the contents of normalized added tokens), grapheme by grapheme like the
+    /// runtime (tokenizer_precompiled.c), with Swift's grapheme breaks.
+    func apply(to text: [UInt8]) -> [UInt8] {
+        func shortestPrefix(_ s: [UInt8]) -> [UInt8]? {
+            (1...max(s.count, 1)).lazy.compactMap { s.count >= $0 ? table[Array(s[..<$0])] : nil }.first
+        }
+        var out: [UInt8] = []
+        for grapheme in String(decoding: text, as: UTF8.self) {
+            let bytes = Array(grapheme.utf8)
+            if bytes.count < 6, let value = shortestPrefix(bytes) {
+                out += value
+                continue
+            }
+            for scalar in grapheme.unicodeScalars {
+                let char = Array(String(scalar).utf8)
+                out += shortestPrefix(char) ?? char
+            }
+        }
+        return out
     }
 
     /// The runtime's form: u32 count, then per entry u16 key length, u16 replacement length, the key, the

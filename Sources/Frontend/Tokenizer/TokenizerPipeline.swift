@@ -16,12 +16,21 @@ struct TokenizerPipeline {
         case characters
     }
 
-    init(_ root: TokenizerNode) throws(TokenizerError) {
-        normalizers = try NormalizerStep.parse(root.optional("normalizer"))
-        preTokenizer = try PreTokenizerStep.parsePipeline(root)
+    /// Reads tokenizer.json (root), leaving out what `tokenizerClass` rebuilds (transformers does not read those parts
+    /// either, so they need not be supported), except the Precompiled map, which XLMRobertaTokenizer keeps.
+    init(_ root: TokenizerNode, for tokenizerClass: TransformersTokenizerClass) throws(TokenizerError) {
+        if tokenizerClass.rebuildsStages {
+            normalizers = try NormalizerStep.precompiledSteps(root.optional("normalizer"))
+            preTokenizer = []
+            decoder = .steps([])
+        } else {
+            normalizers = try NormalizerStep.parse(root.optional("normalizer"))
+            preTokenizer = try PreTokenizerStep.parsePipeline(root)
+            decoder = try TokenizerDecoder.parse(root)
+        }
         model = try TokenizerModel(try root.required("model"))
-        decoder = try TokenizerDecoder.parse(root)
-        template = try PostProcessorTemplate(root.optional("post_processor"))
+        template = tokenizerClass.rebuildsPostProcessor ? PostProcessorTemplate(single: [], pair: nil)
+            : try PostProcessorTemplate(root.optional("post_processor"))
         added = try (root.optional("added_tokens")?.array() ?? []).map { node throws(TokenizerError) in
             try AddedToken(node)
         }

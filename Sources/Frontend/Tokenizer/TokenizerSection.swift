@@ -3,14 +3,16 @@ import Foundation
 /// Compact binary form of a tokenizer.json (+ tokenizer_config.json, config.json), stored in the blob and read by
 /// RuntimeLib.
 ///
-/// Supported: BPE models, byte-level (GPT-2, Llama-3, SmolLM2, Qwen2) and SentencePiece-style with "▁" and byte
-/// fallback (Llama-2, Mistral, Gemma, Phi-3). Normalizers NFC, Prepend, Replace and Sequence; pre-tokenizers Split on
-/// the GPT-2 / Llama-3 / Qwen2 regexes or on a string, Digits, ByteLevel (last), Metaspace; BPE with either merges
-/// format, ignore_merges, unk/fuse_unk, byte_fallback; added tokens; post-processors TemplateProcessing, ByteLevel,
-/// Roberta/Bert and Sequence; decoders ByteLevel, or Replace, ByteFallback, Fuse, Strip and Metaspace. The
-/// pipeline is the one transformers 5 runs, including the parts its LlamaTokenizer and GemmaTokenizer classes rebuild
-/// (TransformersTokenizerClass). Anything else throws a `TokenizerError` naming the file and key. The format is
-/// described in TokenizerSectionWriter.swift.
+/// Supported models: BPE, byte-level (GPT-2, Llama-3, SmolLM2, Qwen2) and SentencePiece-style with "▁" and byte
+/// fallback (Llama-2, Mistral, Gemma, Phi-3); WordPiece (BERT); Unigram (XLM-RoBERTa, SentencePiece). Normalizers NFC,
+/// Prepend, Replace, BertNormalizer, Lowercase, Strip, Precompiled and Sequence; pre-tokenizers Split on the GPT-2 /
+/// Llama-3 / Qwen2 regexes or on a string, Digits, ByteLevel (last), Metaspace, BertPreTokenizer, WhitespaceSplit;
+/// BPE with either merges format, ignore_merges, unk/fuse_unk, byte_fallback; added tokens; post-processors
+/// TemplateProcessing, ByteLevel, Roberta/Bert and Sequence (single and pair templates with token type ids);
+/// decoders ByteLevel, or Replace, ByteFallback, Fuse, Strip, Metaspace and WordPiece. The pipeline is the one
+/// transformers 5 runs, including the parts its LlamaTokenizer, GemmaTokenizer, BertTokenizer and XLMRobertaTokenizer
+/// classes rebuild (TransformersTokenizerClass). Anything else throws a `TokenizerError` naming the file and key. The
+/// format is described in TokenizerSectionWriter.swift.
 public struct TokenizerSection {
     public let bytes: [UInt8]
     /// Id of tokenizer_config.json's bos_token, if any.
@@ -38,10 +40,10 @@ public struct TokenizerSection {
         }
         let config = try readJSON(modelDirectory.appendingPathComponent("tokenizer_config.json"))?.node
         let modelConfig = try readJSON(modelDirectory.appendingPathComponent("config.json"))?.node
-        var pipeline = try TokenizerPipeline(root)
         let tokenizerClass = try TransformersTokenizerClass.resolve(
             tokenizerConfig: config, modelConfig: modelConfig,
             tokenizerJSONMentionsByteLevel: text.contains(Array(#""ByteLevel""#.utf8)))
+        var pipeline = try TokenizerPipeline(root, for: tokenizerClass)
         try tokenizerClass.apply(to: &pipeline, config: config)
         let specials = try config.map { cfg throws(TokenizerError) in try ConfigSpecialTokens(cfg) }
         if let specials { pipeline.addMissing(specials) }

@@ -33,4 +33,16 @@ enum TransformersModelTypes {
     static let codeLlama: Set<String> = [
         "code_llama",
     ]
+
+    /// Model types registered to BertTokenizer.
+    static let bert: Set<String> = [
+        "align", "bark", "bert", "blip", "bros", "chinese_clip", "convbert", "distilbert", "electra", "ernie",
+        "flava", "git", "grounding-dino", "layoutlm", "megatron-bert", "mm-grounding-dino", "nezha", "nomic_bert",
+        "qdqbert", "realm", "retribert", "squeezebert", "tvp", "vilt", "visual_bert",
+    ]
+
+    /// Model types registered to XLMRobertaTokenizer.
+    static let xlmRoberta: Set<String> = [
+        "gte", "jina_embeddings_v3", "metaclip_2", "trocr", "xlm-roberta", "xmod",
+    ]
 }

@@ -18,6 +18,17 @@ enum TransformersTokenizerClass: Equatable {
     /// <s> $A </s> </s> $B </s> (all type id 0).
     case xlmRoberta(addPrefixSpace: Bool)
 
+    /// Whether the class builds its own normalizer, pre-tokenizer and decoder (tokenizer.json's are not read).
+    var rebuildsStages: Bool { self != .tokenizerJSON }
+
+    /// Whether the class builds its own post-processor template.
+    var rebuildsPostProcessor: Bool {
+        switch self {
+        case .bert, .xlmRoberta: true
+        case .tokenizerJSON, .llama, .gemma: false
+        }
+    }
+
     /// Follows AutoTokenizer.from_pretrained (transformers 5.24, without mistral-common installed): the class named
     /// by tokenizer_config.json (or config.json) unless the model type's registered class overrides it, else the
     /// model type's registered class.
@@ -32,21 +43,22 @@ enum TransformersTokenizerClass: Equatable {
                 throw modelTypeNode.unsupported("\(modelType) (its tokenizer, CodeLlamaTokenizer, infills)")
             }
             if TransformersModelTypes.llama.contains(modelType) { return try llama(tokenizerConfig) }
+            if TransformersModelTypes.bert.contains(modelType) { return try bert(tokenizerConfig) }
+            if TransformersModelTypes.xlmRoberta.contains(modelType) { return try xlmRoberta(tokenizerConfig) }
             return TransformersModelTypes.gemma.contains(modelType) ? .gemma : .tokenizerJSON
         }
         var name = try classNode.string()
         if name.hasSuffix("Fast") { name.removeLast(4) }
-        if name == "BertTokenizer" { return try bert(tokenizerConfig) }
-        if name == "XLMRobertaTokenizer" {
-            return .xlmRoberta(addPrefixSpace: try tokenizerConfig?.bool("add_prefix_space", default: true) ?? true)
-        }
-        guard ["LlamaTokenizer", "GemmaTokenizer", "CodeLlamaTokenizer"].contains(name) else { return .tokenizerJSON }
+        let rebuilding = ["LlamaTokenizer", "GemmaTokenizer", "CodeLlamaTokenizer", "BertTokenizer", "XLMRobertaTokenizer"]
+        guard rebuilding.contains(name) else { return .tokenizerJSON }
         // A LlamaTokenizer declared for a byte-level tokenizer.json, or a model type whose registered class wins.
         if name == "LlamaTokenizer" && tokenizerJSONMentionsByteLevel { return .tokenizerJSON }
         if let modelType, TransformersModelTypes.loadTokenizerJSON.contains(modelType) { return .tokenizerJSON }
         switch name {
         case "LlamaTokenizer": return try llama(tokenizerConfig)
         case "GemmaTokenizer": return .gemma
+        case "BertTokenizer": return try bert(tokenizerConfig)
+        case "XLMRobertaTokenizer": return try xlmRoberta(tokenizerConfig)
         default: throw classNode.unsupported("tokenizer class \(name) (an infilling tokenizer)")
         }
     }
@@ -55,6 +67,10 @@ enum TransformersTokenizerClass: Equatable {
         .bert(lowercase: try config?.bool("do_lower_case", default: true) ?? true,
               stripAccents: try config?.optional("strip_accents")?.bool(),
               chineseChars: try config?.bool("tokenize_chinese_chars", default: true) ?? true)
+    }
+
+    private static func xlmRoberta(_ config: TokenizerNode?) throws(TokenizerError) -> TransformersTokenizerClass {
+        .xlmRoberta(addPrefixSpace: try config?.bool("add_prefix_space", default: true) ?? true)
     }
 
     private static func llama(_ config: TokenizerNode?) throws(TokenizerError) -> TransformersTokenizerClass {
