@@ -99,7 +99,7 @@ static int split_on_added(const tkz_added_set *set, const uint8_t *arena, size_t
     return 0;
 }
 
-/// Pre-tokenizes and BPE-encodes arena[start, end); at_start: the piece begins the input text.
+/// Pre-tokenizes arena[start, end) and runs the model on each word; at_start: the piece begins the input text.
 static int encode_words(encoder *e, size_t start, size_t end, int at_start) {
     e->words.len = 0;
     if (tkz_pretokenize(e->t, &e->arena, (tkz_span){start, end - start}, at_start, &e->words)) return -1;
@@ -109,7 +109,7 @@ static int encode_words(encoder *e, size_t start, size_t end, int at_start) {
         int rc = e->t->model == TKZ_MODEL_WORDPIECE ? tkz_wordpiece_word(e->t, word, w.len, &e->scratch, &e->ids)
                  : e->t->model == TKZ_MODEL_UNIGRAM ? tkz_unigram_word(e->t, word, w.len, &e->unigram, &e->ids)
                                                     : tkz_bpe_word(e->t, word, w.len, &e->bpe, &e->ids);
-        if (rc) return -1;
+        if (rc) return rc;
     }
     return 0;
 }
@@ -157,7 +157,8 @@ static int check_utf8(const uint8_t *s, uint64_t len, const char *which, char *e
 /// Encodes one text (no special tokens) into *out: the input goes into a fresh arena.
 static int encode_sequence(const llmc_tokenizer *t, const uint8_t *text, uint64_t len, tkz_ids *out) {
     encoder e = {.t = t, .ids = *out};
-    int rc = tkz_bytes_append(&e.arena, text, len) || encode_text(&e, len);
+    int rc = tkz_bytes_append(&e.arena, text, len);
+    if (rc == 0) rc = encode_text(&e, len);
     *out = e.ids;
     free(e.arena.data);
     free(e.words.data);
@@ -215,8 +216,8 @@ int64_t llmc_tokenizer_encode_pair(const llmc_tokenizer *t, const char *a, uint6
         return -1;
     tkz_ids seq[2] = {{0}, {0}}, out = {0};
     int32_t *types = NULL;
-    int rc = encode_sequence(t, (const uint8_t *)a, alen, &seq[0]) ||
-             (pair && encode_sequence(t, (const uint8_t *)b, blen, &seq[1]));
+    int rc = encode_sequence(t, (const uint8_t *)a, alen, &seq[0]);
+    if (rc == 0 && pair) rc = encode_sequence(t, (const uint8_t *)b, blen, &seq[1]);
     if (rc == 0 && max_len > 0) {
         size_t na = seq[0].len, nb = seq[1].len;
         truncate_longest_first(&na, &nb, (size_t)max_len - n_special, pair);
@@ -228,7 +229,7 @@ int64_t llmc_tokenizer_encode_pair(const llmc_tokenizer *t, const char *a, uint6
     size_t total = seq[0].len + seq[1].len + n_special;
     out.data = malloc((total ? total : 1) * sizeof(int32_t));
     types = malloc((total ? total : 1) * sizeof(int32_t));
-    rc = rc || !out.data || !types;
+    if (rc == 0 && (!out.data || !types)) rc = -1;
     for (uint32_t i = 0; i < template->count && rc == 0; i++) {
         tkz_template_item item = template->items[i];
         if (item.value >= 0 && !add_special) continue;
@@ -244,7 +245,11 @@ int64_t llmc_tokenizer_encode_pair(const llmc_tokenizer *t, const char *a, uint6
     if (rc) {
         free(out.data);
         free(types);
-        tkz_error(err, err_size, "encode: out of memory");
+        if (rc == TKZ_ERR_NO_UNK)
+            tkz_error(err, err_size, "encode: the text has a character the Unigram model cannot encode, and the model "
+                                     "has no unk token (unk_id)");
+        else
+            tkz_error(err, err_size, "encode: out of memory");
         return -1;
     }
     *ids = out.data;

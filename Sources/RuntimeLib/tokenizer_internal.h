@@ -164,7 +164,11 @@ typedef struct tkz_unigram_scratch {
     size_t cap;
 } tkz_unigram_scratch;
 
-/// Unigram of one pre-tokenized word (tokenizer_unigram.c); appends its ids. Returns 0, or -1 when out of memory.
+/// Error code of an encode step: the model needs its unk token but has none (tokenizers' MissingUnkId).
+#define TKZ_ERR_NO_UNK (-2)
+
+/// Unigram of one pre-tokenized word (tokenizer_unigram.c); appends its ids. Returns 0, -1 when out of memory, or
+/// TKZ_ERR_NO_UNK.
 int tkz_unigram_word(const llmc_tokenizer *t, const uint8_t *word, size_t n, tkz_unigram_scratch *scratch,
                      tkz_ids *out);
 void tkz_unigram_scratch_free(tkz_unigram_scratch *scratch);

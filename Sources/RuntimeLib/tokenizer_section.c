@@ -206,7 +206,7 @@ static int parse_header(const uint8_t *d, uint64_t size, section_header *h, char
     if (h->n_tokens == 0 || h->n_tokens > INT32_MAX || h->unk_id < -1 || h->unk_id >= (int32_t)h->n_tokens ||
         (h->flags & ~(uint32_t)(TKZ_IGNORE_MERGES | TKZ_FUSE_UNK | TKZ_BYTE_FALLBACK | TKZ_CHAR_SYMBOLS)) ||
         h->model > TKZ_MODEL_UNIGRAM || (h->model == TKZ_MODEL_UNIGRAM && h->scores == 0) ||
-        (h->model != TKZ_MODEL_BPE && h->unk_id < 0)) {
+        (h->model == TKZ_MODEL_WORDPIECE && h->unk_id < 0)) {
         tkz_error(err, err_size, "tokenizer section: bad token count %u, unk id %d, flags %#x or model %u",
                   h->n_tokens, h->unk_id, h->flags, h->model);
         return -1;

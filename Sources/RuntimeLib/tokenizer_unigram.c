@@ -54,7 +54,7 @@ static int emit(const llmc_tokenizer *t, const uint8_t *s, size_t n, tkz_ids *ou
             return 0;
         }
     }
-    return tkz_ids_push(out, t->unk_id);
+    return t->unk_id < 0 ? TKZ_ERR_NO_UNK : tkz_ids_push(out, t->unk_id);
 }
 
 int tkz_unigram_word(const llmc_tokenizer *t, const uint8_t *s, size_t n, tkz_unigram_scratch *scratch,
@@ -81,8 +81,10 @@ int tkz_unigram_word(const llmc_tokenizer *t, const uint8_t *s, size_t n, tkz_un
         }
         if (!has_single) {
             double candidate = unk_score + base;
-            if (node[pos + mblen].start < 0 || candidate > node[pos + mblen].score)
+            if (node[pos + mblen].start < 0 || candidate > node[pos + mblen].score) {
+                if (t->unk_id < 0) return TKZ_ERR_NO_UNK;
                 node[pos + mblen] = (tkz_lattice_node){candidate, (int64_t)pos, t->unk_id};
+            }
         }
         pos += mblen;
     }
@@ -95,7 +97,8 @@ int tkz_unigram_word(const llmc_tokenizer *t, const uint8_t *s, size_t n, tkz_un
         int is_unk = node[end].id == t->unk_id;
         int next_is_unk = k > 0 && node[ends[k - 1]].id == t->unk_id;
         if (is_unk && next_is_unk) continue; // the run goes on: emitted at its last edge
-        if (emit(t, s + start, end - start, out)) return -1;
+        int rc = emit(t, s + start, end - start, out);
+        if (rc) return rc;
         start = end;
     }
     return 0;

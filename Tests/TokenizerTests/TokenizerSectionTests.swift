@@ -121,6 +121,36 @@ final class TokenizerSectionTests: XCTestCase {
         XCTAssertEqual(try tokenizer.encodePair("a", nil, addSpecial: true).ids, try tokenizer.encode("a", addSpecial: true))
     }
 
+    func testUnigramWithoutUnkFailsOnUnknownCharacters() throws {
+        let dir = try GoldenTokenizers.modifiedCopy(
+            of: "xlmr_style", replacing: #""tokenizer_class": "XLMRobertaTokenizer""#,
+            with: #""tokenizer_class": "PreTrainedTokenizerFast""#, in: "tokenizer_config.json", testCase: self)
+        let json = dir.appendingPathComponent("tokenizer.json")
+        let text = try String(contentsOf: json, encoding: .utf8)
+        XCTAssertTrue(text.contains(#""unk_id": 3,"#))
+        try text.replacingOccurrences(of: #""unk_id": 3,"#, with: "").write(to: json, atomically: false, encoding: .utf8)
+        let tokenizer = try RuntimeTokenizer(section: try XCTUnwrap(try TokenizerSection.build(modelDirectory: dir)).bytes)
+        XCTAssertFalse(try tokenizer.encode("the license", addSpecial: false).isEmpty)
+        XCTAssertThrowsError(try tokenizer.encode("the \u{20000}", addSpecial: false)) { error in
+            XCTAssertTrue("\(error)".contains("no unk token"), "\(error)")
+        }
+    }
+
+    /// WordPiece (BertNormalizer, BertPreTokenizer) and Unigram (Precompiled, Viterbi) stay fast on long text.
+    func testWordPieceAndUnigramThroughput() throws {
+        for name in ["minilm_l6", "xlmr_style"] {
+            let tokenizer = try RuntimeTokenizer(section: try section(name))
+            var text = ""
+            let cases = try GoldenTokenizers.golden(name).cases.map(\.text).joined(separator: " ")
+            while text.utf8.count < 1_000_000 { text += cases }
+            let start = Date()
+            let ids = try tokenizer.encode(text, addSpecial: false)
+            let mbPerSecond = Double(text.utf8.count) / Date().timeIntervalSince(start) / 1e6
+            print(String(format: "%@: %d bytes -> %d ids, %.1f MB/s", name, text.utf8.count, ids.count, mbPerSecond))
+            XCTAssertGreaterThan(mbPerSecond, 1.0, name)
+        }
+    }
+
     func testConcurrentEncodesMatchSequential() throws {
         let tokenizer = try RuntimeTokenizer(section: try section("qwen2_style"))
         let texts = try GoldenTokenizers.golden("qwen2_style").cases.map(\.text)

@@ -73,10 +73,11 @@ struct TokenizerModel {
         guard !vocab.isEmpty else { throw node.bad("empty Unigram vocabulary") }
         self.init(kind: .unigram(scores: scores), vocab: vocab, unkId: nil,
                   byteFallback: try node.bool("byte_fallback", default: false))
-        guard let unkNode = node.optional("unk_id") else { throw node.unsupported("Unigram without unk_id") }
-        let id = try unkNode.int()
-        guard id >= 0, id < vocab.count else { throw unkNode.bad("unk_id out of range") }
-        unkId = id
+        if let unkNode = node.optional("unk_id") {
+            let id = try unkNode.int()
+            guard id >= 0, id < vocab.count else { throw unkNode.bad("unk_id out of range") }
+            unkId = id
+        }
         fuseUnk = true // tokenizers' Unigram always fuses unknown characters
     }
 
