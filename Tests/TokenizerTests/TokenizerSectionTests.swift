@@ -136,6 +136,23 @@ final class TokenizerSectionTests: XCTestCase {
         }
     }
 
+    /// xlm-roberta-base's tokenizer.json wraps the Precompiled map in a Sequence with a regex Replace, which
+    /// XLMRobertaTokenizer drops (like its pre-tokenizer and decoder): the section is the same.
+    func testXLMRobertaTokenizerKeepsOnlyThePrecompiledNormalizer() throws {
+        let dir = try GoldenTokenizers.modifiedCopy(
+            of: "xlmr_style", replacing: "\"normalizer\": {\n    \"type\": \"Precompiled\",",
+            with: #""normalizer": {"type": "Sequence", "normalizers": [{"type": "Precompiled","#, testCase: self)
+        let json = dir.appendingPathComponent("tokenizer.json")
+        let text = try String(contentsOf: json, encoding: .utf8)
+        let end = "\"\n  },\n  \"pre_tokenizer\": {"
+        XCTAssertTrue(text.contains(end))
+        let replaced = text.replacingOccurrences(
+            of: end, with: #""}, {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}, "pre_tokenizer": {"#
+                + #""type": "NoSuchPreTokenizer"}, "unused": {"#)
+        try replaced.write(to: json, atomically: false, encoding: .utf8)
+        XCTAssertEqual(try XCTUnwrap(try TokenizerSection.build(modelDirectory: dir)).bytes, try section("xlmr_style"))
+    }
+
     /// WordPiece (BertNormalizer, BertPreTokenizer) and Unigram (Precompiled, Viterbi) stay fast on long text.
     func testWordPieceAndUnigramThroughput() throws {
         for name in ["minilm_l6", "xlmr_style"] {
