@@ -25,6 +25,9 @@ final class TokenizerGoldenTests: XCTestCase {
     /// Metaspace, Unigram, <s> $A </s></s> $B </s>), trained by make_unigram_tokenizer.py.
     func testXLMRobertaStyleUnigram() throws { try check("xlmr_style") }
 
+    /// MPNetTokenizer (BERT's WordPiece pipeline with <s> $A </s></s> $B </s>), made by make_mpnet_tokenizer.py.
+    func testMPNetStyleWordPiece() throws { try check("mpnet_style") }
+
     func testSmolLM2KnownIds() throws {
         let tokenizer = try load("smollm2")
         XCTAssertEqual(try tokenizer.encode("In 2024, 365 days", addSpecial: true),

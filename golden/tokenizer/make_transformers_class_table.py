@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes Sources/Frontend/Tokenizer/TransformersModelTypes.swift: the model types for which transformers'
 AutoTokenizer registers a tokenizer class that changes the tokenizer.json pipeline (LlamaTokenizer, GemmaTokenizer,
-CodeLlamaTokenizer, BertTokenizer, XLMRobertaTokenizer), and those that make it load tokenizer.json as it is whatever tokenizer_class says
+CodeLlamaTokenizer, BertTokenizer, MPNetTokenizer, XLMRobertaTokenizer), and those that make it load tokenizer.json as it is whatever tokenizer_class says
 (TokenizersBackend / MistralCommonBackend registrations and MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS).
 TransformersTokenizerClass.swift uses them to pick the pipeline transformers runs. mistral-common must not be installed
 (transformers then registers MistralCommonBackend, which llmc does not reproduce, for the Mistral model types).
@@ -50,6 +50,8 @@ def main() -> None:
                   {t for t, c in registered.items() if c == "CodeLlamaTokenizer"}),
         swift_set("bert", "Model types registered to BertTokenizer.",
                   {t for t, c in registered.items() if c == "BertTokenizer"}),
+        swift_set("mpnet", "Model types registered to MPNetTokenizer.",
+                  {t for t, c in registered.items() if c == "MPNetTokenizer"}),
         swift_set("xlmRoberta", "Model types registered to XLMRobertaTokenizer.",
                   {t for t, c in registered.items() if c == "XLMRobertaTokenizer"}),
     ]

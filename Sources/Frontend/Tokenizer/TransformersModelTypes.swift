@@ -41,6 +41,11 @@ enum TransformersModelTypes {
         "qdqbert", "realm", "retribert", "squeezebert", "tvp", "vilt", "visual_bert",
     ]
 
+    /// Model types registered to MPNetTokenizer.
+    static let mpnet: Set<String> = [
+        "mpnet",
+    ]
+
     /// Model types registered to XLMRobertaTokenizer.
     static let xlmRoberta: Set<String> = [
         "gte", "jina_embeddings_v3", "metaclip_2", "trocr", "xlm-roberta", "xmod",

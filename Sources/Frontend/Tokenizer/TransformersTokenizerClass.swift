@@ -13,6 +13,9 @@ enum TransformersTokenizerClass: Equatable {
     /// BertPreTokenizer, WordPiece ("##", 100 characters, the config's unk token) over tokenizer.json's vocabulary,
     /// WordPiece decoder, template [CLS] $A [SEP] / [CLS] $A [SEP] $B:1 [SEP]:1.
     case bert(lowercase: Bool, stripAccents: Bool?, chineseChars: Bool)
+    /// MPNetTokenizer: BertTokenizer's pipeline with the RoBERTa template <s> $A </s> / <s> $A </s> </s> $B </s>
+    /// (all type id 0).
+    case mpnet(lowercase: Bool, stripAccents: Bool?, chineseChars: Bool)
     /// XLMRobertaTokenizer: only tokenizer.json's Precompiled normalizer, WhitespaceSplit + Metaspace, Unigram over
     /// tokenizer.json's pieces with unk id 3 and no byte fallback, Metaspace decoder, template <s> $A </s> /
     /// <s> $A </s> </s> $B </s> (all type id 0).
@@ -24,7 +27,7 @@ enum TransformersTokenizerClass: Equatable {
     /// Whether the class builds its own post-processor template.
     var rebuildsPostProcessor: Bool {
         switch self {
-        case .bert, .xlmRoberta: true
+        case .bert, .mpnet, .xlmRoberta: true
         case .tokenizerJSON, .llama, .gemma: false
         }
     }
@@ -44,12 +47,14 @@ enum TransformersTokenizerClass: Equatable {
             }
             if TransformersModelTypes.llama.contains(modelType) { return try llama(tokenizerConfig) }
             if TransformersModelTypes.bert.contains(modelType) { return try bert(tokenizerConfig) }
+            if TransformersModelTypes.mpnet.contains(modelType) { return try mpnet(tokenizerConfig) }
             if TransformersModelTypes.xlmRoberta.contains(modelType) { return try xlmRoberta(tokenizerConfig) }
             return TransformersModelTypes.gemma.contains(modelType) ? .gemma : .tokenizerJSON
         }
         var name = try classNode.string()
         if name.hasSuffix("Fast") { name.removeLast(4) }
-        let rebuilding = ["LlamaTokenizer", "GemmaTokenizer", "CodeLlamaTokenizer", "BertTokenizer", "XLMRobertaTokenizer"]
+        let rebuilding = ["LlamaTokenizer", "GemmaTokenizer", "CodeLlamaTokenizer", "BertTokenizer", "MPNetTokenizer",
+                          "XLMRobertaTokenizer"]
         guard rebuilding.contains(name) else { return .tokenizerJSON }
         // A LlamaTokenizer declared for a byte-level tokenizer.json, or a model type whose registered class wins.
         if name == "LlamaTokenizer" && tokenizerJSONMentionsByteLevel { return .tokenizerJSON }
@@ -58,15 +63,27 @@ enum TransformersTokenizerClass: Equatable {
         case "LlamaTokenizer": return try llama(tokenizerConfig)
         case "GemmaTokenizer": return .gemma
         case "BertTokenizer": return try bert(tokenizerConfig)
+        case "MPNetTokenizer": return try mpnet(tokenizerConfig)
         case "XLMRobertaTokenizer": return try xlmRoberta(tokenizerConfig)
         default: throw classNode.unsupported("tokenizer class \(name) (an infilling tokenizer)")
         }
     }
 
+    /// BertNormalizer options of BertTokenizer and MPNetTokenizer in tokenizer_config.json.
+    private static func bertOptions(_ config: TokenizerNode?) throws(TokenizerError)
+        -> (lowercase: Bool, stripAccents: Bool?, chineseChars: Bool) {
+        (try config?.bool("do_lower_case", default: true) ?? true, try config?.optional("strip_accents")?.bool(),
+         try config?.bool("tokenize_chinese_chars", default: true) ?? true)
+    }
+
     private static func bert(_ config: TokenizerNode?) throws(TokenizerError) -> TransformersTokenizerClass {
-        .bert(lowercase: try config?.bool("do_lower_case", default: true) ?? true,
-              stripAccents: try config?.optional("strip_accents")?.bool(),
-              chineseChars: try config?.bool("tokenize_chinese_chars", default: true) ?? true)
+        let o = try bertOptions(config)
+        return .bert(lowercase: o.lowercase, stripAccents: o.stripAccents, chineseChars: o.chineseChars)
+    }
+
+    private static func mpnet(_ config: TokenizerNode?) throws(TokenizerError) -> TransformersTokenizerClass {
+        let o = try bertOptions(config)
+        return .mpnet(lowercase: o.lowercase, stripAccents: o.stripAccents, chineseChars: o.chineseChars)
     }
 
     private static func xlmRoberta(_ config: TokenizerNode?) throws(TokenizerError) -> TransformersTokenizerClass {
@@ -93,7 +110,12 @@ enum TransformersTokenizerClass: Equatable {
             pipeline.model.unkId = nil
         case .bert(let lowercase, let stripAccents, let chineseChars):
             try applyBert(to: &pipeline, config: config, lowercase: lowercase, stripAccents: stripAccents,
-                          chineseChars: chineseChars)
+                          chineseChars: chineseChars, roberta: false)
+            try replaceAddedTokens(in: &pipeline, config: config)
+            return
+        case .mpnet(let lowercase, let stripAccents, let chineseChars):
+            try applyBert(to: &pipeline, config: config, lowercase: lowercase, stripAccents: stripAccents,
+                          chineseChars: chineseChars, roberta: true)
             try replaceAddedTokens(in: &pipeline, config: config)
             return
         case .xlmRoberta(let addPrefixSpace):
@@ -151,8 +173,9 @@ enum TransformersTokenizerClass: Equatable {
         return id
     }
 
+    /// BertTokenizer's pipeline, with MPNetTokenizer's <s> / </s> RoBERTa template when `roberta`.
     private func applyBert(to pipeline: inout TokenizerPipeline, config: TokenizerNode?, lowercase: Bool,
-                           stripAccents: Bool?, chineseChars: Bool) throws(TokenizerError) {
+                           stripAccents: Bool?, chineseChars: Bool, roberta: Bool) throws(TokenizerError) {
         let unk = try Self.special("unk_token", config, "[UNK]")
         guard let unkId = pipeline.model.idOfToken[Array(unk.utf8)] else {
             throw TokenizerError.unknownToken(file: config?.file ?? "tokenizer_config.json", key: "unk_token", token: unk)
@@ -163,12 +186,22 @@ enum TransformersTokenizerClass: Equatable {
                                       stripAccents: stripAccents ?? lowercase, lowercase: lowercase)]
         pipeline.preTokenizer = [.bert]
         pipeline.decoder = .steps([.wordPiece(prefix: "##")] + DecoderStep.wordPieceCleanup)
-        let cls = try Self.templateId(try Self.special("cls_token", config, "[CLS]"), pipeline, config)
-        let sep = try Self.templateId(try Self.special("sep_token", config, "[SEP]"), pipeline, config)
+        let cls = try Self.templateId(try Self.special("cls_token", config, roberta ? "<s>" : "[CLS]"), pipeline, config)
+        let sep = try Self.templateId(try Self.special("sep_token", config, roberta ? "</s>" : "[SEP]"), pipeline,
+                                      config)
+        pipeline.template = roberta ? Self.robertaTemplate(cls: cls, sep: sep) : PostProcessorTemplate(
+            single: [.special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0), .special(id: sep, typeId: 0)],
+            pair: [.special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0), .special(id: sep, typeId: 0),
+                   .sequence(isB: true, typeId: 1), .special(id: sep, typeId: 1)])
+    }
+
+    /// <s> $A </s> / <s> $A </s> </s> $B </s>, all type id 0 (RobertaProcessing, XLM-R's TemplateProcessing).
+    private static func robertaTemplate(cls: Int, sep: Int) -> PostProcessorTemplate {
         let single: [PostProcessorTemplate.Item] = [.special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0),
                                                     .special(id: sep, typeId: 0)]
-        pipeline.template = PostProcessorTemplate(
-            single: single, pair: single + [.sequence(isB: true, typeId: 1), .special(id: sep, typeId: 1)])
+        return PostProcessorTemplate(single: single, pair: single + [.special(id: sep, typeId: 0),
+                                                                     .sequence(isB: true, typeId: 0),
+                                                                     .special(id: sep, typeId: 0)])
     }
 
     private func applyXLMRoberta(to pipeline: inout TokenizerPipeline, config: TokenizerNode?, addPrefixSpace: Bool)
@@ -186,10 +219,6 @@ enum TransformersTokenizerClass: Equatable {
         pipeline.decoder = .steps([.metaspace(metaspace)])
         let bos = try Self.templateId(try Self.special("bos_token", config, "<s>"), pipeline, config)
         let eos = try Self.templateId(try Self.special("eos_token", config, "</s>"), pipeline, config)
-        let single: [PostProcessorTemplate.Item] = [.special(id: bos, typeId: 0), .sequence(isB: false, typeId: 0),
-                                                    .special(id: eos, typeId: 0)]
-        pipeline.template = PostProcessorTemplate(
-            single: single, pair: single + [.special(id: eos, typeId: 0), .sequence(isB: true, typeId: 0),
-                                            .special(id: eos, typeId: 0)])
+        pipeline.template = Self.robertaTemplate(cls: bos, sep: eos)
     }
 }
