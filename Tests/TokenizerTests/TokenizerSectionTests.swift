@@ -27,6 +27,25 @@ final class TokenizerSectionTests: XCTestCase {
         GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer.json", "normalizer", "NFKC"])
     }
 
+    /// Classes such as T5Tokenizer build their own Unigram / WordPiece pipeline: refused by name rather than compiled
+    /// from tokenizer.json, whose pipeline transformers does not run.
+    func testUnreproducedTokenizerClassIsRefused() throws {
+        for (name, replacement) in [("xlmr_style", "T5TokenizerFast"), ("minilm_l6", "AlbertTokenizer")] {
+            let original = name == "xlmr_style" ? #""tokenizer_class": "XLMRobertaTokenizer""# : #""tokenizer_class": "BertTokenizer""#
+            let dir = try GoldenTokenizers.modifiedCopy(
+                of: name, replacing: original, with: original.replacingOccurrences(
+                    of: name == "xlmr_style" ? "XLMRobertaTokenizer" : "BertTokenizer", with: replacement),
+                in: "tokenizer_config.json", testCase: self)
+            GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer_config.json", "tokenizer_class",
+                                                                replacement.replacingOccurrences(of: "Fast", with: "")])
+        }
+        // A class that is BertTokenizer under another name compiles like BertTokenizer.
+        let dir = try GoldenTokenizers.modifiedCopy(
+            of: "minilm_l6", replacing: #""tokenizer_class": "BertTokenizer""#,
+            with: #""tokenizer_class": "MobileBertTokenizerFast""#, in: "tokenizer_config.json", testCase: self)
+        XCTAssertEqual(try XCTUnwrap(try TokenizerSection.build(modelDirectory: dir)).bytes, try section("minilm_l6"))
+    }
+
     func testMergeWithUnknownTokenIsAnError() throws {
         let dir = try modifiedTokenizer("qwen2_style", replacing: #""merges":["Ġ t","#, with: #""merges":["Ġ zzzq","#)
         GoldenTokenizers.assertBuildFails(dir, mentioning: ["tokenizer.json", "model.merges[0]", "zzzq"])

@@ -47,7 +47,8 @@ struct PostProcessorTemplate: Equatable {
         case "RobertaProcessing":
             let cls = try Self.tokenId(try node.required("cls")), sep = try Self.tokenId(try node.required("sep"))
             single = [.special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0), .special(id: sep, typeId: 0)]
-            pair = single + [.special(id: sep, typeId: 0), .sequence(isB: true, typeId: 0), .special(id: sep, typeId: 0)]
+            pair = single + [.special(id: sep, typeId: 0), .sequence(isB: true, typeId: 0),
+                             .special(id: sep, typeId: 0)]
         case "Sequence":
             // ByteLevel only adjusts offsets; a chain of several templates is not supported.
             let children = try node.required("processors").array()
@@ -85,7 +86,9 @@ struct PostProcessorTemplate: Equatable {
             if let sequence = item.optional("Sequence") {
                 let idNode = try sequence.required("id")
                 let name = try idNode.string()
-                guard name == "A" || (pair && name == "B") else { throw idNode.unsupported("template sequence \(name)") }
+                guard name == "A" || (pair && name == "B") else {
+                    throw idNode.unsupported("template sequence \(name)")
+                }
                 items.append(.sequence(isB: name == "B", typeId: try typeId(sequence)))
             } else if let special = item.optional("SpecialToken") {
                 let name = try special.required("id").string()

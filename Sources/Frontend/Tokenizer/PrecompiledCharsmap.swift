@@ -25,7 +25,8 @@ struct PrecompiledCharsmap: Equatable {
         }
         let units = (0..<trieBytes / 4).map { i -> UInt32 in
             let at = 4 + 4 * i
-            return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+            return UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16
+                | UInt32(bytes[at + 3]) << 24
         }
         let pool = Array(bytes[(4 + trieBytes)...])
         var entries: [(key: [UInt8], value: [UInt8])] = []
@@ -38,7 +39,9 @@ struct PrecompiledCharsmap: Equatable {
         // Unused units also carry labels, so a base may have several candidate nodes: the one reachable from the
         // root is the real one.
         var nodesOfBase: [Int: [Int]] = [offset(units[0]): [0]]
-        for (i, u) in units.enumerated() where (1...255).contains(label(u)) { nodesOfBase[i ^ offset(u), default: []].append(i) }
+        for (i, u) in units.enumerated() where (1...255).contains(label(u)) {
+            nodesOfBase[i ^ offset(u), default: []].append(i)
+        }
         var keys: [Int: [UInt8]?] = [0: []]
         /// The key that leads to unit i, or nil when i is not reachable from the root.
         func key(_ i: Int, depth: Int = 0) -> [UInt8]? {

@@ -37,8 +37,8 @@ enum TransformersModelTypes {
     /// Model types registered to BertTokenizer.
     static let bert: Set<String> = [
         "align", "bark", "bert", "blip", "bros", "chinese_clip", "convbert", "distilbert", "electra", "ernie",
-        "flava", "git", "grounding-dino", "layoutlm", "megatron-bert", "mm-grounding-dino", "nezha", "nomic_bert",
-        "qdqbert", "realm", "retribert", "squeezebert", "tvp", "vilt", "visual_bert",
+        "flava", "git", "grounding-dino", "layoutlm", "lxmert", "megatron-bert", "mm-grounding-dino", "mobilebert",
+        "nezha", "nomic_bert", "qdqbert", "realm", "retribert", "squeezebert", "tvp", "vilt", "visual_bert",
     ]
 
     /// Model types registered to MPNetTokenizer.
@@ -49,5 +49,30 @@ enum TransformersModelTypes {
     /// Model types registered to XLMRobertaTokenizer.
     static let xlmRoberta: Set<String> = [
         "gte", "jina_embeddings_v3", "metaclip_2", "trocr", "xlm-roberta", "xmod",
+    ]
+
+    /// Classes that build their own WordPiece/Unigram pipeline; llmc does not reproduce them.
+    static let unreproducedClasses: Set<String> = [
+        "AlbertTokenizer", "BarthezTokenizer", "BigBirdTokenizer", "CamembertTokenizer",
+        "DPRQuestionEncoderTokenizer", "DebertaV2Tokenizer", "FunnelTokenizer", "LasrTokenizer",
+        "LayoutLMv2Tokenizer", "LayoutXLMTokenizer", "MBart50Tokenizer", "MBartTokenizer", "MLukeTokenizer",
+        "PegasusTokenizer", "RemBertTokenizer", "RoFormerTokenizer", "SplinterTokenizer", "T5Tokenizer",
+        "UdopTokenizer", "VideoPrismTokenizer", "XGLMTokenizer", "XLNetTokenizer",
+    ]
+
+    /// Model types registered to one of the unreproduced classes.
+    static let unreproducedModelTypes: Set<String> = [
+        "albert", "barthez", "big_bird", "camembert", "deberta-v2", "dpr", "funnel", "lasr_ctc", "lasr_encoder",
+        "layoutlmv2", "layoutxlm", "mbart", "mbart50", "mluke", "mt5", "musicgen", "musicgen_melody", "pegasus",
+        "rembert", "roformer", "splinter", "switch_transformers", "t5", "udop", "videoprism", "xglm", "xlnet", "yoso",
+    ]
+
+    /// Tokenizer class names that are another class (tokenizer_config.json may name either).
+    static let classAliases: [String: String] = [
+        "BartTokenizer": "RobertaTokenizer",
+        "LEDTokenizer": "RobertaTokenizer",
+        "LxmertTokenizer": "BertTokenizer",
+        "MobileBertTokenizer": "BertTokenizer",
+        "MvpTokenizer": "RobertaTokenizer",
     ]
 }

@@ -45,6 +45,10 @@ enum TransformersTokenizerClass: Equatable {
             if TransformersModelTypes.codeLlama.contains(modelType) {
                 throw modelTypeNode.unsupported("\(modelType) (its tokenizer, CodeLlamaTokenizer, infills)")
             }
+            if TransformersModelTypes.unreproducedModelTypes.contains(modelType) {
+                throw modelTypeNode.unsupported("\(modelType) (its tokenizer class builds its own pipeline, which llmc "
+                                                + "does not reproduce)")
+            }
             if TransformersModelTypes.llama.contains(modelType) { return try llama(tokenizerConfig) }
             if TransformersModelTypes.bert.contains(modelType) { return try bert(tokenizerConfig) }
             if TransformersModelTypes.mpnet.contains(modelType) { return try mpnet(tokenizerConfig) }
@@ -53,6 +57,13 @@ enum TransformersTokenizerClass: Equatable {
         }
         var name = try classNode.string()
         if name.hasSuffix("Fast") { name.removeLast(4) }
+        name = TransformersModelTypes.classAliases[name] ?? name
+        if TransformersModelTypes.unreproducedClasses.contains(name),
+           !(modelType.map(TransformersModelTypes.loadTokenizerJSON.contains) ?? false) {
+            throw classNode.unsupported(
+                "tokenizer class \(name) (it builds its own pipeline instead of tokenizer.json's; llmc does not "
+                + "reproduce it)")
+        }
         let rebuilding = ["LlamaTokenizer", "GemmaTokenizer", "CodeLlamaTokenizer", "BertTokenizer", "MPNetTokenizer",
                           "XLMRobertaTokenizer"]
         guard rebuilding.contains(name) else { return .tokenizerJSON }
@@ -178,7 +189,8 @@ enum TransformersTokenizerClass: Equatable {
                            stripAccents: Bool?, chineseChars: Bool, roberta: Bool) throws(TokenizerError) {
         let unk = try Self.special("unk_token", config, "[UNK]")
         guard let unkId = pipeline.model.idOfToken[Array(unk.utf8)] else {
-            throw TokenizerError.unknownToken(file: config?.file ?? "tokenizer_config.json", key: "unk_token", token: unk)
+            throw TokenizerError.unknownToken(file: config?.file ?? "tokenizer_config.json", key: "unk_token",
+                                              token: unk)
         }
         pipeline.model = TokenizerModel(kind: .wordPiece(continuingSubwordPrefix: "##", maxInputCharsPerWord: 100),
                                         vocab: pipeline.model.vocab, unkId: unkId)
@@ -186,7 +198,8 @@ enum TransformersTokenizerClass: Equatable {
                                       stripAccents: stripAccents ?? lowercase, lowercase: lowercase)]
         pipeline.preTokenizer = [.bert]
         pipeline.decoder = .steps([.wordPiece(prefix: "##")] + DecoderStep.wordPieceCleanup)
-        let cls = try Self.templateId(try Self.special("cls_token", config, roberta ? "<s>" : "[CLS]"), pipeline, config)
+        let cls = try Self.templateId(try Self.special("cls_token", config, roberta ? "<s>" : "[CLS]"), pipeline,
+                                      config)
         let sep = try Self.templateId(try Self.special("sep_token", config, roberta ? "</s>" : "[SEP]"), pipeline,
                                       config)
         pipeline.template = roberta ? Self.robertaTemplate(cls: cls, sep: sep) : PostProcessorTemplate(
@@ -207,8 +220,9 @@ enum TransformersTokenizerClass: Equatable {
     private func applyXLMRoberta(to pipeline: inout TokenizerPipeline, config: TokenizerNode?, addPrefixSpace: Bool)
         throws(TokenizerError) {
         guard case .unigram = pipeline.model.kind else {
-            throw TokenizerError.unsupported(file: config?.file ?? "tokenizer_config.json", key: "tokenizer_class",
-                                             what: "XLMRobertaTokenizer over a tokenizer.json model that is not Unigram")
+            throw TokenizerError.unsupported(
+                file: config?.file ?? "tokenizer_config.json", key: "tokenizer_class",
+                what: "XLMRobertaTokenizer over a tokenizer.json model that is not Unigram")
         }
         pipeline.model.unkId = pipeline.model.vocab.count > 3 ? 3 : nil
         pipeline.model.byteFallback = false
