@@ -152,9 +152,9 @@ public struct ForwardEmitter {
             }
             f.run(kernel, target: target, rows: rows, [pointer(ids, f), weight(table, f), pointer(out, f), ld(out, f), rows])
         case .rmsNorm(let x, let w, let eps, let group, let offset):
-            let kernel = RMSNormKernel(dim: group, eps: eps, weightOffset: offset)
+            let kernel = RMSNormKernel(dim: group, eps: eps, weightOffset: offset, affine: w != nil)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), m.constI64(node.type.cols / group),
-                                                       weight(w, f), pointer(out, f), ld(out, f), rows])
+                                                       w.map { weight($0, f) } ?? m.constI64(0), pointer(out, f), ld(out, f), rows])
         case .linear(let x, let w, let bias, let acc):
             let kernel = MatmulKernel(k: w.shape[1], n: w.shape[0], weight: format(w), bias: bias != nil, accumulate: acc != nil)
             let biasPointer = bias.map { weight($0, f) } ?? m.constI64(0)
@@ -180,8 +180,12 @@ public struct ForwardEmitter {
             let firstRow = { (base: LLVMValueRef) in format.element(m, base, m.mul(pos, m.constI64(spec.kvHeads * spec.headDim))) }
             let firstScale = { (base: LLVMValueRef) in scales == nil ? base : m.gepF32(base, pos) }
             let write = KVWriteKernel(kvHeads: spec.kvHeads, headDim: spec.headDim, format: format)
-            f.run(write, target: target, rows: rows, [pointer(k, f), ld(k, f), firstRow(kCache), firstScale(kScales), f.maxCtx, rows])
-            f.run(write, target: target, rows: rows, [pointer(v, f), ld(v, f), firstRow(vCache), firstScale(vScales), f.maxCtx, rows])
+            // Without k and v (KV sharing) the slot already holds this call's rows, written by an earlier layer.
+            for (source, cache, scale) in [(k, kCache, kScales), (v, vCache, vScales)] {
+                guard let source else { continue }
+                f.run(write, target: target, rows: rows, [pointer(source, f), ld(source, f), firstRow(cache), firstScale(scale),
+                                                          f.maxCtx, rows])
+            }
             let kernel = AttentionKernel(qHeads: spec.qHeads, kvHeads: spec.kvHeads, headDim: spec.headDim, scale: spec.scale, window: spec.window,
                                          softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal, cache: format)
             f.run(kernel, target: target, rows: rows, [pointer(q, f), ld(q, f), kCache, vCache, pointer(out, f), ld(out, f), f.pos, rows,
@@ -205,10 +209,29 @@ public struct ForwardEmitter {
         case .scale(let x, let factor):
             f.run(UnaryKernel(width: node.type.cols, op: .scale(factor)), target: target, rows: rows,
                   [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
-        case .add(let a, let b), .mul(let a, let b):
-            let op: BinaryOp = if case .add = node.op { .add } else { .mul }
-            f.run(BinaryKernel(width: node.type.cols, op: op), target: target, rows: rows,
+        case .add(let a, let b), .mul(let a, let b), .div(let a, let b):
+            let op: BinaryOp = switch node.op {
+            case .add: .add
+            case .mul: .mul
+            default: .div
+            }
+            let broadcast = graph[b].type.cols != node.type.cols
+            f.run(BinaryKernel(width: node.type.cols, op: op, broadcastB: broadcast), target: target, rows: rows,
                   [pointer(a, f), ld(a, f), pointer(b, f), ld(b, f), pointer(out, f), ld(out, f), rows])
+        case .rowStatistic(let x, let statistic):
+            f.run(RowStatisticKernel(width: graph[x].type.cols, statistic: statistic), target: target, rows: rows,
+                  [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
+        case .blockMix(let x, let c, let blocks):
+            let kernel = BlockMixKernel(width: graph[x].type.cols / blocks, blocks: blocks, outputs: graph[c].type.cols / blocks)
+            f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(c, f), ld(c, f), pointer(out, f), ld(out, f), rows])
+        case .concat(let parts):
+            var column = 0
+            for part in parts {
+                let width = graph[part].type.cols
+                f.run(CopyRowsKernel(width: width), target: target, rows: rows,
+                      [pointer(part, f), ld(part, f), m.gepF32(pointer(out, f), m.constI64(column)), ld(out, f), rows])
+                column += width
+            }
         case .positionEmbedding(let x, let table, let offset):
             if plan.locations[x.index] != plan.locations[index] {
                 f.run(CopyRowsKernel(width: node.type.cols), target: target, rows: rows,

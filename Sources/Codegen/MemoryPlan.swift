@@ -57,7 +57,7 @@ public struct MemoryPlan: Sendable {
                  .unary(let x, _) where Self.inPlace(x, at: index, graph: graph, users: users),
                  .positionEmbedding(let x, _, _) where Self.inPlace(x, at: index, graph: graph, users: users):
                 owner[index] = owner[x.index]
-            case .add(let a, let b), .mul(let a, let b):
+            case .add(let a, let b), .mul(let a, let b), .div(let a, let b):
                 if Self.inPlace(a, at: index, graph: graph, users: users) {
                     owner[index] = owner[a.index]
                 } else if Self.inPlace(b, at: index, graph: graph, users: users) {

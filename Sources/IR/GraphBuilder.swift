@@ -22,11 +22,13 @@ public struct GraphBuilder {
         return add(.embedding(ids: ids, table: table), ValueType(rows: type(of: ids).rows, cols: table.shape[1]), name)
     }
 
-    public mutating func rmsNorm(_ x: ValueID, weight: WeightRef, eps: Float, groupSize: Int? = nil,
+    /// RMS norm; without `weight` (nil) the normalised value is not scaled.
+    public mutating func rmsNorm(_ x: ValueID, weight: WeightRef?, eps: Float, groupSize: Int? = nil,
                                  weightOffset: Float = 0, name: String) -> ValueID {
         let t = type(of: x)
         let group = groupSize ?? t.cols
-        precondition(t.cols % group == 0 && weight.shape == [group], "rms_norm weight \(weight) does not match \(t)")
+        precondition(t.cols % group == 0 && (weight == nil || weight?.shape == [group]),
+                     "rms_norm weight \(weight.map(\.description) ?? "none") does not match \(t)")
         return add(.rmsNorm(x, weight: weight, eps: eps, groupSize: group, weightOffset: weightOffset), t, name)
     }
 
@@ -50,8 +52,39 @@ public struct GraphBuilder {
     }
 
     public mutating func mul(_ a: ValueID, _ b: ValueID, name: String) -> ValueID {
-        precondition(type(of: a) == type(of: b), "mul of \(type(of: a)) and \(type(of: b))")
+        checkBinary(a, b, "mul")
         return add(.mul(a, b), type(of: a), name)
+    }
+
+    public mutating func div(_ a: ValueID, _ b: ValueID, name: String) -> ValueID {
+        checkBinary(a, b, "div")
+        return add(.div(a, b), type(of: a), name)
+    }
+
+    /// b has a's type, or one column (a value per row, broadcast along the row).
+    private func checkBinary(_ a: ValueID, _ b: ValueID, _ op: String) {
+        let (ta, tb) = (type(of: a), type(of: b))
+        precondition(ta == tb || (ta.rows == tb.rows && tb.cols == 1), "\(op) of \(ta) and \(tb)")
+    }
+
+    /// One statistic of each row of x: `[rows, 1]`.
+    public mutating func rowStatistic(_ x: ValueID, _ statistic: RowStatistic, name: String) -> ValueID {
+        add(.rowStatistic(x, statistic), ValueType(rows: type(of: x).rows, cols: 1), name)
+    }
+
+    /// Per-row combination of the `blocks` column blocks of x with the row's coefficients (see `Op.blockMix`).
+    public mutating func blockMix(_ x: ValueID, coefficients c: ValueID, blocks: Int, name: String) -> ValueID {
+        let (tx, tc) = (type(of: x), type(of: c))
+        precondition(blocks > 0 && tx.cols % blocks == 0 && tc.cols % blocks == 0 && tx.rows == tc.rows,
+                     "block_mix of \(tx) in \(blocks) blocks with coefficients \(tc)")
+        return add(.blockMix(x, coefficients: c, blocks: blocks),
+                   ValueType(rows: tx.rows, cols: tc.cols / blocks * (tx.cols / blocks)), name)
+    }
+
+    /// The inputs' columns side by side (inputs with the same rows).
+    public mutating func concat(_ parts: [ValueID], name: String) -> ValueID {
+        precondition(!parts.isEmpty && parts.allSatisfy { type(of: $0).rows == type(of: parts[0]).rows }, "concat of mixed rows")
+        return add(.concat(parts), ValueType(rows: type(of: parts[0]).rows, cols: parts.reduce(0) { $0 + type(of: $1).cols }), name)
     }
 
     public mutating func linear(_ x: ValueID, weight: WeightRef, bias: WeightRef? = nil, name: String) -> ValueID {
@@ -74,13 +107,20 @@ public struct GraphBuilder {
         return add(.attention(q: q, k: k, v: v, spec), type(of: q), name)
     }
 
+    /// Attention of q over the cache slot `spec.cacheSlot` as an earlier layer of this call left it (KV sharing).
+    public mutating func sharedAttention(q: ValueID, _ spec: AttentionSpec, name: String) -> ValueID {
+        precondition(type(of: q).cols == spec.qHeads * spec.headDim && spec.qHeads % spec.kvHeads == 0,
+                     "attention shapes do not match \(spec)")
+        return add(.attention(q: q, k: nil, v: nil, spec), type(of: q), name)
+    }
+
     public mutating func gatedActivation(gate: ValueID, up: ValueID, _ act: GatedActivation, name: String) -> ValueID {
         precondition(type(of: gate) == type(of: up), "gate and up differ")
         return add(.gatedActivation(gate: gate, up: up, act), type(of: gate), name)
     }
 
     public mutating func add(_ a: ValueID, _ b: ValueID, name: String) -> ValueID {
-        precondition(type(of: a) == type(of: b), "add of \(type(of: a)) and \(type(of: b))")
+        checkBinary(a, b, "add")
         return add(.add(a, b), type(of: a), name)
     }
 

@@ -33,6 +33,10 @@ extension Op {
             }
         case .add: "add"
         case .mul: "mul"
+        case .div: "div"
+        case .rowStatistic(_, let s): "row_\(s)"
+        case .blockMix: "block_mix"
+        case .concat: "concat"
         case .unary(_, let f): "\(f)"
         case .layerNorm: "layer_norm"
         case .positionEmbedding: "position_embedding"

@@ -103,12 +103,26 @@ public enum UnaryOp: Hashable, Sendable {
     /// xIELU (Apertus): x > 0 ? αp·x² + β·x : (expm1(min(x, eps)) − x)·αn + β·x, with αp and αn already passed
     /// through transformers' softplus (αn includes β).
     case xielu(alphaP: Float, alphaN: Float, beta: Float, eps: Float)
+    case tanh
+    /// x + constant.
+    case shift(Float)
 }
 
-/// Elementwise functions of two values of the same shape.
+/// Elementwise functions of two values: `a op b` with b of a's shape, or one value per row (`[rows, 1]`,
+/// broadcast along the row).
 public enum BinaryOp: String, Hashable, Sendable {
     case add
     case mul
+    case div
+}
+
+/// A statistic of each row of a value, itself a value `[rows, 1]`.
+public enum RowStatistic: Hashable, Sendable {
+    case mean
+    /// Population standard deviation sqrt(mean((x − mean)²)).
+    case std
+    /// Root mean square sqrt(max(mean(x²), floor)).
+    case rms(floor: Float)
 }
 
 /// The coarse ops of the IR. Inputs are earlier values; weights are references.
@@ -117,8 +131,9 @@ public enum Op: Sendable {
     case tokenIDs
     /// Rows of an embedding table `[vocab, dim]` selected by token ids.
     case embedding(ids: ValueID, table: WeightRef)
-    /// RMS normalisation of each group of `groupSize` columns: x / sqrt(mean(x²) + eps) * (w + weightOffset).
-    case rmsNorm(ValueID, weight: WeightRef, eps: Float, groupSize: Int, weightOffset: Float)
+    /// RMS normalisation of each group of `groupSize` columns: x / sqrt(mean(x²) + eps) * (w + weightOffset); without
+    /// a weight the normalised value is not scaled (weightOffset unused).
+    case rmsNorm(ValueID, weight: WeightRef?, eps: Float, groupSize: Int, weightOffset: Float)
     /// Layer normalisation of each group of `groupSize` columns: (x - mean) / sqrt(var + eps) * (w + weightOffset) + b;
     /// weight and bias are optional (non-affine norms), `[groupSize]` shared by all groups or `[cols]`, one per group.
     case layerNorm(ValueID, weight: WeightRef?, bias: WeightRef?, eps: Float, groupSize: Int, weightOffset: Float)
@@ -128,14 +143,25 @@ public enum Op: Sendable {
     case linear(ValueID, weight: WeightRef, bias: WeightRef?, accumulate: ValueID?)
     /// Rotary position embedding at the call's positions.
     case rope(ValueID, RopeSpec)
-    /// Appends k and v to the cache slot, then attends q over every cached position allowed by the mask.
-    case attention(q: ValueID, k: ValueID, v: ValueID, AttentionSpec)
+    /// Appends k and v to the cache slot, then attends q over every cached position allowed by the mask. Without k and
+    /// v the layer appends nothing and reads the slot an earlier layer filled this call (KV sharing, Gemma-3n).
+    case attention(q: ValueID, k: ValueID?, v: ValueID?, AttentionSpec)
     /// act(gate) * up, elementwise.
     case gatedActivation(gate: ValueID, up: ValueID, GatedActivation)
     /// Elementwise sum.
     case add(ValueID, ValueID)
     /// Elementwise product.
     case mul(ValueID, ValueID)
+    /// Elementwise quotient.
+    case div(ValueID, ValueID)
+    /// One statistic per row: `[rows, 1]`.
+    case rowStatistic(ValueID, RowStatistic)
+    /// Per-row linear combination of column blocks (a small matrix product per row): x `[rows, blocks·w]` holds
+    /// `blocks` blocks of width w, c `[rows, m·blocks]`; output block i (of m) is Σ_j c[i·blocks + j] · x block j.
+    /// With one block and m = 1 it scales each row by its own factor.
+    case blockMix(ValueID, coefficients: ValueID, blocks: Int)
+    /// Values side by side: the columns of each input, in order.
+    case concat([ValueID])
     /// An elementwise function (activations, soft caps).
     case unary(ValueID, UnaryOp)
     /// Elementwise multiplication by a constant.
@@ -153,9 +179,12 @@ public enum Op: Sendable {
         case .rmsNorm(let x, _, _, _, _), .rope(let x, _), .scale(let x, _), .slice(let x, _, _), .lastRow(let x),
              .layerNorm(let x, _, _, _, _, _), .positionEmbedding(let x, _, _), .unary(let x, _): [x]
         case .linear(let x, _, _, let acc): [x] + (acc.map { [$0] } ?? [])
-        case .attention(let q, let k, let v, _): [q, k, v]
+        case .attention(let q, let k, let v, _): [q] + [k, v].compactMap { $0 }
         case .gatedActivation(let g, let u, _): [g, u]
-        case .add(let a, let b), .mul(let a, let b): [a, b]
+        case .add(let a, let b), .mul(let a, let b), .div(let a, let b): [a, b]
+        case .rowStatistic(let x, _): [x]
+        case .blockMix(let x, let c, _): [x, c]
+        case .concat(let parts): parts
         }
     }
 
@@ -163,7 +192,7 @@ public enum Op: Sendable {
     public var weights: [WeightRef] {
         switch self {
         case .embedding(_, let table): [table]
-        case .rmsNorm(_, let w, _, _, _): [w]
+        case .rmsNorm(_, let w, _, _, _): w.map { [$0] } ?? []
         case .layerNorm(_, let w, let b, _, _, _): [w, b].compactMap { $0 }
         case .positionEmbedding(_, let table, _): [table]
         case .linear(_, let w, let b, _): [w] + (b.map { [$0] } ?? [])
@@ -187,10 +216,14 @@ public enum Op: Sendable {
         case .rmsNorm(let x, let w, let e, let g, let o): .rmsNorm(map(x), weight: w, eps: e, groupSize: g, weightOffset: o)
         case .linear(let x, let w, let b, let acc): .linear(map(x), weight: w, bias: b, accumulate: acc.map(map))
         case .rope(let x, let s): .rope(map(x), s)
-        case .attention(let q, let k, let v, let s): .attention(q: map(q), k: map(k), v: map(v), s)
+        case .attention(let q, let k, let v, let s): .attention(q: map(q), k: k.map(map), v: v.map(map), s)
         case .gatedActivation(let g, let u, let a): .gatedActivation(gate: map(g), up: map(u), a)
         case .add(let a, let b): .add(map(a), map(b))
         case .mul(let a, let b): .mul(map(a), map(b))
+        case .div(let a, let b): .div(map(a), map(b))
+        case .rowStatistic(let x, let s): .rowStatistic(map(x), s)
+        case .blockMix(let x, let c, let blocks): .blockMix(map(x), coefficients: map(c), blocks: blocks)
+        case .concat(let parts): .concat(parts.map(map))
         case .unary(let x, let f): .unary(map(x), f)
         case .layerNorm(let x, let w, let b, let e, let g, let o): .layerNorm(map(x), weight: w, bias: b, eps: e, groupSize: g, weightOffset: o)
         case .positionEmbedding(let x, let t, let o): .positionEmbedding(map(x), table: t, offset: o)

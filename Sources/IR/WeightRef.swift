@@ -40,6 +40,9 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
     case transposed(WeightTransform, rows: Int, cols: Int)
     /// Every row divided by its L2 norm (at least 1e-12), like `torch.nn.functional.normalize` (Baichuan2's NormHead).
     case rowNormalized(WeightTransform)
+    /// Column j of a matrix multiplied by element j of a vector: W·diag(s), an elementwise scale of a linear's input
+    /// folded into its weight.
+    case columnsScaled(WeightTransform, by: WeightTransform)
 
     public var sourceNames: [String] {
         switch self {
@@ -47,6 +50,7 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
         case .concatRows(let parts): parts.flatMap(\.sourceNames)
         case .sliceRows(let base, _, _), .scaled(let base, _), .transposed(let base, _, _), .rowNormalized(let base):
             base.sourceNames
+        case .columnsScaled(let base, let vector): base.sourceNames + vector.sourceNames
         }
     }
 
@@ -58,6 +62,7 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
         case .scaled(let base, let factor): "\(base)*\(factor)"
         case .transposed(let base, _, _): "\(base)ᵀ"
         case .rowNormalized(let base): "normalize(\(base))"
+        case .columnsScaled(let base, let vector): "\(base)·diag(\(vector))"
         }
     }
 }

@@ -48,6 +48,8 @@ enum ActivationReference {
         case .xielu(let alphaP, let alphaN, let beta, let eps):
             x > 0 ? Double(alphaP) * x * x + Double(beta) * x
                 : (Foundation.expm1(min(x, Double(eps))) - x) * Double(alphaN) + Double(beta) * x
+        case .tanh: Foundation.tanh(x)
+        case .shift(let constant): x + Double(constant)
         }
     }
 }

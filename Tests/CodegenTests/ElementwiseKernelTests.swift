@@ -69,10 +69,13 @@ final class ElementwiseKernelTests: XCTestCase {
     }
 
     func testRMSNorm() throws {
+        let shapes: [(Int, Int, Float, Bool)] = [(1, 1, 0, true), (17, 3, 0, true), (33, 1, 1, true), (100, 2, 0, true),
+                                                 (64, 4, 1, true), (1, 1, 0, false), (17, 3, 0, false), (33, 2, 1, false)]
         for target in testTargets {
-            for (dim, heads, offset) in [(1, 1, Float(0)), (17, 3, 0), (33, 1, 1), (100, 2, 0), (64, 4, 1)] {
+            for (dim, heads, offset, affine) in shapes {
                 let eps: Float = 1e-6
-                let harness = try KernelHarness(RMSNormKernel(dim: dim, eps: eps, weightOffset: offset), target: target)
+                let harness = try KernelHarness(RMSNormKernel(dim: dim, eps: eps, weightOffset: offset, affine: affine),
+                                                target: target)
                 var random = TestRandom(seed: UInt64(dim * 7 + heads))
                 let weight = AlignedBuffer(floats: random.array(dim, scale: 2))
                 for rows in [1, 3, 17] {
@@ -82,8 +85,9 @@ final class ElementwiseKernelTests: XCTestCase {
                         let x0 = random.array(rows * ldx, scale: 3)
                         let x = AlignedBuffer(floats: x0)
                         let out = inPlace ? x : AlignedBuffer(byteCount: rows * ldo * 4)
-                        harness.run(rows: rows, [slot(x.raw), slot(ldx), slot(heads), slot(weight.raw), slot(out.raw),
-                                                 slot(ldo), slot(rows)])
+                        // Without affine the weight slot is null: the kernel must not read it.
+                        harness.run(rows: rows, [slot(x.raw), slot(ldx), slot(heads), affine ? slot(weight.raw) : 0,
+                                                 slot(out.raw), slot(ldo), slot(rows)])
                         var expected = [Double](), actual = [Float]()
                         for r in 0..<rows {
                             for h in 0..<heads {
@@ -91,13 +95,13 @@ final class ElementwiseKernelTests: XCTestCase {
                                 let meanSquare = v.reduce(0) { $0 + $1 * $1 } / Double(dim)
                                 let inverse = 1 / (meanSquare + Double(eps)).squareRoot()
                                 for i in 0..<dim {
-                                    expected.append(v[i] * inverse * (Double(weight.floats[i]) + Double(offset)))
+                                    expected.append(v[i] * inverse * (affine ? Double(weight.floats[i]) + Double(offset) : 1))
                                     actual.append(out.floats[r * ldo + h * dim + i])
                                 }
                             }
                         }
                         assertClose(actual, expected, magnitude: expected.map { abs($0) }, relative: 3e-6,
-                                    "rmsnorm dim \(dim) heads \(heads) rows \(rows) inPlace \(inPlace) \(target.name)")
+                                    "rmsnorm dim \(dim) heads \(heads) affine \(affine) rows \(rows) inPlace \(inPlace) \(target.name)")
                     }
                 }
             }

@@ -11,7 +11,8 @@ final class UnaryBinaryKernelTests: XCTestCase {
 
     func testUnaryOps() throws {
         let ops: [UnaryOp] = [.gelu, .geluTanh, .relu, .reluSquared, .silu, .softcap(30), .softcap(0.75), .scale(0.3),
-                              .clamp(3), .xielu(alphaP: 0.8788, alphaN: 0.7609, beta: 0.5, eps: -1e-6)]
+                              .clamp(3), .xielu(alphaP: 0.8788, alphaN: 0.7609, beta: 0.5, eps: -1e-6), .tanh, .shift(1),
+                              .shift(-2.5)]
         for target in testTargets {
             for op in ops {
                 for width in widths {
@@ -46,7 +47,7 @@ final class UnaryBinaryKernelTests: XCTestCase {
 
     func testBinaryOps() throws {
         for target in testTargets {
-            for op in [BinaryOp.add, .mul] {
+            for op in [BinaryOp.add, .mul, .div] {
                 for width in widths {
                     let harness = try KernelHarness(BinaryKernel(width: width, op: op), target: target)
                     var random = TestRandom(seed: UInt64(width) + 7)
@@ -63,7 +64,7 @@ final class UnaryBinaryKernelTests: XCTestCase {
                             for r in 0..<rows {
                                 for i in 0..<width {
                                     let (x, y) = (a0[r * lda + i], b0[r * ldb + i])
-                                    expected[r * ldo + i] = op == .add ? x + y : x * y
+                                    expected[r * ldo + i] = Self.apply(op, x, y)
                                 }
                             }
                             XCTAssertEqual(out.floatArray(rows * ldo), expected,
@@ -72,6 +73,43 @@ final class UnaryBinaryKernelTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    /// b holds one value per row (column 0 of a strided [rows, 1] value), broadcast along a's row.
+    func testBinaryOpsWithRowValue() throws {
+        for target in testTargets {
+            for op in [BinaryOp.add, .mul, .div] {
+                for width in widths {
+                    let harness = try KernelHarness(BinaryKernel(width: width, op: op, broadcastB: true), target: target)
+                    var random = TestRandom(seed: UInt64(width) + 11)
+                    for rows in rowCounts {
+                        for inPlace in [false, true] {
+                            let (lda, ldb) = (width + 2, 3)
+                            let a0 = random.array(rows * lda, scale: 4), b0 = random.array(rows * ldb, scale: 4)
+                            let a = AlignedBuffer(floats: a0), b = AlignedBuffer(floats: b0)
+                            let ldo = inPlace ? lda : width + 1
+                            let out0 = inPlace ? a0 : random.array(rows * ldo)
+                            let out = inPlace ? a : AlignedBuffer(floats: out0)
+                            harness.run(rows: rows, [slot(a.raw), slot(lda), slot(b.raw), slot(ldb), slot(out.raw), slot(ldo), slot(rows)])
+                            var expected = out0
+                            for r in 0..<rows {
+                                for i in 0..<width { expected[r * ldo + i] = Self.apply(op, a0[r * lda + i], b0[r * ldb]) }
+                            }
+                            XCTAssertEqual(out.floatArray(rows * ldo), expected,
+                                           "\(op) row value width \(width) rows \(rows) inPlace \(inPlace) \(target.name)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func apply(_ op: BinaryOp, _ x: Float, _ y: Float) -> Float {
+        switch op {
+        case .add: x + y
+        case .mul: x * y
+        case .div: x / y
         }
     }
 }

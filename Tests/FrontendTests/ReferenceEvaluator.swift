@@ -52,6 +52,9 @@ struct ReferenceEvaluator {
         case .transposed(let base, let rows, let cols):
             let m = try materialize(base, rowLength: cols)
             return (0..<cols * rows).map { i in m[(i % rows) * cols + i / rows] }
+        case .columnsScaled(let base, let vector):
+            let factors = try materialize(vector, rowLength: 1)
+            return try materialize(base, rowLength: rowLength).enumerated().map { $1 * factors[$0 % rowLength] }
         }
     }
 
@@ -69,10 +72,12 @@ struct ReferenceEvaluator {
             let t = try weight(table)
             return input(x).enumerated().map { i, value in value + t[(i / cols + offset) * cols + i % cols] }
         case .rmsNorm(let x, let w, let eps, let group, let offset):
-            let weights = try weight(w)
+            let weights = try w.map(weight)
             return groups(input(x), group, cols: cols) { start, g in
                 let inv = 1 / (g.reduce(0) { $0 + $1 * $1 } / Double(group) + Double(eps)).squareRoot()
-                return g.enumerated().map { i, value in value * inv * (weights[start % weights.count + i] + Double(offset)) }
+                return g.enumerated().map { i, value in
+                    value * inv * (weights.map { $0[start % $0.count + i] + Double(offset) } ?? 1)
+                }
             }
         case .layerNorm(let x, let w, let b, let eps, let group, let offset):
             let weights = try w.map(weight)
@@ -117,7 +122,14 @@ struct ReferenceEvaluator {
             }
             return out
         case .attention(let q, let k, let vv, let spec):
-            return attention(input(q), input(k), input(vv), spec, rows: rows)
+            // Without k and v: those of the earlier attention that filled the same cache slot (KV sharing).
+            let producer = graph.nodes.lazy.compactMap { node -> (ValueID, ValueID)? in
+                if case .attention(_, let k?, let v?, let s) = node.op, s.cacheSlot == spec.cacheSlot { (k, v) } else { nil }
+            }.first
+            guard let (keys, values) = k.flatMap({ k in vv.map { (k, $0) } }) ?? producer else {
+                throw Failure.unsupported("attention \(node.name) reads cache slot \(spec.cacheSlot) that no layer fills")
+            }
+            return attention(input(q), input(keys), input(values), spec, rows: rows)
         case .gatedActivation(let gate, let up, let act):
             let f: UnaryOp = switch act {
             case .silu: .silu
@@ -128,9 +140,38 @@ struct ReferenceEvaluator {
         case .unary(let x, let f):
             return input(x).map { apply(f, $0) }
         case .add(let a, let b):
-            return zip(input(a), input(b)).map(+)
+            return broadcast(input(a), input(b), cols: cols, +)
         case .mul(let a, let b):
-            return zip(input(a), input(b)).map(*)
+            return broadcast(input(a), input(b), cols: cols, *)
+        case .div(let a, let b):
+            return broadcast(input(a), input(b), cols: cols, /)
+        case .rowStatistic(let x, let statistic):
+            let all = input(x)
+            let width = all.count / rows
+            return (0..<rows).map { r in
+                let row = all[r * width ..< (r + 1) * width]
+                let mean = row.reduce(0, +) / Double(width)
+                return switch statistic {
+                case .mean: mean
+                case .std: (row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(width)).squareRoot()
+                case .rms(let floor): max(row.reduce(0) { $0 + $1 * $1 } / Double(width), Double(floor)).squareRoot()
+                }
+            }
+        case .blockMix(let x, let c, let blocks):
+            let (xs, cs) = (input(x), input(c))
+            let (width, outputs) = (xs.count / rows / blocks, cs.count / rows / blocks)
+            return (0..<rows).flatMap { r in
+                (0..<outputs * width).map { o in
+                    (0..<blocks).reduce(0) { sum, j in
+                        sum + cs[r * outputs * blocks + o / width * blocks + j] * xs[r * blocks * width + j * width + o % width]
+                    }
+                }
+            }
+        case .concat(let parts):
+            let values = parts.map(input)
+            return (0..<rows).flatMap { r in
+                values.flatMap { v in v[r * (v.count / rows) ..< (r + 1) * (v.count / rows)] }
+            }
         case .scale(let x, let factor):
             return input(x).map { $0 * Double(factor) }
         case .slice(let x, let start, let count):
@@ -140,6 +181,11 @@ struct ReferenceEvaluator {
         case .lastRow(let x):
             return Array(input(x).suffix(cols))
         }
+    }
+
+    /// a op b elementwise, b either of a's shape or one value per row.
+    private func broadcast(_ a: [Double], _ b: [Double], cols: Int, _ op: (Double, Double) -> Double) -> [Double] {
+        a.count == b.count ? zip(a, b).map(op) : a.enumerated().map { op($1, b[$0 / cols]) }
     }
 
     /// `f(start column within the row, values)` over consecutive groups of `size` columns.
@@ -159,6 +205,8 @@ struct ReferenceEvaluator {
         case .clamp(let limit): min(max(x, -Double(limit)), Double(limit))
         case .xielu(let alphaP, let alphaN, let beta, let eps):
             x > 0 ? Double(alphaP) * x * x + Double(beta) * x : (expm1(min(x, Double(eps))) - x) * Double(alphaN) + Double(beta) * x
+        case .tanh: tanh(x)
+        case .shift(let constant): x + Double(constant)
         }
     }
 

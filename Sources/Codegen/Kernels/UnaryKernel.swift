@@ -2,7 +2,8 @@ import CLLVM
 import IR
 
 /// out[r][i] = f(x[r][i]) for i < width, f a `UnaryOp` computed in f32: gelu (`ModuleBuilder.geluErf`), geluTanh,
-/// relu, reluSquared (relu(x)²), silu, softcap (cap·tanh(x/cap)), scale (x·factor), clamp, xIELU.
+/// relu, reluSquared (relu(x)²), silu, softcap (cap·tanh(x/cap)), scale (x·factor), clamp, xIELU, tanh, shift
+/// (x + constant).
 /// Slots: [0] x, [1] ldx, [2] out, [3] ldo, [4] rows. out may equal x.
 public struct UnaryKernel: RowwiseKernel {
     public let width: Int
@@ -27,6 +28,8 @@ public struct UnaryKernel: RowwiseKernel {
         case .scale(let factor): "scale\(symbolBits(factor))"
         case .clamp(let limit): "clamp\(symbolBits(limit))"
         case .xielu(let p, let n, let b, let e): "xielu\([p, n, b, e].map(symbolBits).joined(separator: "_"))"
+        case .tanh: "tanh"
+        case .shift(let constant): "shift\(symbolBits(constant))"
         }
     }
 
@@ -52,6 +55,8 @@ public struct UnaryKernel: RowwiseKernel {
         case .silu: return m.silu(x)
         case .softcap(let cap): return m.softcap(x, cap: cap)
         case .scale(let factor): return m.fmul(x, m.splatF32(factor, Int(LLVMGetVectorSize(LLVMTypeOf(x)))))
+        case .tanh: return m.tanh(x)
+        case .shift(let constant): return m.fadd(x, m.splatF32(constant, Int(LLVMGetVectorSize(LLVMTypeOf(x)))))
         case .clamp(let limit):
             let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
             return m.fmin(m.fmax(x, m.splatF32(-limit, lanes)), m.splatF32(limit, lanes))

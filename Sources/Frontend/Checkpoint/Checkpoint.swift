@@ -117,6 +117,14 @@ public final class Checkpoint: @unchecked Sendable {
                 for r in 0..<rows { for c in 0..<cols { out[c * rows + r] = source[r * cols + c] } }
                 n = source.count
             }
+        case .columnsScaled(let base, let vector):
+            let matrix = try evaluate(base, rowLength: rowLength, loaded: &loaded)
+            let factors = try evaluate(vector, rowLength: 1, loaded: &loaded)
+            guard factors.count == rowLength, matrix.count % max(rowLength, 1) == 0 else {
+                throw FrontendError.tensorShape(name: vector.description, file: directory.path, expected: [rowLength],
+                                                found: [factors.count])
+            }
+            return matrix.enumerated().map { $1 * factors[$0 % rowLength] }
         }
     }
 
