@@ -3,12 +3,16 @@ import IR
 /// Family C, Gemma decoders: (1+w) RMSNorm, GeGLU (gelu tanh), embeddings × √hidden, rotary (neox) GQA/MQA.
 /// Gemma 2 adds sandwich norms (post-attention and post-MLP norms inside the residual), attention-logit and
 /// final-logit soft caps, query_pre_attn_scalar and alternating sliding/full layers; Gemma 3 drops the attention
-/// cap, adds per-head (1+w) q/k norms and gives local and global layers their own rotary base.
+/// cap, adds per-head (1+w) q/k norms and gives local and global layers their own rotary base. Gemma-3n is
+/// `Gemma3nRecipe`.
 public enum GemmaRecipe: Recipe {
     public static let family = "C: Gemma"
-    public static let architectures = ["GemmaForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM"]
+    public static let architectures = ["GemmaForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM", Gemma3nRecipe.architecture]
 
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
+        if model.architecture == Gemma3nRecipe.architecture {
+            return try Gemma3nRecipe.build(model, checkpoint: checkpoint)
+        }
         let c = try model.config(GemmaConfig.self)
         try model.requireArchitecture(in: [c.generation.architecture], modelType: c.generation.rawValue)
         let w = WeightBinder(checkpoint: checkpoint)
