@@ -113,7 +113,7 @@ static void strip(decoding *d, tkz_str content, uint32_t start, uint32_t stop) {
 static int wordpiece(decoding *d, tkz_str prefix) {
     for (size_t i = 1; i < d->pieces.len; i++) {
         tkz_span *p = &d->pieces.data[i];
-        if (prefix.len && p->len >= prefix.len && memcmp(d->arena.data + p->start, prefix.data, prefix.len) == 0) {
+        if (p->len >= prefix.len && memcmp(d->arena.data + p->start, prefix.data, prefix.len) == 0) {
             p->start += prefix.len;
             p->len -= prefix.len;
             continue;

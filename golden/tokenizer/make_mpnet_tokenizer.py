@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Recreates golden/tokenizer/mpnet_style/: an MPNet-style tokenizer (MPNetTokenizer as in sentence-transformers'
 all-mpnet-base-v2: <s> <pad> </s> <unk> first, then an uncased WordPiece vocabulary, <mask> last; BertNormalizer,
-BertPreTokenizer, RobertaProcessing <s> $A </s></s> $B </s>, WordPiece decoder), built with the tokenizers library
+BertPreTokenizer, RobertaProcessing <s> $A </s></s> $B </s>, WordPiece decoder, and transformers' own
+clean_up_tokenization_spaces on decoded text), built with the tokenizers library
 from the first 6000 entries of all-MiniLM-L6-v2's real vocabulary (golden/tokenizer/minilm_l6).
 
 Usage: python3 make_mpnet_tokenizer.py
@@ -34,7 +35,8 @@ def main() -> None:
     tok.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True)])
     os.makedirs(OUT_DIR, exist_ok=True)
     tok.save(os.path.join(OUT_DIR, "tokenizer.json"))
-    config = {"bos_token": "<s>", "cls_token": "<s>", "do_lower_case": True, "eos_token": "</s>",
+    config = {"bos_token": "<s>", "clean_up_tokenization_spaces": True, "cls_token": "<s>", "do_lower_case": True,
+              "eos_token": "</s>",
               "mask_token": "<mask>", "model_max_length": 512, "pad_token": "<pad>", "sep_token": "</s>",
               "strip_accents": None, "tokenize_chinese_chars": True, "tokenizer_class": "MPNetTokenizer",
               "unk_token": "[UNK]"}

@@ -26,7 +26,7 @@ from transformers import XLMRobertaTokenizer
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "xlmr_style")
 VOCAB_SIZE = 8000
 TOKENIZER_CONFIG = {
-    "bos_token": "<s>", "cls_token": "<s>", "eos_token": "</s>",
+    "bos_token": "<s>", "clean_up_tokenization_spaces": True, "cls_token": "<s>", "eos_token": "</s>",
     "mask_token": {"__type": "AddedToken", "content": "<mask>", "lstrip": True, "normalized": True, "rstrip": False,
                    "single_word": False},
     "model_max_length": 512, "pad_token": "<pad>", "sep_token": "</s>", "tokenizer_class": "XLMRobertaTokenizer",

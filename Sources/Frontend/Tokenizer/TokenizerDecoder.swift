@@ -39,6 +39,13 @@ enum DecoderStep: Equatable {
         (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
     ].map { .replace(ReplaceRule(pattern: $0.0, content: $0.1)) }
 
+    /// transformers' clean_up_tokenization, applied to the whole decoded text (a Fuse, then these on the one piece)
+    /// when tokenizer_config.json sets clean_up_tokenization_spaces and the model is not BPE.
+    static let textCleanup: [DecoderStep] = [.fuse] + [
+        (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"),
+        (" 've", "'ve"), (" 're", "'re"),
+    ].map { .replace(ReplaceRule(pattern: $0.0, content: $0.1)) }
+
     static func parse(_ node: TokenizerNode) throws(TokenizerError) -> [DecoderStep] {
         let type = try node.type()
         switch type {

@@ -55,6 +55,20 @@ struct TokenizerPipeline {
         }
     }
 
+    /// transformers' decode cleans up the decoded text (" ." to ".", ...) when tokenizer_config.json sets
+    /// clean_up_tokenization_spaces, except for BPE models (unless forced).
+    mutating func addTextCleanup(config: TokenizerNode?) throws(TokenizerError) {
+        guard let config, try config.bool("clean_up_tokenization_spaces", default: false) else { return }
+        let forced = try config.bool("clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output",
+                                     default: false)
+        guard model.kind != .bpe || forced else { return }
+        guard case .steps(let steps) = decoder else {
+            throw .unsupported(file: config.file, key: "clean_up_tokenization_spaces",
+                               what: "text cleanup with the ByteLevel decoder")
+        }
+        decoder = .steps(steps + DecoderStep.textCleanup)
+    }
+
     /// The id of a token by content: the last added token with it, else the vocabulary's.
     func id(of content: String) -> Int? {
         added.last(where: { $0.content.utf8.elementsEqual(content.utf8) })?.id ?? model.idOfToken[Array(content.utf8)]

@@ -47,6 +47,7 @@ public struct TokenizerSection {
         try tokenizerClass.apply(to: &pipeline, config: config)
         let specials = try config.map { cfg throws(TokenizerError) in try ConfigSpecialTokens(cfg) }
         if let specials { pipeline.addMissing(specials) }
+        try pipeline.addTextCleanup(config: config)
         return (pipeline, specials, root.file)
     }
 

@@ -61,7 +61,8 @@ int64_t llmc_tokenizer_decode(const llmc_tokenizer *t, const int32_t *ids, uint6
    their bytes): the output may end in an incomplete UTF-8 sequence when the ids split a character, so a streaming
    printer can hold those bytes back. Decoding a longer list of ids extends the output of a shorter prefix (the
    decoders llmc supports only look at the first token and at runs of byte tokens), except that with a Strip decoder
-   whose stop is not 0 trailing characters may reappear. */
+   whose stop is not 0 trailing characters may reappear, and that transformers' clean_up_tokenization_spaces
+   (WordPiece, Unigram) may join a later token to the text before it (" ." becomes "."). */
 int64_t llmc_tokenizer_decode_bytes(const llmc_tokenizer *t, const int32_t *ids, uint64_t n, int skip_special,
                                     char **out, char *err, uint64_t err_size);
 
