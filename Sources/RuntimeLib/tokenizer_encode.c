@@ -117,13 +117,14 @@ static int encode_words(encoder *e, size_t start, size_t end, int at_start) {
 /// Normalizes arena[start, end), splits it on the normalized added tokens and encodes the rest.
 static int encode_normalized(encoder *e, size_t start, size_t end, int at_start) {
     tkz_span piece = {start, end - start};
-    if (tkz_normalize(e->t, &e->arena, &piece)) return -1;
+    int shifted;
+    if (tkz_normalize(e->t, &e->arena, &piece, &shifted)) return -1;
     added_splits splits = {0};
     int rc = split_on_added(&e->t->added_normalized, e->arena.data, piece.start, piece.len, &splits);
     for (size_t i = 0; i < splits.len && rc == 0; i++) {
         added_split s = splits.data[i];
         rc = s.id >= 0 ? tkz_ids_push(&e->ids, s.id)
-                       : encode_words(e, s.start, s.end, at_start && s.start == piece.start);
+                       : encode_words(e, s.start, s.end, at_start && !shifted && s.start == piece.start);
     }
     free(splits.data);
     return rc;

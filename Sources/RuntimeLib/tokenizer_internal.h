@@ -183,7 +183,10 @@ int tkz_pretokenize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span piece, i
 
 /// Applies the normalizer steps to arena[*piece]; *piece becomes the result (appended to the arena when it differs).
 /// Returns 0, or -1 when out of memory.
-int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece);
+/// *shifted is set when the piece's first characters were dropped (Strip, a Replace by nothing, BertNormalizer's
+/// clean_text or strip_accents): the piece then no longer starts at the text's first character, which is what
+/// Metaspace's "first" prepend scheme checks (tokenizers' offsets_original().0 == 0).
+int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece, int *shifted);
 
 /// Applies a Precompiled normalizer to arena[*piece]; *piece becomes the result. Returns 0, or -1 when out of memory.
 int tkz_precompiled(const tkz_charmap *m, tkz_bytes *arena, tkz_span *piece);

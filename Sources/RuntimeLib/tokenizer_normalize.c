@@ -101,14 +101,27 @@ static int lowercase_cps(unicode_cps *a) {
     return 0;
 }
 
+/// Whether all of cp's canonical decomposition is nonspacing marks (strip_accents drops it whole).
+static int only_marks(uint32_t cp) {
+    unicode_cps d = {0};
+    int all = unicode_cps_push(&d, cp) == 0 && unicode_nfd_cps(&d) == 0 && d.len > 0;
+    for (size_t i = 0; i < d.len && all; i++) all = (unicode_bert_class(d.data[i]) & UNICODE_BERT_NONSPACING_MARK) != 0;
+    free(d.data);
+    return all;
+}
+
 /// tokenizers' BertNormalizer: clean_text, handle_chinese_chars, strip_accents (NFD, then no Mn), lowercase.
-static int bert(tkz_bytes *arena, tkz_span *piece, const uint32_t *arg) {
+/// *shifted is set when the piece's first characters are dropped.
+static int bert(tkz_bytes *arena, tkz_span *piece, const uint32_t *arg, int *shifted) {
     unicode_cps a = {0}, b = {0};
     int rc = decode_cps(arena, *piece, &a);
     for (size_t i = 0; i < a.len && rc == 0; i++) {
         uint32_t cp = a.data[i];
         uint8_t flags = unicode_bert_class(cp);
-        if (arg[0] && (flags & UNICODE_BERT_REMOVED)) continue;
+        if (arg[0] && (flags & UNICODE_BERT_REMOVED)) {
+            if (b.len == 0) *shifted = 1;
+            continue;
+        }
         if (arg[0] && (flags & UNICODE_BERT_SPACE)) cp = ' ';
         if (arg[1] && (flags & UNICODE_BERT_CHINESE))
             rc = unicode_cps_push(&b, ' ') || unicode_cps_push(&b, cp) || unicode_cps_push(&b, ' ');
@@ -116,6 +129,7 @@ static int bert(tkz_bytes *arena, tkz_span *piece, const uint32_t *arg) {
             rc = unicode_cps_push(&b, cp);
     }
     if (rc == 0 && arg[2]) {
+        if (b.len > 0 && only_marks(b.data[0])) *shifted = 1;
         rc = unicode_nfd_cps(&b);
         size_t kept = 0;
         for (size_t i = 0; i < b.len; i++)
@@ -136,8 +150,9 @@ static int lowercase(tkz_bytes *arena, tkz_span *piece) {
     return rc;
 }
 
-/// Strip: drops whitespace at the start (left) and the end (right) of the piece.
-static void strip(const tkz_bytes *arena, tkz_span *piece, int left, int right) {
+/// Strip: drops whitespace at the start (left) and the end (right) of the piece; *shifted is set when it drops some
+/// at the start.
+static void strip(const tkz_bytes *arena, tkz_span *piece, int left, int right, int *shifted) {
     const uint8_t *s = arena->data + piece->start;
     size_t start = 0, end = piece->len;
     while (left && start < end) {
@@ -153,20 +168,28 @@ static void strip(const tkz_bytes *arena, tkz_span *piece, int left, int right) 
         if (unicode_utf8_next(s + i, end - i, &cp) <= 0 || !(unicode_class(cp) & UNICODE_SPACE)) break;
         end = i;
     }
+    if (start > 0) *shifted = 1;
     *piece = (tkz_span){piece->start + start, end - start};
 }
 
-int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece) {
+int tkz_normalize(const llmc_tokenizer *t, tkz_bytes *arena, tkz_span *piece, int *shifted) {
+    *shifted = 0;
     for (uint32_t i = 0; i < t->normalizers.count; i++) {
         const tkz_step *s = &t->normalizers.steps[i];
         int rc = 0;
         switch (s->kind) {
         case TKZ_NORM_NFC: rc = nfc(arena, piece); break;
         case TKZ_NORM_PREPEND: rc = prepend(arena, piece, s->str[0]); break;
-        case TKZ_NORM_REPLACE: rc = tkz_replace(arena, piece, s->str[0], s->str[1]); break;
-        case TKZ_NORM_BERT: rc = bert(arena, piece, s->arg); break;
+        case TKZ_NORM_REPLACE:
+            // A match at the start replaced by nothing drops the first characters.
+            if (s->str[1].len == 0 && s->str[0].len > 0 && piece->len >= s->str[0].len &&
+                memcmp(arena->data + piece->start, s->str[0].data, s->str[0].len) == 0)
+                *shifted = 1;
+            rc = tkz_replace(arena, piece, s->str[0], s->str[1]);
+            break;
+        case TKZ_NORM_BERT: rc = bert(arena, piece, s->arg, shifted); break;
         case TKZ_NORM_LOWERCASE: rc = lowercase(arena, piece); break;
-        case TKZ_NORM_STRIP: strip(arena, piece, (int)s->arg[0], (int)s->arg[1]); break;
+        case TKZ_NORM_STRIP: strip(arena, piece, (int)s->arg[0], (int)s->arg[1], shifted); break;
         default: rc = tkz_precompiled(&t->charmap, arena, piece); break; // TKZ_NORM_PRECOMPILED
         }
         if (rc) return -1;

@@ -28,6 +28,14 @@ final class TokenizerGoldenTests: XCTestCase {
     /// MPNetTokenizer (BERT's WordPiece pipeline with <s> $A </s></s> $B </s>), made by make_mpnet_tokenizer.py.
     func testMPNetStyleWordPiece() throws { try check("mpnet_style") }
 
+    /// BertTokenizer with do_lower_case false, strip_accents true, tokenize_chinese_chars false, text cleanup.
+    func testBertCasedOptions() throws { try check("bert_cased_options") }
+    /// tokenizer.json's own WordPiece options: max_input_chars_per_word 12, prefix "@@", no decoder cleanup,
+    /// BertNormalizer without clean_text / Chinese handling, WhitespaceSplit + BertPreTokenizer, a pair template.
+    func testWordPieceFromTokenizerJSON() throws { try check("wordpiece_json") }
+    /// Unigram with byte fallback, Strip + Lowercase + Replace normalizers, Metaspace, ByteFallback decoder.
+    func testUnigramByteFallback() throws { try check("unigram_byte_fallback") }
+
     func testSmolLM2KnownIds() throws {
         let tokenizer = try load("smollm2")
         XCTAssertEqual(try tokenizer.encode("In 2024, 365 days", addSpecial: true),

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NAMES = ["smollm2", "llama3_style", "qwen2_style", "llama3_add_eos", "gpt2_prefix_space", "split_variants",
          "qwen2_config_specials", "mistral_v1", "llama2_class", "sp_legacy", "sp_legacy_llama_always",
          "sp_legacy_llama_no_prefix", "sp_metaspace", "sp_metaspace_split", "gemma_style", "minilm_l6",
-         "xlmr_style", "mpnet_style"]
+         "xlmr_style", "mpnet_style", "bert_cased_options", "wordpiece_json", "unigram_byte_fallback"]
 
 FIXED_CASES = [
     # empty and whitespace
