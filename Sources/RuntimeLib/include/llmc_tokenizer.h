@@ -18,8 +18,9 @@ typedef struct llmc_tokenizer llmc_tokenizer;
 llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *err, uint64_t err_size);
 void llmc_tokenizer_free(llmc_tokenizer *t);
 
-/* Encodes UTF-8 text like transformers' tokenizer(text).input_ids (add_special != 0 applies the post-processor template;
-   the same as llmc_tokenizer_encode_pair with b = NULL, max_len = 0). Returns the number of ids written to *out (malloc'ed, caller frees), or -1 on error (message in err). */
+/* Encodes UTF-8 text like transformers' tokenizer(text).input_ids (add_special != 0 applies the post-processor
+   template; the same as llmc_tokenizer_encode_pair with b = NULL, max_len = 0). Returns the number of ids written to
+   *out (malloc'ed, caller frees), or -1 on error (message in err). */
 int64_t llmc_tokenizer_encode(const llmc_tokenizer *t, const char *text, uint64_t len, int add_special, int32_t **out,
                               char *err, uint64_t err_size);
 
@@ -36,7 +37,7 @@ int64_t llmc_tokenizer_encode(const llmc_tokenizer *t, const char *text, uint64_
      that is fewer than the special tokens alone the call fails.
    - *truncated (may be NULL) is set to 1 when tokens were dropped to fit max_len, else 0, so the caller can warn.
    Returns the number of ids (>= 0), or -1 on error (message in err: invalid UTF-8, no pair template, max_len too
-   small, out of memory). */
+   small, a character a Unigram model without unk token cannot encode, out of memory). */
 int64_t llmc_tokenizer_encode_pair(const llmc_tokenizer *t, const char *a, uint64_t alen, const char *b, uint64_t blen,
                                    int add_special, int64_t max_len, int32_t **ids, int32_t **type_ids,
                                    int *truncated, char *err, uint64_t err_size);
