@@ -1,10 +1,12 @@
 import CLLVM
 import IR
 
-/// Emits a model's entry points into an LLVM module: `llmc_forward` (straight-line calls of the graph's kernels with
-/// arena and weight offsets baked in), the `llmc_model` table the runtime reads, and `main`.
+/// Emits a model's entry points into an LLVM module: `llmc_forward` for generative graphs and `llmc_encode` for
+/// pooling graphs (straight-line calls of the graph's kernels with arena and weight offsets baked in; each entry runs
+/// only the nodes its outputs need), the `llmc_model` table the runtime reads, and `main`.
 ///
 /// forward(st, tokens, n, pos, logits): st is `llmc_model_state*` {weights, kv, arena, max_ctx}; see llmc_abi.h.
+/// encode(st, batch, out): a packed batch of sequences (`llmc_encode_batch`), outputs copied to `llmc_encode_outputs`.
 public struct ForwardEmitter {
     public let graph: Graph
     public let plan: MemoryPlan
@@ -27,31 +29,89 @@ public struct ForwardEmitter {
     /// Emits everything into `module`; returns the number of distinct kernels.
     @discardableResult
     public mutating func emit(into m: ModuleBuilder) throws -> Int {
-        let forwardType = m.functionType(m.voidType, [m.ptrType, m.ptrType, m.i64Type, m.i64Type, m.ptrType])
-        var failure: Error?
         var symbols = Set<String>()
-        let forward = m.defineFunction("llmc_forward", forwardType, linkage: LLVMInternalLinkage, target: target) { fn in
-            var frame = Frame(m: m, fn: fn)
+        var forward: LLVMValueRef?
+        if let logits = graph.logits {
+            let type = m.functionType(m.voidType, [m.ptrType, m.ptrType, m.i64Type, m.i64Type, m.ptrType])
+            forward = try emitEntry("llmc_forward", type, in: m, outputs: [logits], symbols: &symbols) { Frame(forward: m, fn: $0) }
+        }
+        var encode: LLVMValueRef?
+        if let pooling = graph.pooling {
+            let type = m.functionType(m.voidType, [m.ptrType, m.ptrType, m.ptrType])
+            let zeros = zeroTypes(m)
+            encode = try emitEntry("llmc_encode", type, in: m, outputs: pooling.values, symbols: &symbols) {
+                Frame(encode: m, fn: $0, zeroTypes: zeros)
+            } finish: { frame in
+                try copyOutputs(pooling, frame: &frame)
+            }
+        }
+        kernelSymbols = symbols
+        emitModelTable(m, forward: forward, encode: encode)
+        return symbols.count
+    }
+
+    /// Defines one entry point running the nodes `outputs` depend on, in graph order.
+    private func emitEntry(
+        _ name: String, _ type: LLVMTypeRef, in m: ModuleBuilder, outputs: [ValueID], symbols: inout Set<String>,
+        frame makeFrame: (LLVMValueRef) -> Frame, finish: (inout Frame) throws -> Void = { _ in }
+    ) throws -> LLVMValueRef {
+        var live = Set(outputs.map(\.index))
+        for index in graph.nodes.indices.reversed() where live.contains(index) {
+            live.formUnion(graph.nodes[index].op.inputs.map(\.index))
+        }
+        var failure: Error?
+        var used = symbols
+        let fn = m.defineFunction(name, type, linkage: LLVMInternalLinkage, target: target) { fn in
+            var frame = makeFrame(fn)
             do {
-                try emitRopeTables(&frame)
-                for (index, node) in graph.nodes.enumerated() {
+                try emitRopeTables(&frame, live: live)
+                for (index, node) in graph.nodes.enumerated() where live.contains(index) {
                     try emit(node, index: index, frame: &frame)
                 }
+                try finish(&frame)
             } catch {
                 failure = error
             }
-            symbols = frame.symbols
+            used.formUnion(frame.symbols)
             m.retVoid()
         }
         if let failure { throw failure }
-        kernelSymbols = symbols
-        emitModelTable(m, forward: forward)
-        return symbols.count
+        symbols = used
+        return fn
+    }
+
+    /// max_batch zero token types, read when an encode caller passes no token_types.
+    private func zeroTypes(_ m: ModuleBuilder) -> LLVMValueRef {
+        let type = LLVMArrayType2(m.i32Type, UInt64(plan.maxBatch))!
+        let global = LLVMAddGlobal(m.module, type, "llmc_zero_token_types")!
+        LLVMSetInitializer(global, LLVMConstNull(type))
+        LLVMSetGlobalConstant(global, 1)
+        LLVMSetLinkage(global, LLVMPrivateLinkage)
+        LLVMSetAlignment(global, 64)
+        return global
+    }
+
+    /// Copies each pooling output the caller asked for (non-NULL pointer in `llmc_encode_outputs`) out of the arena.
+    private func copyOutputs(_ pooling: PoolingOutputs, frame f: inout Frame) throws {
+        let m = f.m
+        guard let outputs = f.outputs else { return }
+        let slots = [pooling.hidden, pooling.pooled, pooling.sequenceLogits, pooling.tokenLogits]
+        for (slot, value) in slots.enumerated() {
+            guard let value else { continue }
+            let destination = m.load(m.ptrType, m.gep(m.ptrType, outputs, m.constI64(slot)), align: 8)
+            let cols = graph[value].type.cols
+            let rows = rows(of: value, f)
+            m.ifThen(m.icmp(LLVMIntNE, m.ptrToInt(destination), m.constI64(0))) {
+                f.run(CopyRowsKernel(width: cols), target: target, rows: rows,
+                      [pointer(value, f), ld(value, f), destination, m.constI64(cols), rows])
+            }
+        }
     }
 
     // MARK: - Per-call state
 
-    /// Values loaded once at the top of the forward function, and the reusable argument slots.
+    /// Values loaded once at the top of an entry point, and the reusable argument slots. `forward` frames have
+    /// `logits`; `encode` frames have the batch's token types, positions, sequence starts and the outputs struct.
     struct Frame {
         let m: ModuleBuilder
         let weightsBase: LLVMValueRef
@@ -61,23 +121,56 @@ public struct ForwardEmitter {
         let tokens: LLVMValueRef
         let n: LLVMValueRef
         let pos: LLVMValueRef
-        let logits: LLVMValueRef
         let slots: LLVMValueRef
+        var logits: LLVMValueRef?
+        var tokenTypes: LLVMValueRef?
+        var positions: LLVMValueRef?
+        var seqStart: LLVMValueRef?
+        var nSeqs: LLVMValueRef?
+        var outputs: LLVMValueRef?
         var symbols: Set<String> = []
 
-        init(m: ModuleBuilder, fn: LLVMValueRef) {
+        /// The model state (parameter 0) and the call's tokens.
+        private init(m: ModuleBuilder, fn: LLVMValueRef, tokens: LLVMValueRef, n: LLVMValueRef, pos: LLVMValueRef) {
             self.m = m
             let st = m.param(fn, 0)
             weightsBase = m.load(m.ptrType, st, align: 8)
             kvBase = m.load(m.ptrType, m.gep(m.i64Type, st, m.constI64(1)), align: 8)
             arenaBase = m.load(m.ptrType, m.gep(m.i64Type, st, m.constI64(2)), align: 8)
             maxCtx = m.load(m.i64Type, m.gep(m.i64Type, st, m.constI64(3)), align: 8)
-            tokens = m.param(fn, 1)
-            n = m.param(fn, 2)
-            pos = m.param(fn, 3)
-            logits = m.param(fn, 4)
+            self.tokens = tokens
+            self.n = n
+            self.pos = pos
             slots = m.alloca(m.i64Type, count: 16)
         }
+
+        /// forward(st, tokens, n, pos, logits).
+        init(forward m: ModuleBuilder, fn: LLVMValueRef) {
+            self.init(m: m, fn: fn, tokens: m.param(fn, 1), n: m.param(fn, 2), pos: m.param(fn, 3))
+            logits = m.param(fn, 4)
+        }
+
+        /// encode(st, batch, out): fields of `llmc_encode_batch` are 8-byte slots in declaration order.
+        init(encode m: ModuleBuilder, fn: LLVMValueRef, zeroTypes: LLVMValueRef) {
+            let batch = m.param(fn, 1)
+            let field = { (index: Int, type: LLVMTypeRef) in m.load(type, m.gep(m.i64Type, batch, m.constI64(index)), align: 8) }
+            self.init(m: m, fn: fn, tokens: field(0, m.ptrType), n: field(4, m.i64Type), pos: m.constI64(0))
+            let types = field(1, m.ptrType)
+            tokenTypes = m.select(m.icmp(LLVMIntEQ, m.ptrToInt(types), m.constI64(0)), zeroTypes, types)
+            positions = field(2, m.ptrType)
+            seqStart = field(3, m.ptrType)
+            nSeqs = field(5, m.i64Type)
+            outputs = m.param(fn, 2)
+        }
+
+        /// The value a frame of the other entry point lacks, or an error naming the node that needs it.
+        func require(_ value: LLVMValueRef?, _ node: String, _ what: String) throws -> LLVMValueRef {
+            guard let value else { throw CompileError.unsupportedOp(node, "\(what) exists only in the other entry point") }
+            return value
+        }
+
+        /// Where position-dependent kernels read positions in this entry point.
+        var positionSource: PositionSource { positions == nil ? .consecutive : .perToken }
 
         /// Stores `args` (pointers or i64) into the slots and runs `kernel` over `rows` through llmc_parallel_for.
         mutating func run(_ kernel: Kernel, target: TargetSpec, rows: LLVMValueRef, _ args: [LLVMValueRef]) {
@@ -99,7 +192,11 @@ public struct ForwardEmitter {
     // MARK: - Ops
 
     private func rows(of value: ValueID, _ f: Frame) -> LLVMValueRef {
-        graph[value].type.rows == .tokens ? f.n : f.m.constI64(1)
+        switch graph[value].type.rows {
+        case .tokens: f.n
+        case .last: f.m.constI64(1)
+        case .sequences: f.nSeqs ?? f.m.constI64(0)
+        }
     }
 
     private func pointer(_ value: ValueID, _ f: Frame) -> LLVMValueRef {
@@ -108,7 +205,8 @@ public struct ForwardEmitter {
         let base: LLVMValueRef = switch loc.base {
         case .arena(let bytes): f.offset(f.arenaBase, m.constI64(bytes))
         case .tokens: f.tokens
-        case .logits: f.logits
+        case .tokenTypes: f.tokenTypes ?? f.tokens
+        case .logits: f.logits ?? f.arenaBase
         }
         var element = m.constI64(loc.column)
         if loc.lastRowOfTokens { element = m.add(element, m.mul(m.sub(f.n, m.constI64(1)), m.constI64(loc.ld))) }
@@ -128,20 +226,26 @@ public struct ForwardEmitter {
         }
     }
 
-    private func emitRopeTables(_ f: inout Frame) throws {
+    private func emitRopeTables(_ f: inout Frame, live: Set<Int>) throws {
         for (key, offset) in plan.ropeTables.sorted(by: { $0.value < $1.value }) {
+            if f.positions != nil && key.longContext != nil {
+                throw CompileError.unsupportedOp("rope", "LongRoPE's long-context switch in encode (packed sequences)")
+            }
             let kernel = RopeTableKernel(rotaryDim: key.rotaryDim, invFreq: key.invFreq, attentionScaling: key.attentionScaling,
-                                         longContext: key.longContext)
-            f.run(kernel, target: target, rows: f.n, [f.offset(f.arenaBase, f.m.constI64(offset)), f.pos, f.n])
+                                         longContext: key.longContext, source: f.positionSource)
+            f.run(kernel, target: target, rows: f.n, [f.offset(f.arenaBase, f.m.constI64(offset)), f.positions ?? f.pos, f.n])
         }
     }
 
     private func emit(_ node: Node, index: Int, frame f: inout Frame) throws {
         let m = f.m
         let out = ValueID(index)
-        let rows = node.type.rows == .tokens ? f.n : m.constI64(1)
+        let rows = rows(of: out, f)
         switch node.op {
-        case .tokenIDs, .slice, .lastRow:
+        case .tokenIDs, .tokenTypes, .slice:
+            return
+        case .lastRow:
+            if f.positions != nil { throw CompileError.unsupportedOp(node.name, "the last row of a packed batch; use pool(last)") }
             return
         case .embedding(let ids, let table):
             let (vocab, dim, fmt) = (table.shape[0], table.shape[1], format(table))
@@ -188,8 +292,24 @@ public struct ForwardEmitter {
             }
             let kernel = AttentionKernel(qHeads: spec.qHeads, kvHeads: spec.kvHeads, headDim: spec.headDim, scale: spec.scale, window: spec.window,
                                          softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal, cache: format)
-            f.run(kernel, target: target, rows: rows, [pointer(q, f), ld(q, f), kCache, vCache, pointer(out, f), ld(out, f), f.pos, rows,
-                                                       kScales, vScales, f.maxCtx])
+            if let seqStart = f.seqStart, let nSeqs = f.nSeqs {
+                // Packed sequences: one call per sequence over its own rows and keys (block-diagonal attention).
+                let (q0, o0) = (pointer(q, f), pointer(out, f))
+                let (ldq, ldo) = (ld(q, f), ld(out, f))
+                m.forLoop(from: m.constI64(0), to: nSeqs) { s in
+                    let start = m.load(m.i64Type, m.gep(m.i64Type, seqStart, s), align: 8)
+                    let end = m.load(m.i64Type, m.gep(m.i64Type, seqStart, m.add(s, m.constI64(1))), align: 8)
+                    let length = m.sub(end, start)
+                    let keys = { (base: LLVMValueRef) in format.element(m, base, m.mul(start, m.constI64(spec.kvHeads * spec.headDim))) }
+                    let keyScales = { (base: LLVMValueRef) in scales == nil ? base : m.gepF32(base, start) }
+                    f.run(kernel, target: target, rows: length, [m.gepF32(q0, m.mul(start, ldq)), ldq, keys(kCache), keys(vCache),
+                                                                 m.gepF32(o0, m.mul(start, ldo)), ldo, m.constI64(0), length,
+                                                                 keyScales(kScales), keyScales(vScales), maxCtx])
+                }
+            } else {
+                f.run(kernel, target: target, rows: rows, [pointer(q, f), ld(q, f), kCache, vCache, pointer(out, f), ld(out, f), f.pos,
+                                                           rows, kScales, vScales, f.maxCtx])
+            }
         case .gatedActivation(let gate, let up, let act):
             guard plan.locations[gate.index].ld == plan.locations[up.index].ld else {
                 throw CompileError.unsupportedOp(node.name, "gate and up rows have different strides")
@@ -238,19 +358,33 @@ public struct ForwardEmitter {
                       [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
             }
             let kernel = PositionEmbeddingKernel(positions: table.shape[0], dim: table.shape[1], weight: format(table),
-                                                 offset: offset, accumulate: true)
-            f.run(kernel, target: target, rows: rows, [weight(table, f), pointer(out, f), ld(out, f), f.pos, rows])
+                                                 offset: offset, accumulate: true, source: f.positionSource)
+            f.run(kernel, target: target, rows: rows, [weight(table, f), pointer(out, f), ld(out, f), f.positions ?? f.pos, rows])
+        case .pool(let x, let reduction):
+            let seqStart = try f.require(f.seqStart, node.name, "pooling over sequences")
+            f.run(PoolKernel(width: node.type.cols, reduction: reduction), target: target, rows: rows,
+                  [pointer(x, f), ld(x, f), seqStart, pointer(out, f), ld(out, f), rows])
+        case .l2Normalize(let x):
+            f.run(L2NormalizeKernel(width: node.type.cols), target: target, rows: rows,
+                  [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
         }
     }
 
     // MARK: - Model table and main
 
-    private func emitModelTable(_ m: ModuleBuilder, forward: LLVMValueRef) {
-        var fields: [LLVMTypeRef?] = [m.i32Type, m.i32Type, m.i64Type, m.i64Type, m.i64Type, m.i64Type, m.ptrType]
+    /// `llmc_model` (llmc_abi.h): version, task, sizes, entry points (NULL when absent), output widths.
+    private func emitModelTable(_ m: ModuleBuilder, forward: LLVMValueRef?, encode: LLVMValueRef?) {
+        var fields: [LLVMTypeRef?] = [m.i32Type, m.i32Type, m.i64Type, m.i64Type, m.i64Type, m.i64Type, m.ptrType, m.ptrType,
+                                      m.i64Type, m.i64Type, m.i64Type, m.i64Type]
         let tableType = LLVMStructTypeInContext(m.context, &fields, UInt32(fields.count), 0)!
+        let null = LLVMConstNull(m.ptrType)
+        let width = { (value: ValueID?) in m.constI64(value.map { graph[$0].type.cols } ?? 0) }
+        let pooling = graph.pooling
         var values: [LLVMValueRef?] = [
-            m.constI32(1), m.constI32(0), m.constI64(graph.info.vocabSize), m.constI64(plan.maxBatch),
-            m.constI64(plan.arenaBytes), m.constI64(kvCache.bytesPerPosition), forward,
+            m.constI32(Self.abiVersion), m.constI32(graph.info.pooling.map { Self.taskCode($0.task) } ?? 0),
+            m.constI64(graph.info.vocabSize), m.constI64(plan.maxBatch),
+            m.constI64(plan.arenaBytes), m.constI64(kvCache.bytesPerPosition), forward ?? null, encode ?? null,
+            width(pooling?.hidden), width(pooling?.pooled), width(pooling?.sequenceLogits), width(pooling?.tokenLogits),
         ]
         let initializer = LLVMConstNamedStruct(tableType, &values, UInt32(values.count))
         let table = LLVMAddGlobal(m.module, tableType, "llmc_model_table")!
@@ -262,6 +396,20 @@ public struct ForwardEmitter {
         _ = m.defineFunction("main", mainType, target: target) { fn in
             let llmcMain = m.functionType(m.i32Type, [m.i32Type, m.ptrType, m.ptrType])
             m.ret(m.callExternal("llmc_run_main", llmcMain, [m.param(fn, 0), m.param(fn, 1), table]))
+        }
+    }
+
+    /// LLMC_ABI_VERSION of llmc_abi.h.
+    static let abiVersion = 2
+
+    /// `llmc_task` codes of llmc_abi.h.
+    static func taskCode(_ task: PoolingTask) -> Int {
+        switch task {
+        case .embed: 1
+        case .classify: 2
+        case .score: 3
+        case .reward: 4
+        case .tokenClassify: 5
         }
     }
 }

@@ -8,6 +8,8 @@ public struct Location: Equatable, Sendable {
         case arena(Int)
         /// The `tokens` parameter (i32 ids).
         case tokens
+        /// The encode batch's token type ids (i32).
+        case tokenTypes
         /// The `logits` parameter.
         case logits
     }
@@ -48,7 +50,7 @@ public struct MemoryPlan: Sendable {
         for (index, node) in graph.nodes.enumerated() {
             switch node.op {
             case .slice(let x, _, _), .lastRow(let x): owner[index] = owner[x.index]
-            case _ where index == graph.logits.index: break  // written straight into the logits parameter
+            case _ where index == graph.logits?.index: break  // written straight into the logits parameter
             case .linear(_, _, _, let acc?): owner[index] = owner[acc.index]
             case .rmsNorm(let x, _, _, _, _) where Self.inPlace(x, at: index, graph: graph, users: users):
                 owner[index] = owner[x.index]
@@ -83,11 +85,12 @@ public struct MemoryPlan: Sendable {
                     tables[key] = allocator.allocate(bytes: maxBatch * spec.rotaryDim * 4, from: 0, to: count)
                 }
             }
-            guard owner[index] == index, index != graph.logits.index else { continue }
+            guard owner[index] == index, index != graph.logits?.index else { continue }
             switch node.op {
-            case .tokenIDs: continue
+            case .tokenIDs, .tokenTypes: continue
             default:
-                let rows = node.type.rows == .tokens ? maxBatch : 1
+                // An encode call has at most one sequence per token.
+                let rows = node.type.rows == .last ? 1 : maxBatch
                 offsets[index] = allocator.allocate(bytes: rows * node.type.cols * 4, from: index, to: lastUse[index])
             }
         }
@@ -115,11 +118,13 @@ public struct MemoryPlan: Sendable {
             return base
         case .tokenIDs:
             return Location(base: .tokens, column: 0, ld: 1, lastRowOfTokens: false)
+        case .tokenTypes:
+            return Location(base: .tokenTypes, column: 0, ld: 1, lastRowOfTokens: false)
         default:
             if owner[index] != index {
                 return location(of: owner[index], graph: graph, owner: owner, offsets: offsets)
             }
-            if index == graph.logits.index {
+            if index == graph.logits?.index {
                 return Location(base: .logits, column: 0, ld: node.type.cols, lastRowOfTokens: false)
             }
             return Location(base: .arena(offsets[index] ?? 0), column: 0, ld: node.type.cols, lastRowOfTokens: false)

@@ -12,6 +12,8 @@ public struct ModelDirectory {
     public let bosTokenId: Int?
     public let eosTokenIds: [Int]
     public let padTokenId: Int?
+    /// `llmc compile --pooling / --normalize` (pooling recipes read it through `PoolingConfig.resolve`).
+    public var poolingOverride = PoolingOverride()
 
     public init(url: URL) throws {
         self.url = url

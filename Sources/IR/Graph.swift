@@ -5,10 +5,12 @@ public struct ValueID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "%\(index)" }
 }
 
-/// How many rows an activation has: one per token of the call, or only the last token's.
+/// How many rows an activation has: one per token of the call, only the last token's, or one per sequence of an
+/// `encode` call (pooled values).
 public enum Rows: Hashable, Sendable {
     case tokens
     case last
+    case sequences
 }
 
 /// Type of an activation: `rows × cols`, f32 (token ids are i32). Every column count is static.
@@ -23,7 +25,14 @@ public struct ValueType: Hashable, Sendable, CustomStringConvertible {
         self.cols = cols
     }
 
-    public var description: String { "\(dtype)[\(rows == .tokens ? "T" : "1"), \(cols)]" }
+    public var description: String {
+        let rows = switch rows {
+        case .tokens: "T"
+        case .last: "1"
+        case .sequences: "S"
+        }
+        return "\(dtype)[\(rows), \(cols)]"
+    }
 }
 
 /// One node: an op, its result type, and a stable name (HF-style, e.g. `layers.3.self_attn.q`) for dumps.
@@ -40,18 +49,26 @@ public struct Node: Sendable {
 }
 
 /// A model's forward pass as a typed SSA graph: nodes in execution order, each using only earlier values.
+/// A generative graph has `logits` (the `forward` entry point); a pooling graph has `pooling` outputs (the `encode`
+/// entry point, many sequences per call); a graph may have both.
 public struct Graph: Sendable {
     public var nodes: [Node]
-    /// The value holding the last token's logits (`[1, vocab]`).
-    public var logits: ValueID
+    /// The value holding the last token's logits (`[1, vocab]`); nil for pooling-only models.
+    public var logits: ValueID?
+    /// What `encode` writes; nil for generative-only models.
+    public var pooling: PoolingOutputs?
     /// Static facts the runtime needs (vocabulary, context, KV cache layout).
     public var info: ModelInfo
 
-    public init(nodes: [Node], logits: ValueID, info: ModelInfo) {
+    public init(nodes: [Node], logits: ValueID?, pooling: PoolingOutputs? = nil, info: ModelInfo) {
         self.nodes = nodes
         self.logits = logits
+        self.pooling = pooling
         self.info = info
     }
+
+    /// Every value an entry point hands out (logits and pooling outputs).
+    public var outputs: [ValueID] { (logits.map { [$0] } ?? []) + (pooling?.values ?? []) }
 
     public subscript(_ id: ValueID) -> Node { nodes[id.index] }
 
@@ -67,7 +84,7 @@ public struct Graph: Sendable {
         for (index, node) in nodes.enumerated() {
             for input in node.op.inputs { users[input.index].append(index) }
         }
-        if !users[logits.index].contains(nodes.count) { users[logits.index].append(nodes.count) }
+        for output in outputs where !users[output.index].contains(nodes.count) { users[output.index].append(nodes.count) }
         return users
     }
 }
@@ -81,13 +98,17 @@ public struct ModelInfo: Sendable, Codable, Equatable {
     public var maxPosition: Int
     /// K and V widths (kv_heads × head_dim) of each attention layer, in cache order.
     public var kvWidths: [Int]
+    /// Task, pooling and labels of a pooling model; nil for generative-only models.
+    public var pooling: PoolingInfo?
 
-    public init(architecture: String, vocabSize: Int, hiddenSize: Int, layers: Int, maxPosition: Int, kvWidths: [Int]) {
+    public init(architecture: String, vocabSize: Int, hiddenSize: Int, layers: Int, maxPosition: Int, kvWidths: [Int],
+                pooling: PoolingInfo? = nil) {
         self.architecture = architecture
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
         self.layers = layers
         self.maxPosition = maxPosition
         self.kvWidths = kvWidths
+        self.pooling = pooling
     }
 }

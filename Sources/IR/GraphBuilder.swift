@@ -17,6 +17,11 @@ public struct GraphBuilder {
         add(.tokenIDs, ValueType(dtype: .i32, rows: .tokens, cols: 1), "input_ids")
     }
 
+    /// The call's token type ids (BERT segments); read by `encode` only.
+    public mutating func tokenTypes() -> ValueID {
+        add(.tokenTypes, ValueType(dtype: .i32, rows: .tokens, cols: 1), "token_type_ids")
+    }
+
     public mutating func embedding(_ ids: ValueID, table: WeightRef, name: String) -> ValueID {
         precondition(table.shape.count == 2, "embedding table must be 2-D")
         return add(.embedding(ids: ids, table: table), ValueType(rows: type(of: ids).rows, cols: table.shape[1]), name)
@@ -141,8 +146,26 @@ public struct GraphBuilder {
         return add(.lastRow(x), t, name)
     }
 
+    /// One row per sequence from each sequence's token rows.
+    public mutating func pool(_ x: ValueID, _ reduction: PoolReduction, name: String) -> ValueID {
+        var t = type(of: x)
+        precondition(t.rows == .tokens && t.dtype == .f32, "pool needs f32 token rows, got \(t)")
+        t.rows = .sequences
+        return add(.pool(x, reduction), t, name)
+    }
+
+    public mutating func l2Normalize(_ x: ValueID, name: String) -> ValueID {
+        add(.l2Normalize(x), type(of: x), name)
+    }
+
     /// Finishes the graph with `logits` as its output.
     public func finish(logits: ValueID, info: ModelInfo) -> Graph {
         Graph(nodes: nodes, logits: logits, info: info)
+    }
+
+    /// Finishes a pooling graph (the `encode` entry point), with generation `logits` too when given.
+    public func finish(pooling: PoolingOutputs, logits: ValueID? = nil, info: ModelInfo) -> Graph {
+        precondition(info.pooling != nil, "a pooling graph needs ModelInfo.pooling")
+        return Graph(nodes: nodes, logits: logits, pooling: pooling, info: info)
     }
 }

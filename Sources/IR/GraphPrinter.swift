@@ -10,7 +10,12 @@ extension Graph {
             let weights = node.op.weights.map(\.description).joined(separator: " ")
             lines.append("%\(index) = \(node.op.mnemonic)(\(args)) \(node.type)  \(node.name)" + (weights.isEmpty ? "" : "  " + weights))
         }
-        lines.append("output logits = \(logits)")
+        if let logits { lines.append("output logits = \(logits)") }
+        if let pooling {
+            let named = [("hidden", pooling.hidden), ("pooled", pooling.pooled), ("sequence_logits", pooling.sequenceLogits),
+                         ("token_logits", pooling.tokenLogits)]
+            for case let (name, value?) in named { lines.append("output \(name) = \(value)") }
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -43,6 +48,9 @@ extension Op {
         case .scale: "scale"
         case .slice: "slice"
         case .lastRow: "last_row"
+        case .tokenTypes: "token_types"
+        case .pool(_, let reduction): "pool_\(reduction.rawValue)"
+        case .l2Normalize: "l2_normalize"
         }
     }
 }

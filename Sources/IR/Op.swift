@@ -170,14 +170,21 @@ public enum Op: Sendable {
     case slice(ValueID, start: Int, count: Int)
     /// The last token's row (a view).
     case lastRow(ValueID)
+    /// The call's token type ids (BERT segments), i32 `[T]`; `encode` only (all 0 when the caller gives none).
+    case tokenTypes
+    /// One row per sequence of an `encode` call from that sequence's token rows: `[T, c]` → `[S, c]`.
+    case pool(ValueID, PoolReduction)
+    /// Each row divided by its L2 norm, max(‖x‖, 1e-12) (torch.nn.functional.normalize).
+    case l2Normalize(ValueID)
 
     /// Values this op reads.
     public var inputs: [ValueID] {
         switch self {
-        case .tokenIDs: []
+        case .tokenIDs, .tokenTypes: []
         case .embedding(let ids, _): [ids]
         case .rmsNorm(let x, _, _, _, _), .rope(let x, _), .scale(let x, _), .slice(let x, _, _), .lastRow(let x),
-             .layerNorm(let x, _, _, _, _, _), .positionEmbedding(let x, _, _), .unary(let x, _): [x]
+             .layerNorm(let x, _, _, _, _, _), .positionEmbedding(let x, _, _), .unary(let x, _), .pool(let x, _),
+             .l2Normalize(let x): [x]
         case .linear(let x, _, _, let acc): [x] + (acc.map { [$0] } ?? [])
         case .attention(let q, let k, let v, _): [q] + [k, v].compactMap { $0 }
         case .gatedActivation(let g, let u, _): [g, u]
@@ -230,6 +237,9 @@ public enum Op: Sendable {
         case .scale(let x, let f): .scale(map(x), f)
         case .slice(let x, let s, let c): .slice(map(x), start: s, count: c)
         case .lastRow(let x): .lastRow(map(x))
+        case .tokenTypes: .tokenTypes
+        case .pool(let x, let r): .pool(map(x), r)
+        case .l2Normalize(let x): .l2Normalize(map(x))
         }
     }
 }

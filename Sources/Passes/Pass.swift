@@ -46,6 +46,6 @@ struct Rewriter {
     mutating func alias(old: Int, to new: ValueID) { map[old] = new }
 
     func finish(_ graph: Graph) -> Graph {
-        Graph(nodes: nodes, logits: value(graph.logits), info: graph.info)
+        Graph(nodes: nodes, logits: graph.logits.map(value), pooling: graph.pooling?.remapped(value), info: graph.info)
     }
 }

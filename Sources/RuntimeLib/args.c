@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RUN = 1 << LLMC_CMD_RUN, INFO = 1 << LLMC_CMD_INFO, BENCH = 1 << LLMC_CMD_BENCH };
+enum {
+    RUN = 1 << LLMC_CMD_RUN,
+    INFO = 1 << LLMC_CMD_INFO,
+    BENCH = 1 << LLMC_CMD_BENCH,
+    SCORE = 1 << LLMC_CMD_SCORE,
+    POOL = 1 << LLMC_CMD_EMBED | 1 << LLMC_CMD_CLASSIFY | SCORE | 1 << LLMC_CMD_REWARD,
+};
 
 typedef enum opt_id {
     OPT_PROMPT, OPT_PROMPT_IDS, OPT_N, OPT_TEMPERATURE, OPT_TOP_K, OPT_TOP_P, OPT_MIN_P, OPT_REPETITION_PENALTY,
     OPT_SEED, OPT_THREADS, OPT_MAX_CONTEXT, OPT_IGNORE_EOS, OPT_JSON, OPT_LOGPROBS, OPT_LOGITS, OPT_PROMPT_LEN,
-    OPT_GEN, OPT_REPEAT, OPT_HELP
+    OPT_GEN, OPT_REPEAT, OPT_INPUT, OPT_TOKEN_TYPES, OPT_QUERY, OPT_DOC, OPT_PAIRS, OPT_HIDDEN, OPT_NO_TRUNCATE, OPT_HELP
 } opt_id;
 
 /// One option: its names, the commands that accept it, its value placeholder (NULL for flags) and its help line.
@@ -25,8 +31,9 @@ typedef struct opt_spec {
 } opt_spec;
 
 static const opt_spec OPTS[] = {
-    {OPT_PROMPT, "--prompt", "-p", RUN, "TEXT", "prompt text, tokenized like transformers' tokenizer(TEXT)"},
-    {OPT_PROMPT_IDS, "--prompt-ids", NULL, RUN, "IDS", "comma-separated token ids, used exactly as given"},
+    {OPT_PROMPT, "--prompt", "-p", RUN | POOL, "TEXT", "prompt text, tokenized like transformers' tokenizer(TEXT)"},
+    {OPT_PROMPT_IDS, "--prompt-ids", NULL, RUN | POOL, "IDS",
+     "comma-separated token ids, used exactly as given (pooling commands: repeat it, one sequence each)"},
     {OPT_N, "--n-predict", "-n", RUN, "N", "tokens to generate (default 128; stops early at EOS or a full context)"},
     {OPT_TEMPERATURE, "--temperature", NULL, RUN, "T", "sampling temperature, 0 = greedy (default: the model's)"},
     {OPT_TOP_K, "--top-k", NULL, RUN, "K", "keep the K most likely tokens, 0 = off (default: the model's)"},
@@ -35,21 +42,51 @@ static const opt_spec OPTS[] = {
     {OPT_REPETITION_PENALTY, "--repetition-penalty", NULL, RUN, "R",
      "penalty > 0 for tokens already seen, 1 = off (default: the model's)"},
     {OPT_SEED, "--seed", NULL, RUN, "S", "random seed, an unsigned integer (default: from the clock)"},
-    {OPT_THREADS, "--threads", NULL, RUN | INFO | BENCH, "N", "threads to run on (default: the CPUs available)"},
+    {OPT_THREADS, "--threads", NULL, RUN | INFO | BENCH | POOL, "N", "threads to run on (default: the CPUs available)"},
     {OPT_MAX_CONTEXT, "--max-context", NULL, RUN, "C",
      "positions in the KV cache (default: the model's, at most its max_position)"},
     {OPT_IGNORE_EOS, "--ignore-eos", NULL, RUN, NULL, "keep generating after an end-of-sequence token"},
-    {OPT_JSON, "--json", NULL, RUN | INFO | BENCH, NULL, "print one JSON object to stdout instead of text"},
+    {OPT_JSON, "--json", NULL, RUN | INFO | BENCH | POOL, NULL,
+     "print JSON to stdout instead of text (pooling commands: one object per input and line)"},
     {OPT_LOGPROBS, "--logprobs", NULL, RUN, "K", "with --json: the K best log-probabilities of every generated step"},
-    {OPT_LOGITS, "--logits", NULL, RUN, NULL, "with --json: the logits at the last prompt position"},
+    {OPT_LOGITS, "--logits", NULL, RUN | POOL, NULL,
+     "with --json: the logits at the last prompt position (pooling: the head's raw logits)"},
     {OPT_PROMPT_LEN, "--prompt-len", NULL, BENCH, "N", "bench: prompt tokens to prefill (default 512)"},
     {OPT_GEN, "--gen", NULL, BENCH, "N", "bench: tokens to decode (default 128)"},
     {OPT_REPEAT, "--repeat", NULL, BENCH, "N", "bench: runs to take the best of (default 3)"},
-    {OPT_HELP, "--help", "-h", RUN | INFO | BENCH, NULL, "show this help"},
+    {OPT_INPUT, "--input", NULL, POOL, "FILE", "pooling: one text per line, run in batches"},
+    {OPT_TOKEN_TYPES, "--token-types", NULL, POOL, "IDS", "pooling: token type ids of the matching --prompt-ids"},
+    {OPT_QUERY, "--query", NULL, SCORE, "TEXT", "score: the query"},
+    {OPT_DOC, "--doc", NULL, SCORE, "TEXT", "score: the document"},
+    {OPT_PAIRS, "--pairs", NULL, SCORE, "FILE", "score: one QUERY<TAB>DOCUMENT pair per line"},
+    {OPT_HIDDEN, "--hidden", NULL, POOL, NULL, "pooling, with --json: the last hidden state of every token"},
+    {OPT_NO_TRUNCATE, "--no-truncate", NULL, POOL, NULL,
+     "pooling: reject inputs longer than the model takes (default: cut them, with a warning)"},
+    {OPT_HELP, "--help", "-h", RUN | INFO | BENCH | POOL, NULL, "show this help"},
 };
 #define N_OPTS (sizeof OPTS / sizeof OPTS[0])
 
-static const char *const COMMAND_NAMES[] = {"generation", "info", "bench"};
+static int parse_ids(const char *text, int64_t vocab, llmc_cli_options *o, char *err, uint64_t err_len);
+
+static const char *const COMMAND_NAMES[] = {"generation", "info", "bench", "help", "embed", "classify", "score", "reward"};
+
+/// Appends one comma-separated id list (a pooling sequence or its token types) to a growing list.
+static int append_id_list(const char *text, int64_t limit, int32_t ***lists, int64_t **lens, int64_t *n,
+                          char *err, uint64_t err_len) {
+    llmc_cli_options one = {0};
+    int rc = parse_ids(text, limit, &one, err, err_len);
+    if (rc) {
+        free(one.prompt_ids);
+        return rc;
+    }
+    *lists = realloc(*lists, (size_t)(*n + 1) * sizeof **lists);
+    *lens = realloc(*lens, (size_t)(*n + 1) * sizeof **lens);
+    if (!*lists || !*lens) return llmc_rt_fail(err, err_len, "out of memory");
+    (*lists)[*n] = one.prompt_ids;
+    (*lens)[*n] = one.n_prompt_ids;
+    (*n)++;
+    return 0;
+}
 
 static const opt_spec *find_opt(const char *name, size_t len) {
     for (size_t i = 0; i < N_OPTS; i++) {
@@ -127,7 +164,18 @@ static int apply(const opt_spec *o, const char *n, const char *v, const llmc_cli
     case OPT_PROMPT:
         out->prompt = v;
         return 0;
-    case OPT_PROMPT_IDS: return parse_ids(v, lim->vocab_size, out, err, err_len);
+    case OPT_PROMPT_IDS:
+        if (out->command >= LLMC_CMD_EMBED)
+            return append_id_list(v, lim->vocab_size, &out->seq_ids, &out->seq_lens, &out->n_seqs, err, err_len);
+        return parse_ids(v, lim->vocab_size, out, err, err_len);
+    case OPT_TOKEN_TYPES:
+        return append_id_list(v, INT32_MAX, &out->seq_types, &out->seq_type_lens, &out->n_seq_types, err, err_len);
+    case OPT_INPUT: out->input_file = v; return 0;
+    case OPT_QUERY: out->query = v; return 0;
+    case OPT_DOC: out->doc = v; return 0;
+    case OPT_PAIRS: out->pairs_file = v; return 0;
+    case OPT_HIDDEN: out->hidden = 1; return 0;
+    case OPT_NO_TRUNCATE: out->no_truncate = 1; return 0;
     case OPT_N: return parse_int(n, v, 0, INT32_MAX, &out->n_predict, err, err_len);
     case OPT_TEMPERATURE: return parse_float(n, v, 0, 0, INFINITY, &sp->temperature, err, err_len);
     case OPT_TOP_K: return parse_int(n, v, 0, INT64_MAX, &sp->top_k, err, err_len);
@@ -163,6 +211,22 @@ static int check(const llmc_cli_limits *lim, const llmc_cli_options *o, char *er
     if (o->command == LLMC_CMD_BENCH && o->bench_prompt_len + o->bench_gen > lim->max_position)
         return llmc_rt_fail(err, err_len, "bench needs --prompt-len %lld + --gen %lld positions, the model has %lld",
                             (long long)o->bench_prompt_len, (long long)o->bench_gen, (long long)lim->max_position);
+    if (o->command >= LLMC_CMD_EMBED) {
+        int sources = !!o->prompt + !!o->n_seqs + !!o->input_file + !!(o->query || o->doc) + !!o->pairs_file;
+        if (sources == 0)
+            return llmc_rt_fail(err, err_len, "no input: give -p TEXT, --input FILE or --prompt-ids IDS%s (see --help)",
+                                o->command == LLMC_CMD_SCORE ? ", or --query Q --doc D or --pairs FILE" : "");
+        if (sources > 1) return llmc_rt_fail(err, err_len, "give only one kind of input");
+        if ((o->query != NULL) != (o->doc != NULL)) return llmc_rt_fail(err, err_len, "--query and --doc go together");
+        if (o->n_seq_types && o->n_seq_types != o->n_seqs)
+            return llmc_rt_fail(err, err_len, "give one --token-types per --prompt-ids (%lld vs %lld)",
+                                (long long)o->n_seq_types, (long long)o->n_seqs);
+        if ((o->prompt || o->input_file || o->query || o->pairs_file) && !lim->has_tokenizer)
+            return llmc_rt_fail(err, err_len, "this model has no tokenizer: give the input with --prompt-ids");
+        if ((o->logits || o->hidden) && !o->json)
+            return llmc_rt_fail(err, err_len, "%s only applies to --json output", o->logits ? "--logits" : "--hidden");
+        return 0;
+    }
     if (o->command != LLMC_CMD_RUN) return 0;
     if (o->prompt && o->prompt_ids) return llmc_rt_fail(err, err_len, "give either -p or --prompt-ids, not both");
     if (!o->prompt && !o->prompt_ids)
@@ -205,6 +269,12 @@ int llmc_cli_parse(int argc, char *const *argv, const llmc_cli_limits *limits, l
     } else if (argc > 1 && strcmp(argv[1], "bench") == 0) {
         out->command = LLMC_CMD_BENCH;
         i = 2;
+    } else if (argc > 1) {
+        for (int c = LLMC_CMD_EMBED; c <= LLMC_CMD_REWARD; c++)
+            if (strcmp(argv[1], COMMAND_NAMES[c]) == 0) {
+                out->command = (llmc_command)c;
+                i = 2;
+            }
     }
     llmc_command cmd = out->command;
     for (; i < argc; i++) {
@@ -241,6 +311,14 @@ int llmc_cli_parse(int argc, char *const *argv, const llmc_cli_limits *limits, l
 }
 
 void llmc_cli_options_free(llmc_cli_options *o) {
+    for (int64_t k = 0; k < o->n_seqs; k++) free(o->seq_ids[k]);
+    for (int64_t k = 0; k < o->n_seq_types; k++) free(o->seq_types[k]);
+    free(o->seq_ids);
+    free(o->seq_lens);
+    free(o->seq_types);
+    free(o->seq_type_lens);
+    o->seq_ids = o->seq_types = NULL;
+    o->n_seqs = o->n_seq_types = 0;
     free(o->prompt_ids);
     o->prompt_ids = NULL;
     o->n_prompt_ids = 0;
@@ -253,15 +331,17 @@ char *llmc_cli_help(const char *prog) {
                    "       %s --prompt-ids IDS [options] generate from token ids\n"
                    "       %s info [--json]              describe the compiled model\n"
                    "       %s bench [options]            measure prefill and decode speed (greedy, EOS ignored)\n"
+                   "       %s embed|classify|reward -p TEXT | --input FILE | --prompt-ids IDS...   pooling models\n"
+                   "       %s score --query Q --doc D | --pairs FILE   cross-encoders (embedders: cosine)\n"
                    "\noptions:\n",
-                   prog, prog, prog, prog);
+                   prog, prog, prog, prog, prog, prog);
     for (size_t i = 0; i < N_OPTS; i++) {
         const opt_spec *o = &OPTS[i];
         char names[64];
         snprintf(names, sizeof names, "%s%s%s%s%s", o->alias ? o->alias : "", o->alias ? ", " : "", o->name,
                  o->value ? " " : "", o->value ? o->value : "");
         llmc_sb_printf(&sb, "  %-26s %s%s\n", names, o->help,
-                       o->commands == BENCH ? "" : o->commands == RUN ? "" : " [also info/bench]");
+                       (o->commands & (INFO | BENCH)) && o->commands != BENCH ? " [also info/bench]" : "");
     }
     llmc_sb_puts(&sb, "\nThe continuation is streamed to stdout as text (as token ids when the model has no tokenizer) and a\n"
                       "timing line goes to stderr. Generation stops at an end-of-sequence token, after -n tokens, or when\n"
@@ -269,5 +349,8 @@ char *llmc_cli_help(const char *prog) {
     llmc_sb_puts(&sb, "\nWith --json, generation prints {\"prompt_ids\", \"output_ids\", \"text\" (when the model has a "
                       "tokenizer),\n\"top_logprobs\" (with --logprobs), \"last_logits\" (with --logits)}. Exit codes: "
                       "0 ok, 1 runtime error, 2 usage error.\n");
+    llmc_sb_puts(&sb, "\nPooling commands with --json print one object per input and line: embed {\"embedding\": [...]}, "
+                      "classify\n{\"labels\": [{\"label\", \"probability\"}...]} (token classifiers: {\"tokens\": [...]}), "
+                      "score {\"score\": x},\nreward {\"reward\": x}.\n");
     return sb.data;
 }

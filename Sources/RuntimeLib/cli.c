@@ -17,6 +17,11 @@ int llmc_report(const char *prog, int code, const char *fmt, ...) {
     return code;
 }
 
+const char *llmc_task_name(uint32_t task) {
+    static const char *const names[] = {"generate", "embed", "classify", "score", "reward", "token_classify"};
+    return task < sizeof names / sizeof names[0] ? names[task] : "unknown task";
+}
+
 double llmc_now_seconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -37,7 +42,8 @@ static int check_model(const llmc_model *m, const llmc_blob_header *h, char *err
     if (m->vocab_size != h->vocab_size)
         return llmc_rt_fail(err, err_len, "model code vocab_size %lld differs from the blob's %lld",
                             (long long)m->vocab_size, (long long)h->vocab_size);
-    if (m->max_batch < 1 || m->arena_bytes < 0 || m->kv_bytes_per_position < 0 || !m->forward)
+    if (m->max_batch < 1 || m->arena_bytes < 0 || m->kv_bytes_per_position < 0 || (!m->forward && !m->encode) ||
+        (m->encode && m->task == LLMC_TASK_GENERATE))
         return llmc_rt_fail(err, err_len, "model table is inconsistent (max_batch %lld)", (long long)m->max_batch);
     return 0;
 }
@@ -76,6 +82,13 @@ int llmc_run_main(int argc, char **argv, const llmc_model *model) {
     int code = llmc_cli_parse(argc, argv, &limits, &opts, err, sizeof err);
     if (code != 0) {
         code = llmc_report(prog, code, "%s", err);
+    } else if (opts.command >= LLMC_CMD_EMBED) {
+        llmc_context ctx = {prog, model, &blob, &opts};
+        code = llmc_cmd_pooling(&ctx);
+    } else if (!model->forward && opts.command != LLMC_CMD_INFO) {
+        code = llmc_report(prog, LLMC_EXIT_USAGE, "this is a pooling model (%s), it cannot generate text; use %s",
+                           llmc_task_name(model->task),
+                           model->task == LLMC_TASK_TOKEN_CLASSIFY ? "classify" : llmc_task_name(model->task));
     } else {
         llmc_context ctx = {prog, model, &blob, &opts};
         code = opts.command == LLMC_CMD_INFO    ? llmc_cmd_info(&ctx)

@@ -75,6 +75,21 @@ int llmc_session_init(llmc_session *s, const llmc_model *model, const uint8_t *w
 const float *llmc_session_feed(llmc_session *s, const int32_t *tokens, int64_t n);
 void llmc_session_free(llmc_session *s);
 
+// ---- pooling models: packed encode calls (encode.c) ----
+/// Sequences to encode: ids[k][0..lens[k]) with optional token types (types or types[k] NULL: all 0).
+typedef struct llmc_sequences {
+    int32_t *const *ids;
+    int32_t *const *types;
+    const int64_t *lens;
+    int64_t n;
+} llmc_sequences;
+
+/// Runs every sequence through model->encode in packed calls of at most max_batch tokens (session max_ctx must be
+/// >= max_batch). Per-token outputs are written for all sequences' tokens in order, per-sequence outputs one row per
+/// sequence; NULL outputs are skipped. Returns 0, or -1 with a reason (empty or too long a sequence).
+int llmc_encode_all(llmc_session *s, const llmc_sequences *in, const llmc_encode_outputs *out, char *err,
+                    uint64_t err_len);
+
 // ---- text <-> ids through the blob's tokenizer (text.c) ----
 typedef struct llmc_text llmc_text;
 /// Loads the tokenizer section of the blob; NULL with a reason in err.
@@ -82,6 +97,10 @@ llmc_text *llmc_text_load(const llmc_blob *blob, char *err, uint64_t err_len);
 void llmc_text_free(llmc_text *t);
 /// Tokenizes like transformers' tokenizer(text) (special tokens added); returns the count or -1 with a reason.
 int64_t llmc_text_encode(llmc_text *t, const char *text, int32_t **ids, char *err, uint64_t err_len);
+/// Tokenizes a text (b NULL) or a sentence pair with special tokens, token type ids and truncation to max_len ids
+/// (<= 0: none; *truncated says whether ids were dropped); returns the count or -1 with a reason.
+int64_t llmc_text_encode_pair(llmc_text *t, const char *a, const char *b, int64_t max_len, int32_t **ids, int32_t **types,
+                              int *truncated, char *err, uint64_t err_len);
 /// Decodes ids (special tokens skipped). `raw` gives the raw bytes (for streaming); otherwise invalid UTF-8 is
 /// replaced by U+FFFD as transformers does. Returns the byte count (into a malloc'd *out) or -1 with a reason.
 int64_t llmc_text_decode(llmc_text *t, const int32_t *ids, int64_t n, int raw, char **out, char *err,
@@ -97,8 +116,12 @@ typedef struct llmc_context {
 } llmc_context;
 
 int llmc_cmd_generate(const llmc_context *ctx);
+/// The name of an llmc_task ("embed", "classify", ...).
+const char *llmc_task_name(uint32_t task);
 int llmc_cmd_bench(const llmc_context *ctx);
 int llmc_cmd_info(const llmc_context *ctx);
+/// embed / classify / score / reward of a pooling model (pooling.c).
+int llmc_cmd_pooling(const llmc_context *ctx);
 /// Prints "prog: message" (one line) to stderr and returns `code`.
 int llmc_report(const char *prog, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 double llmc_now_seconds(void);

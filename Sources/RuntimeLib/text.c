@@ -45,3 +45,9 @@ int64_t llmc_text_decode(llmc_text *t, const int32_t *ids, int64_t n, int raw, c
     return (raw ? llmc_tokenizer_decode_bytes : llmc_tokenizer_decode)(t->tok, t->scratch, (uint64_t)kept, 1, out,
                                                                         err, err_len);
 }
+
+int64_t llmc_text_encode_pair(llmc_text *t, const char *a, const char *b, int64_t max_len, int32_t **ids, int32_t **types,
+                              int *truncated, char *err, uint64_t err_len) {
+    return llmc_tokenizer_encode_pair(t->tok, a, strlen(a), b, b ? strlen(b) : 0, 1, max_len, ids, types, truncated, err,
+                                      err_len);
+}

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Codegen
 import Foundation
+import Frontend
+import IR
 
 /// `llmc compile <model> -o OUT`: one standalone executable for one model.
 struct Compile: ParsableCommand {
@@ -25,6 +27,12 @@ struct Compile: ParsableCommand {
     @Option(help: "Most tokens one forward call processes (longer prompts are prefilled in chunks).")
     var maxBatch = 512
 
+    @Option(help: "Pooling of an embedding model: \(PoolingKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: the model's sentence-transformers files, else the architecture's).")
+    var pooling: String?
+
+    @Option(help: "L2-normalise pooled embeddings: true or false (default: as --pooling's source says).")
+    var normalize: String?
+
     @Flag(help: "Print a JSON summary on stdout instead of the human-readable line.")
     var json = false
 
@@ -45,6 +53,23 @@ struct Compile: ParsableCommand {
             throw ValidationError("unknown --kv-dtype '\(kvDtype)'; expected one of \(KVCacheFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard (1...8192).contains(maxBatch) else { throw ValidationError("--max-batch must be between 1 and 8192") }
+        _ = try poolingOverride()
+    }
+
+    /// --pooling and --normalize, checked.
+    func poolingOverride() throws -> PoolingOverride {
+        var override = PoolingOverride()
+        if let pooling {
+            guard let kind = PoolingKind(rawValue: pooling) else {
+                throw ValidationError("unknown --pooling '\(pooling)'; expected one of \(PoolingKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            override.pooling = kind
+        }
+        if let normalize {
+            guard let value = Bool(normalize) else { throw ValidationError("--normalize expects true or false, got '\(normalize)'") }
+            override.normalize = value
+        }
+        return override
     }
 
     func run() throws {
@@ -52,7 +77,8 @@ struct Compile: ParsableCommand {
             let compiler = ModelCompiler(
                 model: model, output: output, target: try TargetSpec.named(target),
                 dtype: WeightFormat(rawValue: dtype) ?? .f32,
-                kvDtype: KVCacheFormat(rawValue: kvDtype) ?? .f32, maxBatch: maxBatch, progress: Progress(quiet: quiet || json))
+                kvDtype: KVCacheFormat(rawValue: kvDtype) ?? .f32, maxBatch: maxBatch, pooling: try poolingOverride(),
+                progress: Progress(quiet: quiet || json))
             let summary = try compiler.run()
             if json {
                 let encoder = JSONEncoder()

@@ -38,7 +38,7 @@ struct ConformanceRunner {
                               detail: detail, seconds: Date().timeIntervalSince(start))
         }
         if let unreadable = c.unreadable { return result(.fail, unreadable) }
-        guard c.task == "generate" else { return result(.unsupported, "task '\(c.task)' is not supported yet") }
+        guard c.task == "generate" else { return judgePooling(c, compilerHash: compilerHash, result) }
         do {
             let binary: String
             switch try compiled(c, compilerHash: compilerHash) {
@@ -66,15 +66,55 @@ struct ConformanceRunner {
         }
     }
 
+    /// A pooling case: every sequence through the binary's task command (`--json --hidden --logits`), compared by
+    /// `poolingMismatch`.
+    private func judgePooling(_ c: ConformanceCase, compilerHash: String,
+                              _ result: (ConformanceResult.Status, String) -> ConformanceResult) -> ConformanceResult {
+        let expectedURL = c.directory.appendingPathComponent("expected.json")
+        do {
+            let expected: ExpectedPooling
+            do {
+                expected = try JSONDecoder().decode(ExpectedPooling.self, from: Data(contentsOf: expectedURL))
+            } catch {
+                return result(.fail, "\(expectedURL.path): not a pooling expectation (\(error))")
+            }
+            let binary: String
+            switch try compiled(c, compilerHash: compilerHash, flags: expected.compileFlags) {
+            case .success(let path): binary = path
+            case .failure(let verdict): return result(verdict.status, verdict.detail)
+            }
+            let info = try Subprocess.run(binary, ["info", "--json"], timeout: timeout)
+            guard info.status == 0, String(decoding: info.stdout, as: UTF8.self).contains("\"pooling\"") else {
+                return result(.unsupported, "compiles as a generative model; its \(c.task) head is not implemented")
+            }
+            var arguments = [expected.command, "--json", "--hidden", "--logits"]
+            for sequence in expected.sequences {
+                arguments += ["--prompt-ids", sequence.ids.map(String.init).joined(separator: ",")]
+                if let types = sequence.types { arguments += ["--token-types", types.map(String.init).joined(separator: ",")] }
+            }
+            let run = try Subprocess.run(binary, arguments, timeout: timeout)
+            guard !run.timedOut else { return result(.fail, "\(expected.command) timed out after \(Int(timeout)) s") }
+            guard run.status == 0 else { return result(.fail, "\(expected.command) failed: \(firstLine(run.stderr))") }
+            let lines = String(decoding: run.stdout, as: UTF8.self).split(separator: "\n")
+            let produced = try lines.map { try JSONDecoder().decode(ProducedPooling.self, from: Data($0.utf8)) }
+            if let mismatch = poolingMismatch(expected: expected, produced: produced, bounds: PoolingBounds(dtype: dtype)) {
+                return result(.fail, mismatch)
+            }
+            return result(.pass, "")
+        } catch {
+            return result(.fail, "\(error)")
+        }
+    }
+
     private struct Verdict: Error {
         var status: ConformanceResult.Status
         var detail: String
     }
 
     /// The cached executable for a case, compiling it when the model files or the compiler changed.
-    private func compiled(_ c: ConformanceCase, compilerHash: String) throws -> Result<String, Verdict> {
+    private func compiled(_ c: ConformanceCase, compilerHash: String, flags: [String] = []) throws -> Result<String, Verdict> {
         var hash = FNV1a()
-        hash.combine("\(compilerHash) \(dtype) \(target)")
+        hash.combine("\(compilerHash) \(dtype) \(target) \(flags.joined(separator: " "))")
         let files = try FileManager.default.contentsOfDirectory(atPath: c.directory.path).sorted().filter { $0 != "expected.json" }
         for file in files {
             hash.combine(file)
@@ -83,7 +123,7 @@ struct ConformanceRunner {
         let path = cache.appendingPathComponent("\(c.name.replacingOccurrences(of: "/", with: "_"))-\(hash.hex)").path
         if FileManager.default.isExecutableFile(atPath: path) { return .success(path) }
         let run = try Subprocess.run(compiler, ["compile", c.directory.path, "-o", path, "--quiet", "--dtype", dtype,
-                                                "--target", target], timeout: timeout)
+                                                "--target", target] + flags, timeout: timeout)
         if run.timedOut { return .failure(Verdict(status: .fail, detail: "compile timed out after \(Int(timeout)) s")) }
         if run.crashed { return .failure(Verdict(status: .fail, detail: "compiler crashed: \(firstLine(run.stderr))")) }
         if run.status != 0 { return .failure(Verdict(status: .unsupported, detail: firstLine(run.stderr))) }

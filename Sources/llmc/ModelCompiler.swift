@@ -13,6 +13,8 @@ struct ModelCompiler {
     var dtype: WeightFormat
     var kvDtype: KVCacheFormat
     var maxBatch: Int
+    /// --pooling / --normalize of a pooling model.
+    var pooling = PoolingOverride()
     var progress: Progress
 
     /// What a finished compile reports (`--json`).
@@ -34,7 +36,8 @@ struct ModelCompiler {
         let start = Date()
         progress.stage("reading model")
         let url = try ModelDirectory.locate(model)
-        let directory = try ModelDirectory(url: url)
+        var directory = try ModelDirectory(url: url)
+        directory.poolingOverride = pooling
         let recipe = try RecipeRegistry.recipe(for: directory)
         let checkpoint = try Checkpoint(directory: url)
         let generation = try directory.generationConfig()
@@ -119,6 +122,8 @@ struct ModelCompiler {
             var max_position: Int
             var max_batch: Int
             var kernels: Int
+            /// Task, pooling, normalize, labels of a pooling model (read by the runtime's embed/classify/score).
+            var pooling: PoolingInfo?
             var tensors: [Tensor]
         }
         let tensors = weights.weights.map { planned in
@@ -133,7 +138,7 @@ struct ModelCompiler {
         let info = Info(architecture: directory.architecture, family: family, dtype: dtype.rawValue, kv_dtype: kvDtype.rawValue,
                         target: target.name, cpu: target.cpu, parameters: graph.parameterCount, vocab_size: graph.info.vocabSize,
                         hidden_size: graph.info.hiddenSize, layers: graph.info.layers, max_position: graph.info.maxPosition,
-                        max_batch: maxBatch, kernels: kernels, tensors: tensors)
+                        max_batch: maxBatch, kernels: kernels, pooling: graph.info.pooling, tensors: tensors)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(info)

@@ -46,7 +46,7 @@ final class GemmaPostNormRecipeTests: XCTestCase {
         let graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
         let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
         XCTAssertEqual(graph.parameterCount, stored, name)
-        XCTAssertEqual(graph[graph.logits].type, ValueType(rows: .last, cols: graph.info.vocabSize), name)
+        XCTAssertEqual(graph[graph.logits!].type, ValueType(rows: .last, cols: graph.info.vocabSize), name)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url.appendingPathComponent("config.json")))
         return Built(graph: graph, config: json as? [String: Any] ?? [:])
     }
@@ -74,8 +74,8 @@ final class GemmaPostNormRecipeTests: XCTestCase {
         XCTAssertEqual(specs.map(\.scale), specs.map { _ in Float(1 / scalar.squareRoot()) })
         XCTAssertEqual(specs.map(\.window), windows(b.config))
         let final = try XCTUnwrap(b.config["final_logit_softcapping"] as? Double)
-        guard case .unary(_, .softcap(let applied)) = b.graph[b.graph.logits].op else {
-            return XCTFail("logits are not soft-capped: \(b.graph[b.graph.logits].op.mnemonic)")
+        guard case .unary(_, .softcap(let applied)) = b.graph[b.graph.logits!].op else {
+            return XCTFail("logits are not soft-capped: \(b.graph[b.graph.logits!].op.mnemonic)")
         }
         XCTAssertEqual(applied, Float(final))
         // Sandwich: four (1+w) norms per layer plus the final one.

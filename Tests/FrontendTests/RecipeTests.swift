@@ -13,7 +13,7 @@ final class RecipeTests: XCTestCase {
             // Every stored tensor is used exactly once (tied heads reuse the embedding).
             let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
             XCTAssertEqual(graph.parameterCount, stored, url.lastPathComponent)
-            XCTAssertEqual(graph[graph.logits].type, ValueType(rows: .last, cols: graph.info.vocabSize))
+            XCTAssertEqual(graph[graph.logits!].type, ValueType(rows: .last, cols: graph.info.vocabSize))
         }
     }
 

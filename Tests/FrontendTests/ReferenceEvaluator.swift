@@ -24,7 +24,7 @@ struct ReferenceEvaluator {
         for node in graph.nodes {
             values.append(try evaluate(node, values, tokens: tokens))
         }
-        return values[graph.logits.index]
+        return values[graph.logits!.index]
     }
 
     /// A weight as row-major values of its shape.
@@ -180,6 +180,23 @@ struct ReferenceEvaluator {
             return (0..<rows).flatMap { r in all[r * width + start ..< r * width + start + count] }
         case .lastRow(let x):
             return Array(input(x).suffix(cols))
+        case .tokenTypes:  // one sequence of segment 0
+            return tokens.map { _ in 0 }
+        case .pool(let x, let reduction):  // the whole call is one sequence
+            let all = input(x)
+            let column = { (c: Int) in stride(from: c, to: all.count, by: cols).map { all[$0] } }
+            return (0..<cols).map { c in
+                switch reduction {
+                case .first: all[c]
+                case .last: all[all.count - cols + c]
+                case .mean: column(c).reduce(0, +) / Double(tokens.count)
+                case .spladeMax: log1p(max(column(c).max() ?? 0, 0))
+                }
+            }
+        case .l2Normalize(let x):
+            let all = input(x)
+            let norm = max(all.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+            return all.map { $0 / norm }
         }
     }
 

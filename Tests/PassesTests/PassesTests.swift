@@ -55,7 +55,7 @@ final class PassesTests: XCTestCase {
         let s2 = b2.scale(y2, by: 0.5, name: "s")
         let folded = FoldScales().run(b2.finish(logits: s2, info: graph.info))
         XCTAssertEqual(count(folded, "scale"), 0)
-        guard case .linear(_, let w, let bias?, _) = folded[folded.logits].op else { return XCTFail("logits not a linear") }
+        guard case .linear(_, let w, let bias?, _) = folded[folded.logits!].op else { return XCTFail("logits not a linear") }
         XCTAssertEqual(w.transform, .scaled(.tensor("w"), 0.5))
         XCTAssertEqual(bias.transform, .scaled(.tensor("b"), 0.5))
     }

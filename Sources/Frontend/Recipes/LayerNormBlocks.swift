@@ -103,6 +103,8 @@ struct AttentionBlock {
     var window: Int? = nil
     /// ALiBi slopes per query head, added to the scaled logits as `slope · (j - p)`.
     var alibiSlopes: [Float]? = nil
+    /// False for encoders: every token of a sequence sees every other.
+    var causal = true
 }
 
 /// One MLP sublayer: down(act(up(x))), or down(act(gate(x)) * up(x)) when gated.
@@ -241,7 +243,7 @@ struct LayerNormBlocks {
             k = b.rope(k, r.spec(heads: a.kvHeads, headDim: a.headDim), name: scope + ".k_rope")
         }
         let spec = AttentionSpec(cacheSlot: kvWidths.count, qHeads: a.heads, kvHeads: a.kvHeads, headDim: a.headDim,
-                                 scale: a.scale, window: a.window, alibiSlopes: a.alibiSlopes)
+                                 scale: a.scale, window: a.window, alibiSlopes: a.alibiSlopes, causal: a.causal)
         kvWidths.append(a.kvHeads * a.headDim)
         let attended = b.attention(q: q, k: k, v: qkv[2], spec, name: scope)
         return try linear(attended, a.output, out: b.type(of: h).cols, bias: a.outputBias)

@@ -13,7 +13,8 @@ public protocol Recipe: SendableMetatype {
 /// Maps config.json's `architectures` to recipes.
 public enum RecipeRegistry {
     public static let recipes: [Recipe.Type] = [LlamaRecipe.self, GemmaRecipe.self, PostNormRecipe.self,
-                                                LayerNormRopeRecipe.self, ParallelBlockRecipe.self, LearnedPositionRecipe.self, AlibiRecipe.self]
+                                                LayerNormRopeRecipe.self, ParallelBlockRecipe.self, LearnedPositionRecipe.self, AlibiRecipe.self,
+                                                EncoderRecipe.self]
 
     /// Every supported architecture name, sorted.
     public static var supported: [String] { recipes.flatMap { $0.architectures }.sorted() }

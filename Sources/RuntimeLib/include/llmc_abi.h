@@ -5,7 +5,7 @@
 #define LLMC_ABI_H
 #include <stdint.h>
 
-#define LLMC_ABI_VERSION 1
+#define LLMC_ABI_VERSION 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,17 +28,56 @@ typedef struct llmc_model_state {
     int64_t max_ctx;         ///< positions the KV cache holds
 } llmc_model_state;
 
+/// Pooling models (embedders, classifiers, cross-encoders, reward models; docs/POOLING.md): one `encode` call runs
+/// several whole sequences PACKED — their tokens concatenated without padding, positions restarting at 0 in each
+/// sequence, and attention restricted to the sequence's own tokens (block-diagonal; bidirectional for encoders,
+/// causal for decoder embedders). Every matmul then sees all tokens of the batch at once and no work is spent on
+/// padding. The KV buffer is scratch for the call's keys and values (it must hold max_batch positions).
+typedef struct llmc_encode_batch {
+    const int32_t *tokens;      ///< [n_tokens] ids of every sequence, concatenated
+    const int32_t *token_types; ///< [n_tokens] segment ids (BERT token_type_ids); NULL = all 0
+    const int32_t *positions;   ///< [n_tokens] each token's position in its sequence (0, 1, ... per sequence)
+    const int64_t *seq_start;   ///< [n_seqs + 1] sequence s is tokens[seq_start[s] .. seq_start[s+1]), non-empty
+    int64_t n_tokens;           ///< 1 ..= max_batch
+    int64_t n_seqs;             ///< 1 ..= n_tokens
+} llmc_encode_batch;
+
+/// Where `encode` writes; a NULL pointer skips that output. Sizes come from the model table.
+typedef struct llmc_encode_outputs {
+    float *hidden;       ///< [n_tokens][hidden_size]: last hidden state of every token
+    float *pooled;       ///< [n_seqs][pooled_size]: pooled (and L2-normalised when configured) vector per sequence
+    float *seq_logits;   ///< [n_seqs][seq_labels]: head output per sequence (classifier, score, reward)
+    float *token_logits; ///< [n_tokens][token_labels]: head output per token (token classes, MLM, process reward)
+} llmc_encode_outputs;
+
+/// What a pooling model is for (llmc_model.task).
+typedef enum llmc_task {
+    LLMC_TASK_GENERATE = 0,
+    LLMC_TASK_EMBED = 1,
+    LLMC_TASK_CLASSIFY = 2,
+    LLMC_TASK_SCORE = 3,
+    LLMC_TASK_REWARD = 4,
+    LLMC_TASK_TOKEN_CLASSIFY = 5,
+} llmc_task;
+
 /// What the generated code exports about one compiled model.
 typedef struct llmc_model {
     uint32_t abi_version;    ///< LLMC_ABI_VERSION
-    uint32_t reserved;
+    uint32_t task;           ///< llmc_task; LLMC_TASK_GENERATE when `encode` is NULL
     int64_t vocab_size;
-    int64_t max_batch;       ///< most tokens one forward call accepts (longer prompts are chunked)
+    int64_t max_batch;       ///< most tokens one forward / encode call accepts (longer prompts are chunked)
     int64_t arena_bytes;     ///< activation scratch needed for max_batch tokens
     int64_t kv_bytes_per_position; ///< KV cache bytes per cached position (all layers, K and V)
     /// Runs tokens[0..n) at positions pos..pos+n-1 (n <= max_batch, pos+n <= max_ctx), appends their K/V to the
-    /// cache, and writes the logits of the last token to logits[vocab_size].
+    /// cache, and writes the logits of the last token to logits[vocab_size]. NULL for pooling-only models.
     void (*forward)(const llmc_model_state *st, const int32_t *tokens, int64_t n, int64_t pos, float *logits);
+    /// Runs a packed batch of sequences (see llmc_encode_batch) and writes the requested outputs. NULL for
+    /// generative-only models. Uses the KV buffer as scratch (its contents are lost).
+    void (*encode)(const llmc_model_state *st, const llmc_encode_batch *batch, const llmc_encode_outputs *out);
+    int64_t hidden_size;     ///< columns of llmc_encode_outputs.hidden (0: not produced)
+    int64_t pooled_size;     ///< columns of .pooled (0: not produced)
+    int64_t seq_labels;      ///< columns of .seq_logits (0: not produced)
+    int64_t token_labels;    ///< columns of .token_logits (0: not produced)
 } llmc_model;
 
 /// The produced executable's entry point (CLI, bench, info); returns the process exit code.

@@ -75,7 +75,16 @@ int64_t llmc_top_logprobs(const float *logits, int64_t vocab_size, int64_t k, in
 // ---------------------------------------------------------------------------------------------------------------
 // Command line of a produced executable (args.c).
 
-typedef enum llmc_command { LLMC_CMD_RUN = 0, LLMC_CMD_INFO = 1, LLMC_CMD_BENCH = 2, LLMC_CMD_HELP = 3 } llmc_command;
+typedef enum llmc_command {
+    LLMC_CMD_RUN = 0,
+    LLMC_CMD_INFO = 1,
+    LLMC_CMD_BENCH = 2,
+    LLMC_CMD_HELP = 3,
+    LLMC_CMD_EMBED = 4,    ///< pooling models: one vector per input
+    LLMC_CMD_CLASSIFY = 5, ///< labels with probabilities per input (or per token)
+    LLMC_CMD_SCORE = 6,    ///< a (query, document) pair's relevance
+    LLMC_CMD_REWARD = 7,   ///< a reward per input
+} llmc_command;
 
 /// What the parser needs to know about the model to check values and fill defaults.
 typedef struct llmc_cli_limits {
@@ -104,6 +113,19 @@ typedef struct llmc_cli_options {
     int64_t bench_prompt_len;     ///< bench --prompt-len, default 512
     int64_t bench_gen;            ///< bench --gen, default 128
     int64_t bench_repeat;         ///< bench --repeat, default 3
+    // Pooling commands (embed / classify / score / reward):
+    int32_t **seq_ids;            ///< each --prompt-ids of a pooling command: one sequence (malloc'd)
+    int64_t *seq_lens;
+    int64_t n_seqs;
+    int32_t **seq_types;          ///< each --token-types, matching seq_ids (malloc'd)
+    int64_t *seq_type_lens;
+    int64_t n_seq_types;
+    const char *input_file;       ///< --input: one text per line
+    const char *query;            ///< score --query
+    const char *doc;              ///< score --doc
+    const char *pairs_file;       ///< score --pairs: "query<TAB>document" per line
+    int hidden;                   ///< --hidden: with --json, the last hidden state of every token
+    int no_truncate;              ///< --no-truncate: over-long inputs are errors instead of being cut (with a warning)
 } llmc_cli_options;
 
 /// Parses argv[1..argc) (argv[0] is the program). Returns 0, or 2 (usage error) with a one-line message in err.
