@@ -1,4 +1,3 @@
-import Foundation
 import IR
 
 /// Gemma-3n text (`Gemma3nForCausalLM`), built by `GemmaRecipe`: Gemma 3's attention (per-head q/k norms, a
@@ -21,11 +20,14 @@ enum Gemma3nRecipe {
             return b.rmsNorm(x, weight: try w(weight, [group]), eps: c.rmsNormEps, groupSize: group, name: name)
         }
 
-        // Embeddings × √d (the tied table is also the LM head, so the product stays an op).
+        // Embeddings × √d: folded into the table when untied; a tied table is also the LM head, so the product stays an op.
         let ids = b.tokenIDs()
         let embed = try w("model.embed_tokens.weight", [c.vocabSize, d])
         let normalizer = Float(Double(d).squareRoot())
-        let x0 = b.scale(b.embedding(ids, table: embed, name: "embed_tokens"), by: normalizer, name: "embed_scale")
+        let x0 = c.tiedEmbeddings
+            ? b.scale(b.embedding(ids, table: embed, name: "embed_tokens"), by: normalizer, name: "embed_scale")
+            : b.embedding(ids, table: WeightRef(shape: embed.shape, transform: .scaled(embed.transform, normalizer)),
+                          name: "embed_tokens")
 
         // Per-layer inputs [T, layers·p]: (norm(projection(x0) / √d) + table[id] · √p) / √2, one p-wide slice per layer.
         let table = try w("model.embed_tokens_per_layer.weight", [c.perLayerVocabSize, layers * p])
