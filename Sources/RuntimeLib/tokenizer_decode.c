@@ -189,9 +189,9 @@ static int64_t decode(const llmc_tokenizer *t, const int32_t *ids, uint64_t n, i
     for (uint64_t i = 0; i < n && rc == 0; i++) {
         int32_t id = ids[i];
         if (skip_special && (t->token_flags[id] & TKZ_TOKEN_SPECIAL)) continue;
-        uint32_t start = t->token_offsets[id], len = t->token_offsets[id + 1] - start;
+        tkz_str text = tkz_token_text(t, id);
         size_t at = d.arena.len;
-        rc = tkz_bytes_append(&d.arena, t->token_bytes + start, len) || tkz_spans_push(&d.pieces, at, len);
+        rc = tkz_bytes_append(&d.arena, text.data, text.len) || tkz_spans_push(&d.pieces, at, text.len);
     }
     for (uint32_t k = 0; k < t->decoders.count && rc == 0; k++) rc = apply_decoder(&d, &t->decoders.steps[k]);
     if (rc == 0) rc = join(&d, &text);

@@ -21,7 +21,7 @@ enum { TKZ_IGNORE_MERGES = 2, TKZ_FUSE_UNK = 4, TKZ_BYTE_FALLBACK = 8, TKZ_CHAR_
 enum { TKZ_TOKEN_PRESENT = 1, TKZ_TOKEN_SPECIAL = 2, TKZ_TOKEN_BPE = 4 };
 /// Added-token flags.
 enum { TKZ_ADDED_SPECIAL = 1, TKZ_ADDED_LSTRIP = 2, TKZ_ADDED_RSTRIP = 4, TKZ_ADDED_SINGLE_WORD = 8,
-       TKZ_ADDED_NORMALIZED = 16 };
+       TKZ_ADDED_NORMALIZED = 16, TKZ_ADDED_NORMALIZE_AT_LOAD = 32 };
 /// Normalizer kinds.
 enum { TKZ_NORM_NFC = 1, TKZ_NORM_PREPEND = 2, TKZ_NORM_REPLACE = 3, TKZ_NORM_BERT = 4, TKZ_NORM_LOWERCASE = 5,
        TKZ_NORM_STRIP = 6, TKZ_NORM_PRECOMPILED = 7 };
@@ -122,6 +122,8 @@ struct llmc_tokenizer {
     double min_score;              ///< Unigram: the lowest score of a piece
     size_t max_piece_bytes;        ///< Unigram: the longest piece
     tkz_charmap charmap;           ///< the Precompiled normalizer's map (at most one such step)
+    uint8_t *added_text;           ///< contents of the added tokens normalized at load
+    tkz_str *text_override;        ///< n_tokens entries (NULL when none): an id's text when normalized at load
     uint8_t *aligned_copy;         ///< copy of the section when the caller's bytes are not 4-byte aligned
 };
 
@@ -137,6 +139,9 @@ typedef struct tkz_spans { tkz_span *data; size_t len, cap; } tkz_spans;
 int tkz_bytes_append(tkz_bytes *b, const uint8_t *data, size_t n);
 int tkz_ids_push(tkz_ids *ids, int32_t id);
 int tkz_spans_push(tkz_spans *spans, size_t start, size_t len);
+
+/// The text of token id (its bytes in the section, or its content normalized at load).
+tkz_str tkz_token_text(const llmc_tokenizer *t, int32_t id);
 
 /// 64-bit hash of a byte string (used for the vocabulary table at load and lookup time).
 uint64_t tkz_hash_bytes(const uint8_t *s, size_t n);

@@ -27,7 +27,8 @@
 //             own UTF-8), otherwise its UTF-8 (normalized added tokens in their normalized form)
 //    68     4 merges: u32[3 * n_merges] = (left id, right id, merged id); the index is the merge's rank
 //    72     4 added: u32[4 * n_added] = (id, flags, content offset in strings, content length); flags: 1 special,
-//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized)
+//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized, unless 32), 32 the
+//             runtime normalizes the content at load (also the token's text for decoding)
 //    76     4 strings: offset of the string pool (added-token contents and string arguments)
 //    80     4 strings_bytes
 //    84     4 normalizers: u32[6 * n_normalizers] = (kind, a0 .. a4), applied in order to each piece of text
@@ -140,7 +141,8 @@ static int build_added_set(tkz_added_set *set, const tkz_added *all, uint32_t n,
     set->tokens = malloc((n ? n : 1) * sizeof(tkz_added));
     if (!set->tokens) return -1;
     for (uint32_t i = 0; i < n; i++)
-        if (((all[i].flags & TKZ_ADDED_NORMALIZED) != 0) == normalized) set->tokens[set->count++] = all[i];
+        if (((all[i].flags & TKZ_ADDED_NORMALIZED) != 0) == normalized && all[i].length > 0)
+            set->tokens[set->count++] = all[i];
     qsort(set->tokens, set->count, sizeof(tkz_added), compare_added);
     uint32_t k = 0;
     for (uint32_t b = 0; b <= 256; b++) {
@@ -339,6 +341,46 @@ static int load_steps(tkz_steps *out, int stage, const uint8_t *d, uint32_t offs
     return 0;
 }
 
+/// Normalizes the contents of the added tokens flagged TKZ_ADDED_NORMALIZE_AT_LOAD with the section's normalizers
+/// (kept in t->added_text), which then are what they match and their ids' text. Returns 0, or -1 when out of memory.
+static int normalize_added(llmc_tokenizer *t, tkz_added *all, uint32_t n) {
+    tkz_bytes text = {0}, arena = {0};
+    size_t *offsets = malloc((n ? n : 1) * sizeof(size_t));
+    int rc = offsets ? 0 : -1, any = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (!(all[i].flags & TKZ_ADDED_NORMALIZE_AT_LOAD)) continue;
+        any = 1;
+        arena.len = 0;
+        tkz_span span = {0, all[i].length};
+        int shifted;
+        rc = tkz_bytes_append(&arena, all[i].content, all[i].length) || tkz_normalize(t, &arena, &span, &shifted);
+        offsets[i] = text.len;
+        if (rc == 0) rc = tkz_bytes_append(&text, arena.data + span.start, span.len);
+        all[i].length = (uint32_t)span.len;
+    }
+    if (rc == 0 && any) {
+        t->added_text = text.data;
+        text.data = NULL;
+        t->text_override = calloc(t->n_tokens, sizeof(tkz_str));
+        rc = t->text_override ? 0 : -1;
+        for (uint32_t i = 0; i < n && rc == 0; i++) {
+            if (!(all[i].flags & TKZ_ADDED_NORMALIZE_AT_LOAD)) continue;
+            all[i].content = t->added_text + offsets[i];
+            t->text_override[all[i].id] = (tkz_str){all[i].content, all[i].length};
+        }
+    }
+    free(text.data);
+    free(arena.data);
+    free(offsets);
+    return rc;
+}
+
+tkz_str tkz_token_text(const llmc_tokenizer *t, int32_t id) {
+    if (t->text_override && t->text_override[id].data) return t->text_override[id];
+    uint32_t start = t->token_offsets[id];
+    return (tkz_str){t->token_bytes + start, t->token_offsets[id + 1] - start};
+}
+
 static int load_added(llmc_tokenizer *t, const uint8_t *d, const section_header *h, char *err, size_t err_size) {
     const uint32_t *raw = (const uint32_t *)(d + h->added);
     tkz_added *all = malloc((h->n_added ? h->n_added : 1) * sizeof(tkz_added));
@@ -353,9 +395,14 @@ static int load_added(llmc_tokenizer *t, const uint8_t *d, const section_header 
             free(all);
             return -1;
         }
+        if ((flags & TKZ_ADDED_NORMALIZE_AT_LOAD) && !(flags & TKZ_ADDED_NORMALIZED)) {
+            tkz_error(err, err_size, "tokenizer section: added token %u is normalized at load but not normalized", i);
+            free(all);
+            return -1;
+        }
         all[i] = (tkz_added){(int32_t)id, flags, d + h->strings + offset, length};
     }
-    int rc = build_added_set(&t->added_raw, all, h->n_added, 0) ||
+    int rc = normalize_added(t, all, h->n_added) || build_added_set(&t->added_raw, all, h->n_added, 0) ||
              build_added_set(&t->added_normalized, all, h->n_added, 1);
     free(all);
     if (rc) tkz_error(err, err_size, "out of memory");
@@ -449,21 +496,22 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
         load_steps(&t->normalizers, STAGE_NORMALIZER, data, h.normalizers, h.n_normalizers, &h, err, err_size) ||
         load_steps(&t->pretokenizers, STAGE_PRETOKENIZER, data, h.pretokenizers, h.n_pretokenizers, &h, err,
                    err_size) ||
-        load_steps(&t->decoders, STAGE_DECODER, data, h.decoders, h.n_decoders, &h, err, err_size) ||
-        load_added(t, data, &h, err, err_size) ||
-        tkz_build_merges(t, (const uint32_t *)(data + h.merges), h.n_merges, err, err_size))
+        load_steps(&t->decoders, STAGE_DECODER, data, h.decoders, h.n_decoders, &h, err, err_size))
         goto fail;
-    if ((t->flags & (TKZ_IGNORE_MERGES | TKZ_CHAR_SYMBOLS | TKZ_BYTE_FALLBACK)) || t->model != TKZ_MODEL_BPE) {
-        if (build_vocab(t)) {
-            tkz_error(err, err_size, "out of memory");
-            goto fail;
-        }
-    }
     for (uint32_t i = 0, seen = 0; i < t->normalizers.count; i++) {
         const tkz_step *s = &t->normalizers.steps[i];
         if (s->kind != TKZ_NORM_PRECOMPILED) continue;
         if (seen++ || tkz_charmap_load(&t->charmap, s->str[0])) {
             tkz_error(err, err_size, "tokenizer section: bad Precompiled normalizer (step %u)", i);
+            goto fail;
+        }
+    }
+    if (load_added(t, data, &h, err, err_size) ||
+        tkz_build_merges(t, (const uint32_t *)(data + h.merges), h.n_merges, err, err_size))
+        goto fail;
+    if ((t->flags & (TKZ_IGNORE_MERGES | TKZ_CHAR_SYMBOLS | TKZ_BYTE_FALLBACK)) || t->model != TKZ_MODEL_BPE) {
+        if (build_vocab(t)) {
+            tkz_error(err, err_size, "out of memory");
             goto fail;
         }
     }
@@ -491,6 +539,8 @@ void llmc_tokenizer_free(llmc_tokenizer *t) {
     free(t->aligned_copy);
     free(t->scores);
     tkz_charmap_free(&t->charmap);
+    free(t->added_text);
+    free(t->text_override);
     free(t);
 }
 
@@ -511,9 +561,8 @@ int32_t llmc_tokenizer_token_id(const llmc_tokenizer *t, const char *token, uint
             if (a->length == len && memcmp(a->content, token, len) == 0) return a->id;
         }
     for (uint32_t id = 0; id < t->n_tokens; id++) {
-        uint32_t start = t->token_offsets[id];
-        if ((t->token_flags[id] & TKZ_TOKEN_PRESENT) && t->token_offsets[id + 1] - start == len &&
-            memcmp(t->token_bytes + start, token, len) == 0)
+        tkz_str text = tkz_token_text(t, (int32_t)id);
+        if ((t->token_flags[id] & TKZ_TOKEN_PRESENT) && text.len == len && memcmp(text.data, token, len) == 0)
             return (int32_t)id;
     }
     return -1;

@@ -115,6 +115,8 @@ FIXED_CASES = [
     "Paris is the <mask> of France.", "x   <mask>y", "<mask>", "\uff21\uff22\uff23 \uff71\uff72 \uff76\uff9e", "\ufb03 \u2163 \u33a1 \u00bc",
     "e\u0301 a\u0302\u0323 \u0915\u094d\u0937 \u0627\u064e\u0644", "\u1100\u1161\u11a8\u1100\u1161", "a\u200db", "\u2028\u2029\u00a0\u2009x",
     "\u0130I\u0131i", "\u01c4\u01c5\u01c6", "\u2126\u212a\u212b", "\ufe0f\u20e3 1\ufe0f\u20e3", "\u3000\u3000full\u3000width",
+    # normalized added tokens (matched after normalization, e.g. lowercased or NFKC'd)
+    "zzqx ZzQx ZZQX \uff3a\uff3a\uff31\uff38 \uff5a\uff5a\uff51\uff58", "Hello World hello world HELLO WORLD", "xzzqxy",
     # long inputs
     " " * 50, "\n" * 20, "ab" * 100, "a" * 300, "9" * 100, "\u4e00" * 50, "hello " * 40,
 ]

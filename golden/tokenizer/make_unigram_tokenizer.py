@@ -69,6 +69,14 @@ def main() -> None:
     for extra in ("sentencepiece.bpe.model", "special_tokens_map.json", "chat_template.jinja"):
         if os.path.exists(os.path.join(OUT_DIR, extra)):
             os.remove(os.path.join(OUT_DIR, extra))
+    # A user-added token that is normalized: matched (and decoded) as the Precompiled map makes it, "zzqx".
+    path = os.path.join(OUT_DIR, "tokenizer.json")
+    with open(path, encoding="utf-8") as f:
+        state = json.load(f)
+    state["added_tokens"].append({"id": len(tok), "content": "\uff3a\uff3a\uff31\uff38", "single_word": False,
+                                  "lstrip": False, "rstrip": False, "normalized": True, "special": False})
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(state, f, ensure_ascii=False, indent=2)
     # xlm-roberta-base's own tokenizer_config.json and config.json model type (<mask> strips the space before it).
     with open(os.path.join(OUT_DIR, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(TOKENIZER_CONFIG, f, indent=1)

@@ -6,10 +6,10 @@
 - wordpiece_json/: a tokenizer.json loaded as it is (PreTrainedTokenizerFast): BertNormalizer(clean_text=false,
   handle_chinese_chars=false, strip_accents=null, lowercase=true), WhitespaceSplit then BertPreTokenizer, WordPiece
   with max_input_chars_per_word=12 and continuing_subword_prefix "@@", WordPiece decoder "@@" without cleanup, a
-  TemplateProcessing with pair type ids;
+  TemplateProcessing with pair type ids, and added tokens that are normalized (matched lowercased);
 - unigram_byte_fallback/: a Unigram trained by the tokenizers library (UnigramTrainer) on the licence texts, with
   the 256 "<0xNN>" pieces added and byte_fallback on, normalizer Strip + Lowercase + Replace, Metaspace pre-tokenizer (prepend first, split), decoders
-  ByteFallback + Metaspace, loaded as it is.
+  ByteFallback + Metaspace, normalized added tokens, loaded as it is.
 
 Usage: python3 make_variant_tokenizers.py
 """
@@ -62,6 +62,7 @@ def wordpiece_json() -> None:
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] [SEP]:1 $B:1 [SEP]:2",
         special_tokens=[("[CLS]", pieces.index("[CLS]")), ("[SEP]", pieces.index("[SEP]"))])
     tok.add_special_tokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    tok.add_tokens([AddedToken("ZzQx", normalized=True), AddedToken("Hello World", normalized=True)])
     os.makedirs(os.path.join(HERE, "wordpiece_json"), exist_ok=True)
     tok.save(os.path.join(HERE, "wordpiece_json", "tokenizer.json"))
     write_config("wordpiece_json", {"tokenizer_class": "PreTrainedTokenizerFast", "unk_token": "[UNK]",
@@ -90,6 +91,7 @@ def unigram_byte_fallback() -> None:
         single="<s> $A </s>", pair="<s> $A </s> $B:1 </s>:1",
         special_tokens=[("<s>", tok.token_to_id("<s>")), ("</s>", tok.token_to_id("</s>"))])
     tok.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True)])
+    tok.add_tokens([AddedToken("ZzQx", normalized=True), AddedToken("Hello World", normalized=True)])
     os.makedirs(os.path.join(HERE, "unigram_byte_fallback"), exist_ok=True)
     tok.save(os.path.join(HERE, "unigram_byte_fallback", "tokenizer.json"))
     write_config("unigram_byte_fallback", {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>",

@@ -8,6 +8,9 @@ struct AddedToken {
     let rstrip: Bool
     let singleWord: Bool
     let normalized: Bool
+    /// A normalized token whose content the compiler cannot normalize (a normalizer only the runtime implements):
+    /// the runtime normalizes it when it loads the section.
+    var normalizedAtLoad = false
 
     init(id: Int, content: String, special: Bool, lstrip: Bool = false, rstrip: Bool = false,
          singleWord: Bool = false, normalized: Bool) {
@@ -42,5 +45,6 @@ struct AddedToken {
     /// The section's added-token flags (see TokenizerSectionWriter).
     var flags: UInt32 {
         (special ? 1 : 0) | (lstrip ? 2 : 0) | (rstrip ? 4 : 0) | (singleWord ? 8 : 0) | (normalized ? 16 : 0)
+            | (normalizedAtLoad ? 32 : 0)
     }
 }

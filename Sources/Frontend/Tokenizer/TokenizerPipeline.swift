@@ -101,13 +101,14 @@ struct TokenizerPipeline {
     }
 
     /// What each added token is matched as: its normalized form when it is normalized (tokenizers also decodes it
-    /// in that form). `file` names tokenizer.json in errors.
-    func addedContents(file: String) throws(TokenizerError) -> [(token: AddedToken, content: [UInt8])] {
-        try added.map { token throws(TokenizerError) in
+    /// in that form), left to the runtime when only it implements the normalizer.
+    var addedContents: [(token: AddedToken, content: [UInt8])] {
+        added.map { token in
             guard token.normalized else { return (token, Array(token.content.utf8)) }
             guard let content = NormalizerStep.normalize(token.content, with: normalizers) else {
-                throw .unsupported(file: file, key: "added_tokens",
-                                   what: "normalized added token \(token.content.debugDescription) with this normalizer")
+                var deferred = token
+                deferred.normalizedAtLoad = true
+                return (deferred, Array(token.content.utf8))
             }
             return (token, content)
         }

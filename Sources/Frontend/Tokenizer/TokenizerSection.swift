@@ -26,7 +26,7 @@ public struct TokenizerSection {
     /// there is no tokenizer.json.
     public static func build(modelDirectory: URL) throws -> TokenizerSection? {
         guard let (pipeline, specials, file) = try pipeline(modelDirectory: modelDirectory) else { return nil }
-        return try build(pipeline, symbols: pipeline.symbols(file: file), added: pipeline.addedContents(file: file),
+        return try build(pipeline, symbols: pipeline.symbols(file: file), added: pipeline.addedContents,
                          bos: specials?.bos?.content, eos: specials?.eos?.content)
     }
 

@@ -27,7 +27,8 @@
 //             own UTF-8), otherwise its UTF-8 (normalized added tokens in their normalized form)
 //    68     4 merges: u32[3 * n_merges] = (left id, right id, merged id); the index is the merge's rank
 //    72     4 added: u32[4 * n_added] = (id, flags, content offset in strings, content length); flags: 1 special,
-//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized)
+//             2 lstrip, 4 rstrip, 8 single_word, 16 normalized (content already normalized, unless 32), 32 the
+//             runtime normalizes the content at load (also the token's text for decoding)
 //    76     4 strings: offset of the string pool (added-token contents and string arguments)
 //    80     4 strings_bytes
 //    84     4 normalizers: u32[6 * n_normalizers] = (kind, a0 .. a4), applied in order to each piece of text
