@@ -134,9 +134,13 @@ static int add_text(const llmc_context *ctx, llmc_text *text, const pooling_fact
     return 0;
 }
 
-/// Every line of `path` (one text, or QUERY<TAB>DOCUMENT with `pairs`).
+/// How a line of an input file becomes inputs.
+typedef enum line_kind { SINGLE, PAIR, PAIR_AS_TWO } line_kind;
+
+/// Every line of `path`: one text (SINGLE), or QUERY<TAB>DOCUMENT as one pair input (PAIR, cross-encoders) or as two
+/// inputs (PAIR_AS_TWO, bi-encoders: query and document embedded separately).
 static int add_lines(const llmc_context *ctx, llmc_text *text, const pooling_facts *f, inputs *in, const char *path,
-                     int pairs, char *err, uint64_t err_len) {
+                     line_kind kind, char *err, uint64_t err_len) {
     FILE *file = fopen(path, "r");
     if (!file) return llmc_rt_fail(err, err_len, "cannot open %s", path);
     char *line = NULL;
@@ -146,7 +150,7 @@ static int add_lines(const llmc_context *ctx, llmc_text *text, const pooling_fac
     while (rc == 0 && (got = getline(&line, &cap, file)) >= 0) {
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = 0;
         char *doc = NULL;
-        if (pairs) {
+        if (kind != SINGLE) {
             doc = strchr(line, '\t');
             if (!doc) {
                 rc = llmc_rt_fail(err, err_len, "%s: line %lld is not QUERY<TAB>DOCUMENT", path, (long long)in->n + 1);
@@ -154,7 +158,8 @@ static int add_lines(const llmc_context *ctx, llmc_text *text, const pooling_fac
             }
             *doc++ = 0;
         }
-        rc = add_text(ctx, text, f, in, line, doc, err, err_len);
+        rc = add_text(ctx, text, f, in, line, kind == PAIR ? doc : NULL, err, err_len);
+        if (rc == 0 && kind == PAIR_AS_TWO) rc = add_text(ctx, text, f, in, doc, NULL, err, err_len);
     }
     free(line);
     fclose(file);
@@ -167,7 +172,7 @@ static int gather(const llmc_context *ctx, const pooling_facts *f, int pair_mode
     for (int64_t k = 0; k < o->n_seqs; k++) {
         int64_t len = o->seq_lens[k];
         if (o->n_seq_types && o->seq_type_lens[k] != len)
-            return llmc_rt_fail(err, err_len, "--token-types %lld has %lld ids, its --prompt-ids %lld",
+            return llmc_rt_fail(err, err_len, "--token-types %lld has %lld ids but its --prompt-ids has %lld",
                                 (long long)k + 1, (long long)o->seq_type_lens[k], (long long)len);
         if (fit(ctx, f, k + 1, &len, 0, err, err_len)) return -1;
         int32_t *ids = llmc_rt_xmalloc((size_t)len * sizeof *ids);
@@ -186,18 +191,14 @@ static int gather(const llmc_context *ctx, const pooling_facts *f, int pair_mode
     if (o->prompt) {
         rc = add_text(ctx, text, f, in, o->prompt, NULL, err, err_len);
     } else if (o->input_file) {
-        rc = add_lines(ctx, text, f, in, o->input_file, 0, err, err_len);
+        rc = add_lines(ctx, text, f, in, o->input_file, SINGLE, err, err_len);
+    } else if (o->pairs_file) {
+        rc = add_lines(ctx, text, f, in, o->pairs_file, pair_model ? PAIR : PAIR_AS_TWO, err, err_len);
     } else if (pair_model) {
-        rc = o->pairs_file ? add_lines(ctx, text, f, in, o->pairs_file, 1, err, err_len)
-                           : add_text(ctx, text, f, in, o->query, o->doc, err, err_len);
+        rc = add_text(ctx, text, f, in, o->query, o->doc, err, err_len);
     } else { // bi-encoder score: query and document embedded separately
-        if (o->pairs_file) {
-            rc = add_lines(ctx, text, f, in, o->pairs_file, 1, err, err_len);
-            if (rc == 0) rc = llmc_rt_fail(err, err_len, "--pairs with an embedding model: give the pairs one per call");
-        } else {
-            rc = add_text(ctx, text, f, in, o->query, NULL, err, err_len);
-            if (rc == 0) rc = add_text(ctx, text, f, in, o->doc, NULL, err, err_len);
-        }
+        rc = add_text(ctx, text, f, in, o->query, NULL, err, err_len);
+        if (rc == 0) rc = add_text(ctx, text, f, in, o->doc, NULL, err, err_len);
     }
     llmc_text_free(text);
     return rc;
@@ -322,18 +323,25 @@ int llmc_cmd_pooling(const llmc_context *ctx) {
         code = llmc_report(ctx->prog, LLMC_EXIT_USAGE, "%s", err);
         goto done;
     }
-    if (o->command == LLMC_CMD_SCORE && !pair_model) { // bi-encoder: cosine of the two embeddings
-        llmc_strbuf sb = {0};
-        double score = cosine(pooled, pooled + m->pooled_size, m->pooled_size);
-        if (o->json) {
-            llmc_sb_puts(&sb, "{\"score\":");
-            llmc_json_append_float(&sb, (float)score);
-            llmc_sb_puts(&sb, "}\n");
-        } else {
-            llmc_sb_printf(&sb, "%.6f\n", score);
+    if (o->command == LLMC_CMD_SCORE && !pair_model) { // bi-encoder: cosine of each (query, document) embedding pair
+        if (in.n % 2) {
+            code = llmc_report(ctx->prog, LLMC_EXIT_USAGE, "an embedding model scores pairs of inputs, got %lld inputs",
+                               (long long)in.n);
+            goto done;
         }
-        fputs(sb.data, stdout);
-        llmc_sb_free(&sb);
+        for (int64_t k = 0; k + 1 < in.n; k += 2) {
+            llmc_strbuf sb = {0};
+            double score = cosine(pooled + k * m->pooled_size, pooled + (k + 1) * m->pooled_size, m->pooled_size);
+            if (o->json) {
+                llmc_sb_puts(&sb, "{\"score\":");
+                llmc_json_append_float(&sb, (float)score);
+                llmc_sb_puts(&sb, "}\n");
+            } else {
+                llmc_sb_printf(&sb, "%.6f\n", score);
+            }
+            fputs(sb.data, stdout);
+            llmc_sb_free(&sb);
+        }
         goto done;
     }
     int64_t row = 0;

@@ -69,8 +69,16 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testUnsupportedDType() throws {
-        try expectError(SafetensorsFixture.bytes([SafetensorsFixture.Tensor(name: "q", dtype: "I8", shape: [0], values: [])]),
-                        containing: ["'q'", "I8"])
+        try expectError(SafetensorsFixture.bytes([SafetensorsFixture.Tensor(name: "q", dtype: "X9", shape: [0], values: [])]),
+                        containing: ["'q'", "X9"])
+    }
+
+    /// A tensor of a dtype llmc does not read (BERT's I64 position_ids buffer) only fails when it is asked for.
+    func testUnreadableDTypeFailsOnlyWhenRead() throws {
+        _ = try write(SafetensorsFixture.bytes([a, SafetensorsFixture.Tensor(name: "q", dtype: "I8", shape: [0], values: [])]))
+        let checkpoint = try Checkpoint(directory: dir)
+        XCTAssertEqual(try checkpoint.floats("a").count, 6)
+        XCTAssertThrowsError(try checkpoint.floats("q")) { XCTAssertTrue("\($0)".contains("'q'") && "\($0)".contains("I8"), "\($0)") }
     }
 
     func testMissingTensorAndWrongShapeNameTheTensor() throws {

@@ -130,6 +130,9 @@ public final class Checkpoint: @unchecked Sendable {
 
     private func find(_ name: String) throws -> (file: SafetensorsFile, entry: TensorEntry) {
         guard let found = location[name] else {
+            if let file = files.first(where: { $0.unreadable[name] != nil }), let dtype = file.unreadable[name] {
+                throw FrontendError.unsupportedDType(name: name, file: file.path, dtype: dtype)
+            }
             throw FrontendError.missingTensor(name: name, searched: directory.path)
         }
         return found

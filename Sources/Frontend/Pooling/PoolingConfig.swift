@@ -31,6 +31,14 @@ public struct PoolingConfig: Sendable, Equatable {
         return config
     }
 
+    /// sentence-transformers' `max_seq_length` (sentence_bert_config.json): it cuts inputs there, below the position
+    /// table's length; nil without that file.
+    public static func maxSequenceLength(_ model: ModelDirectory) throws -> Int? {
+        let url = model.url.appendingPathComponent("sentence_bert_config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try ConfigDecoding.decode(SentenceBertConfig.self, from: url).maxSeqLength
+    }
+
     /// The pooling sentence-transformers would apply, or nil without modules.json.
     static func sentenceTransformers(_ model: ModelDirectory) throws -> PoolingConfig? {
         let modulesURL = model.url.appendingPathComponent("modules.json")
@@ -41,6 +49,15 @@ public struct PoolingConfig: Sendable, Equatable {
         let modes = try ConfigDecoding.decode(PoolingModes.self, from: configURL)
         let kind = try modes.kind(file: configURL.path)
         return PoolingConfig(pooling: kind, normalize: modules.contains { $0.type.hasSuffix(".Normalize") })
+    }
+}
+
+/// sentence-transformers' sentence_bert_config.json.
+private struct SentenceBertConfig: Decodable {
+    var maxSeqLength: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case maxSeqLength = "max_seq_length"
     }
 }
 

@@ -23,7 +23,7 @@ public enum EncoderRecipe: DispatchingRecipe {
         let hidden = try e.hiddenStates()
         let config = try PoolingConfig.resolve(model, default: PoolingConfig(pooling: .cls, normalize: true))
         let pooled = try e.blocks.b.pooledEmbedding(hidden, config, file: model.path("config.json"))
-        return e.finish(PoolingOutputs(hidden: hidden, pooled: pooled), task: .embed, config, labels: [])
+        return try e.finish(PoolingOutputs(hidden: hidden, pooled: pooled), task: .embed, config, labels: [])
     }
 
     /// BERT cross-encoders and classifiers: classifier(tanh(pooler.dense(CLS))).
@@ -35,7 +35,7 @@ public enum EncoderRecipe: DispatchingRecipe {
         let pooler = e.blocks.b.unary(dense, .softcap(1), name: e.prefix + "pooler.tanh")  // cap 1: tanh
         let labels = try e.labels(of: "classifier")
         let logits = try e.blocks.linear(pooler, "classifier", out: labels.count, bias: true)
-        return e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
+        return try e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
                         PoolingConfig(pooling: .cls, normalize: false), labels: labels)
     }
 
@@ -48,7 +48,7 @@ public enum EncoderRecipe: DispatchingRecipe {
         let dense = e.blocks.b.unary(projected, .softcap(1), name: "classifier.tanh")
         let labels = try e.labels(of: "classifier.out_proj")
         let logits = try e.blocks.linear(dense, "classifier.out_proj", out: labels.count, bias: true)
-        return e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
+        return try e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
                         PoolingConfig(pooling: .cls, normalize: false), labels: labels)
     }
 
@@ -58,7 +58,7 @@ public enum EncoderRecipe: DispatchingRecipe {
         let hidden = try e.hiddenStates()
         let labels = try e.labels(of: "classifier")
         let logits = try e.blocks.linear(hidden, "classifier", out: labels.count, bias: true)
-        return e.finish(PoolingOutputs(hidden: hidden, tokenLogits: logits), task: .tokenClassify,
+        return try e.finish(PoolingOutputs(hidden: hidden, tokenLogits: logits), task: .tokenClassify,
                         PoolingConfig(pooling: .cls, normalize: false), labels: labels)
     }
 
@@ -77,7 +77,7 @@ public enum EncoderRecipe: DispatchingRecipe {
         let logits = e.blocks.b.linear(transformed, weight: decoder, bias: bias, name: p + "decoder")
         let config = try PoolingConfig.resolve(model, default: PoolingConfig(pooling: .spladeMax, normalize: false))
         let pooled = try e.blocks.b.pooledEmbedding(logits, config, file: model.path("config.json"))
-        return e.finish(PoolingOutputs(hidden: hidden, pooled: pooled, tokenLogits: logits), task: .embed, config, labels: [])
+        return try e.finish(PoolingOutputs(hidden: hidden, pooled: pooled, tokenLogits: logits), task: .embed, config, labels: [])
     }
 }
 
@@ -134,9 +134,13 @@ private struct Encoder {
         return (0..<rows).map { "LABEL_\($0)" }
     }
 
-    func finish(_ outputs: PoolingOutputs, task: PoolingTask, _ config: PoolingConfig, labels: [String]) -> Graph {
+    /// The pooling graph; sequences are cut at the position table's length, or at sentence-transformers'
+    /// max_seq_length when that is shorter.
+    func finish(_ outputs: PoolingOutputs, task: PoolingTask, _ config: PoolingConfig, labels: [String]) throws -> Graph {
+        let positions = c.maxPosition - c.positionOffset
+        let maxTokens = min(positions, try PoolingConfig.maxSequenceLength(model) ?? positions)
         let info = PoolingInfo(task: task, pooling: config.pooling, normalize: config.normalize, labels: labels,
-                               tokenTypes: c.typeVocabSize > 1, maxTokens: c.maxPosition - c.positionOffset)
+                               tokenTypes: c.typeVocabSize > 1, maxTokens: maxTokens)
         return blocks.b.finish(pooling: outputs, info: ModelInfo(
             architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: c.hiddenSize, layers: c.layers,
             maxPosition: c.maxPosition - c.positionOffset, kvWidths: blocks.kvWidths, pooling: info))
