@@ -91,7 +91,12 @@ static int check_array(uint64_t size, uint32_t offset, uint64_t count, uint64_t 
 uint64_t tkz_hash_bytes(const uint8_t *s, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
-    return h ^ (h >> 29);
+    // FNV-1a leaves the low bits (the table index) poorly mixed: finish with MurmurHash3's fmix64.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
 }
 
 static uint64_t table_capacity(uint64_t n) {
