@@ -85,6 +85,8 @@ def main() -> None:
             lines.append("    " + ", ".join(str(v) for v in values[i:i + per_line]) + ",")
         lines.append("};")
 
+    lines.append("/* Flags of the ASCII code points (fast path). */")
+    array("uint8_t", "unicode_bert_ascii_flags", list(flags[:128]), 32)
     array("uint32_t", "unicode_bert_run_start", [hex(s) for s, _ in runs])
     array("uint8_t", "unicode_bert_run_flags", [f for _, f in runs], 24)
     lines += ["", "/* Lowercase mappings that change the code point, sorted: cp -> lower_pool[offset, offset + length). */",

@@ -121,6 +121,8 @@ struct llmc_tokenizer {
     double *scores;                ///< Unigram: each id's log probability (n_tokens entries)
     double min_score;              ///< Unigram: the lowest score of a piece
     size_t max_piece_bytes;        ///< Unigram: the longest piece
+    uint32_t *prefix_slots;        ///< WordPiece, Unigram: fingerprints of the tokens' proper prefixes (0 = empty)
+    uint64_t prefix_mask;
     tkz_charmap charmap;           ///< the Precompiled normalizer's map (at most one such step)
     uint8_t *added_text;           ///< contents of the added tokens normalized at load
     tkz_str *text_override;        ///< n_tokens entries (NULL when none): an id's text when normalized at load
@@ -143,11 +145,20 @@ int tkz_spans_push(tkz_spans *spans, size_t start, size_t len);
 /// The text of token id (its bytes in the section, or its content normalized at load).
 tkz_str tkz_token_text(const llmc_tokenizer *t, int32_t id);
 
-/// 64-bit hash of a byte string (used for the vocabulary table at load and lookup time).
+/// 64-bit hash of a byte string (used for the vocabulary table at load and lookup time): FNV-1a over the bytes
+/// (tkz_fnv_step, so a caller can extend a string byte by byte), then tkz_hash_finish.
+#define TKZ_FNV_INIT 0xcbf29ce484222325ull
+static inline uint64_t tkz_fnv_step(uint64_t h, uint8_t byte) { return (h ^ byte) * 0x100000001b3ull; }
+uint64_t tkz_hash_finish(uint64_t h);
 uint64_t tkz_hash_bytes(const uint8_t *s, size_t n);
 
-/// BPE vocabulary id of the exact byte string, or -1.
+/// Model vocabulary id of the exact byte string, or -1.
 int32_t tkz_vocab_lookup(const llmc_tokenizer *t, const uint8_t *s, size_t n);
+/// The same with the string's tkz_hash_bytes already computed.
+int32_t tkz_vocab_lookup_hashed(const llmc_tokenizer *t, const uint8_t *s, size_t n, uint64_t hash);
+/// WordPiece, Unigram: whether some vocabulary token is longer than the string with this hash and starts with it
+/// (false positives possible, never false negatives).
+int tkz_may_extend(const llmc_tokenizer *t, uint64_t hash);
 
 /// Builds the merge table from the section's merge triples. Returns 0, or -1 (message in err) on a bad id.
 int tkz_build_merges(llmc_tokenizer *t, const uint32_t *triples, uint32_t n_merges, char *err, size_t err_size);

@@ -88,15 +88,19 @@ static int check_array(uint64_t size, uint32_t offset, uint64_t count, uint64_t 
     return 0;
 }
 
-uint64_t tkz_hash_bytes(const uint8_t *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
+uint64_t tkz_hash_finish(uint64_t h) {
     // FNV-1a leaves the low bits (the table index) poorly mixed: finish with MurmurHash3's fmix64.
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ull;
     return h ^ (h >> 33);
+}
+
+uint64_t tkz_hash_bytes(const uint8_t *s, size_t n) {
+    uint64_t h = TKZ_FNV_INIT;
+    for (size_t i = 0; i < n; i++) h = tkz_fnv_step(h, s[i]);
+    return tkz_hash_finish(h);
 }
 
 static uint64_t table_capacity(uint64_t n) {
@@ -106,7 +110,11 @@ static uint64_t table_capacity(uint64_t n) {
 }
 
 int32_t tkz_vocab_lookup(const llmc_tokenizer *t, const uint8_t *s, size_t n) {
-    for (uint64_t i = tkz_hash_bytes(s, n) & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
+    return tkz_vocab_lookup_hashed(t, s, n, tkz_hash_bytes(s, n));
+}
+
+int32_t tkz_vocab_lookup_hashed(const llmc_tokenizer *t, const uint8_t *s, size_t n, uint64_t hash) {
+    for (uint64_t i = hash & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
         int32_t id = t->vocab_slots[i];
         if (id < 0) return -1;
         uint32_t start = t->token_offsets[id];
@@ -428,8 +436,51 @@ static int metaspace_runs_start_tokens(const llmc_tokenizer *t) {
     return 1;
 }
 
+/// Adds a hash fingerprint to the Unigram prefix set (0 marks empty slots).
+static void add_prefix(llmc_tokenizer *t, uint64_t hash) {
+    uint32_t fingerprint = (uint32_t)(hash >> 32) | 1;
+    for (uint64_t i = hash & t->prefix_mask;; i = (i + 1) & t->prefix_mask) {
+        if (t->prefix_slots[i] == fingerprint) return;
+        if (t->prefix_slots[i] == 0) {
+            t->prefix_slots[i] = fingerprint;
+            return;
+        }
+    }
+}
+
+int tkz_may_extend(const llmc_tokenizer *t, uint64_t hash) {
+    uint32_t fingerprint = (uint32_t)(hash >> 32) | 1;
+    for (uint64_t i = hash & t->prefix_mask;; i = (i + 1) & t->prefix_mask) {
+        if (t->prefix_slots[i] == fingerprint) return 1;
+        if (t->prefix_slots[i] == 0) return 0;
+    }
+}
+
+/// Hashes the proper prefixes (at character boundaries) of every vocabulary token of a WordPiece or Unigram model,
+/// so candidates that no token starts with are not extended (tkz_may_extend).
+static int build_prefixes(llmc_tokenizer *t) {
+    uint64_t prefixes = 0;
+    for (uint32_t id = 0; id < t->n_tokens; id++)
+        if (t->token_flags[id] & TKZ_TOKEN_BPE) prefixes += t->token_offsets[id + 1] - t->token_offsets[id];
+    uint64_t cap = table_capacity(prefixes);
+    t->prefix_slots = calloc(cap, sizeof(uint32_t));
+    if (!t->prefix_slots) return -1;
+    t->prefix_mask = cap - 1;
+    for (uint32_t id = 0; id < t->n_tokens; id++) {
+        if (!(t->token_flags[id] & TKZ_TOKEN_BPE)) continue;
+        const uint8_t *s = t->token_bytes + t->token_offsets[id];
+        size_t len = t->token_offsets[id + 1] - t->token_offsets[id];
+        uint64_t h = TKZ_FNV_INIT;
+        for (size_t i = 0; i + 1 < len; i++) {
+            h = tkz_fnv_step(h, s[i]);
+            if ((s[i + 1] & 0xC0) != 0x80) add_prefix(t, tkz_hash_finish(h)); // a prefix ending before a character
+        }
+    }
+    return 0;
+}
+
 /// Copies the Unigram scores (f64, possibly unaligned) and finds the lowest score and the longest piece.
-static int load_scores(llmc_tokenizer *t, const uint8_t *raw) {
+static int load_unigram(llmc_tokenizer *t, const uint8_t *raw) {
     t->scores = malloc(t->n_tokens * sizeof(double));
     if (!t->scores) return -1;
     memcpy(t->scores, raw, t->n_tokens * sizeof(double));
@@ -520,7 +571,8 @@ llmc_tokenizer *llmc_tokenizer_load(const uint8_t *data, uint64_t size, char *er
             goto fail;
         }
     }
-    if (t->model == TKZ_MODEL_UNIGRAM && load_scores(t, data + h.scores)) {
+    if ((t->model == TKZ_MODEL_UNIGRAM && load_unigram(t, data + h.scores)) ||
+        (t->model != TKZ_MODEL_BPE && build_prefixes(t))) {
         tkz_error(err, err_size, "out of memory");
         goto fail;
     }
@@ -543,6 +595,7 @@ void llmc_tokenizer_free(llmc_tokenizer *t) {
     free(t->decoders.steps);
     free(t->aligned_copy);
     free(t->scores);
+    free(t->prefix_slots);
     tkz_charmap_free(&t->charmap);
     free(t->added_text);
     free(t->text_override);

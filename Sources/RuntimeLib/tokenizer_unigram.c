@@ -68,16 +68,23 @@ int tkz_unigram_word(const llmc_tokenizer *t, const uint8_t *s, size_t n, tkz_un
         size_t mblen = (size_t)utf8_length(s[pos]);
         double base = node[pos].score;
         int has_single = 0;
-        for (size_t end = pos + mblen; end - pos <= t->max_piece_bytes;) { // pieces end at character boundaries
-            int32_t id = tkz_vocab_lookup(t, s + pos, end - pos);
+        // Pieces end at character boundaries; the hash grows with the candidate, which stops growing when no piece
+        // starts with it.
+        uint64_t h = TKZ_FNV_INIT;
+        for (size_t i = pos; i < pos + mblen; i++) h = tkz_fnv_step(h, s[i]);
+        for (size_t end = pos + mblen; end - pos <= t->max_piece_bytes;) {
+            uint64_t hash = tkz_hash_finish(h);
+            int32_t id = tkz_vocab_lookup_hashed(t, s + pos, end - pos, hash);
             if (id >= 0) {
                 double candidate = t->scores[id] + base;
                 if (node[end].start < 0 || candidate > node[end].score)
                     node[end] = (tkz_lattice_node){candidate, (int64_t)pos, id};
                 has_single |= end - pos == mblen;
             }
-            if (end >= n) break;
-            end += (size_t)utf8_length(s[end]);
+            if (end >= n || !tkz_may_extend(t, hash)) break;
+            size_t next = end + (size_t)utf8_length(s[end]);
+            for (size_t i = end; i < next; i++) h = tkz_fnv_step(h, s[i]);
+            end = next;
         }
         if (!has_single) {
             double candidate = unk_score + base;

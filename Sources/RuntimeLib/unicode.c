@@ -209,11 +209,16 @@ int unicode_nfc(const uint8_t *s, size_t len, uint8_t **out, size_t *out_len) {
 }
 
 uint8_t unicode_bert_class(uint32_t cp) {
+    if (cp < 128) return unicode_bert_ascii_flags[cp];
     if (cp > 0x10FFFF) return 0;
     return unicode_bert_run_flags[run_index(unicode_bert_run_start, unicode_bert_run_count, cp)];
 }
 
 int unicode_lowercase(uint32_t cp, uint32_t out[3]) {
+    if (cp < 0x80) { // ASCII: only A-Z change
+        out[0] = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+        return 1;
+    }
     uint32_t lo = 0, hi = unicode_lower_count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;

@@ -3,6 +3,13 @@
 
 /* BERT flags: run i covers [bert_run_start[i], bert_run_start[i + 1]) with flags bert_run_flags[i]. */
 const uint32_t unicode_bert_run_count = 892;
+/* Flags of the ASCII code points (fast path). */
+const uint8_t unicode_bert_ascii_flags[128] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 34, 34, 33, 33, 34, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    32, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16,
+    16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16,
+    16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 1,
+};
 const uint32_t unicode_bert_run_start[892] = {
     0x0, 0x9, 0xb, 0xd, 0xe, 0x20, 0x21, 0x30, 0x3a, 0x41, 0x5b, 0x61,
     0x7b, 0x7f, 0x85, 0x86, 0xa0, 0xa1, 0xa2, 0xa7, 0xa8, 0xab, 0xac, 0xad,

@@ -23,6 +23,7 @@ extern const uint64_t unicode_comp_key[];
 extern const uint32_t unicode_comp_value[];
 
 extern const uint32_t unicode_bert_run_count;
+extern const uint8_t unicode_bert_ascii_flags[128];
 extern const uint32_t unicode_bert_run_start[];
 extern const uint8_t unicode_bert_run_flags[];
 extern const uint32_t unicode_lower_count;
