@@ -272,9 +272,6 @@ public struct ForwardEmitter {
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), f.offset(f.arenaBase, m.constI64(tableOffset)),
                                                        pointer(out, f), ld(out, f), rows])
         case .attention(let q, let k, let v, let spec):
-            guard spec.causal || spec.window == nil else {
-                throw CompileError.unsupportedOp(node.name, "a sliding window needs causal attention")
-            }
             let (format, kvBase, maxCtx, pos) = (kvCache.format, f.kvBase, f.maxCtx, f.pos)
             let region = { (coefficient: Int) in m.gep(m.i8Type, kvBase, m.mul(m.constI64(coefficient), maxCtx)) }
             let codes = kvCache.codes(spec.cacheSlot)

@@ -53,7 +53,8 @@ public struct AttentionSpec: Hashable, Sendable {
     public var headDim: Int
     /// Softmax scale (1/sqrt(head_dim) unless the config says otherwise).
     public var scale: Float
-    /// Sliding window: a query at position p sees keys j with p - window < j <= p. Nil: full causal.
+    /// Sliding window: a query at position p sees keys j with p - window < j <= p, or without `causal` those with
+    /// |p - j| < window (a symmetric window: ModernBERT's local layers). Nil: every key the mask allows.
     public var window: Int?
     /// Attention-logit soft cap: s = cap · tanh(s / cap) before the softmax (Gemma 2). Nil: none.
     public var softcap: Float?

@@ -43,7 +43,8 @@ final class AttentionKernelTests: XCTestCase {
             for r in 0..<rows {
                 let position = pos0 + r
                 let lowest = shape.window.map { max(0, position - $0 + 1) } ?? 0
-                let visible = shape.causal ? lowest...position : 0...(context - 1)
+                let highest = shape.causal ? position : min(context - 1, shape.window.map { position + $0 - 1 } ?? context)
+                let visible = lowest...highest
                 for h in 0..<shape.qHeads {
                     let kvOffset = (h / group) * shape.headDim
                     let scores = visible.map { j -> Double in
@@ -120,6 +121,19 @@ final class AttentionKernelTests: XCTestCase {
             try check(Shape(qHeads: 3, kvHeads: 1, headDim: 100, window: nil, causal: false), target: target, cases: cases)
             try check(Shape(qHeads: 4, kvHeads: 4, headDim: 33, window: nil, alibi: true, causal: false), target: target,
                       cases: [(0, 3), (0, 17), (5, 2), (2, 33)])
+        }
+    }
+
+    /// A symmetric window (|p - j| < window, ModernBERT's local layers) on both paths, reaching past either end of
+    /// the sequence, with GQA, odd head sizes and a window of one (each query sees only itself).
+    func testBidirectionalWindow() throws {
+        for target in testTargets {
+            try check(Shape(qHeads: 4, kvHeads: 2, headDim: 16, window: 5, causal: false), target: target, cases: cases)
+            try check(Shape(qHeads: 3, kvHeads: 1, headDim: 33, window: 9, causal: false), target: target,
+                      cases: [(0, 3), (0, 37), (5, 2), (2, 21)])
+            try check(Shape(qHeads: 2, kvHeads: 2, headDim: 24, window: 1, softcap: 3, causal: false), target: target,
+                      cases: [(0, 1), (0, 19), (4, 4)])
+            try check(Shape(qHeads: 2, kvHeads: 1, headDim: 8, window: 40, causal: false), target: target, cases: [(0, 17)])
         }
     }
 

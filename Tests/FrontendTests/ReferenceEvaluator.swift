@@ -20,11 +20,16 @@ struct ReferenceEvaluator {
 
     /// The graph's logits for `tokens` (the last position's).
     func logits(tokens: [Int]) throws -> [Double] {
+        try values(tokens: tokens)[graph.logits!.index]
+    }
+
+    /// Every value of the graph for `tokens`, one sequence with token types `tokenTypes` (all 0 when nil).
+    func values(tokens: [Int], tokenTypes: [Int]? = nil) throws -> [[Double]] {
         var values: [[Double]] = []
         for node in graph.nodes {
-            values.append(try evaluate(node, values, tokens: tokens))
+            values.append(try evaluate(node, values, tokens: tokens, types: tokenTypes ?? tokens.map { _ in 0 }))
         }
-        return values[graph.logits!.index]
+        return values
     }
 
     /// A weight as row-major values of its shape.
@@ -58,7 +63,7 @@ struct ReferenceEvaluator {
         }
     }
 
-    private func evaluate(_ node: Node, _ v: [[Double]], tokens: [Int]) throws -> [Double] {
+    private func evaluate(_ node: Node, _ v: [[Double]], tokens: [Int], types: [Int]) throws -> [Double] {
         let cols = node.type.cols
         let rows = node.type.rows == .tokens ? tokens.count : 1
         func input(_ id: ValueID) -> [Double] { v[id.index] }
@@ -180,8 +185,8 @@ struct ReferenceEvaluator {
             return (0..<rows).flatMap { r in all[r * width + start ..< r * width + start + count] }
         case .lastRow(let x):
             return Array(input(x).suffix(cols))
-        case .tokenTypes:  // one sequence of segment 0
-            return tokens.map { _ in 0 }
+        case .tokenTypes:
+            return types.map(Double.init)
         case .pool(let x, let reduction):  // the whole call is one sequence
             let all = input(x)
             let column = { (c: Int) in stride(from: c, to: all.count, by: cols).map { all[$0] } }
@@ -234,7 +239,9 @@ struct ReferenceEvaluator {
         for p in 0..<rows {
             for h in 0..<s.qHeads {
                 let kvHead = h / (s.qHeads / s.kvHeads)
-                let visible = (0..<rows).filter { j in (!s.causal || j <= p) && (s.window.map { p - $0 < j } ?? true) }
+                let visible = (0..<rows).filter { j in
+                    (!s.causal || j <= p) && (s.window.map { s.causal ? p - $0 < j : abs(p - j) < $0 } ?? true)
+                }
                 let logits = visible.map { j -> Double in
                     var dot = 0.0
                     for d in 0..<hd { dot += q[p * qWidth + h * hd + d] * k[j * kvWidth + kvHead * hd + d] }

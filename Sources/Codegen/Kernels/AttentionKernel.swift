@@ -3,8 +3,8 @@ import CLLVM
 /// Causal (optionally sliding-window) or bidirectional GQA attention of `rows` new queries at positions
 /// pos0 ..< pos0 + rows over a KV cache that already holds positions 0 ..< pos0 + rows. Cache layout for the layer:
 /// K [maxCtx][kvHeads * headDim], V the same. Query head h reads kv head h / (qHeads / kvHeads). With `causal` a
-/// query at position p sees keys j with max(0, p - window + 1) <= j <= p; without it (embedding models) every key
-/// 0 ..< pos0 + rows. The logit of key j is s = (q · k) * scale, then s = cap · tanh(s / cap) with `softcap`
+/// query at position p sees keys j with max(0, p - window + 1) <= j <= p; without it (encoders, embedding models) every
+/// key 0 ..< pos0 + rows, or with a window the keys with |p - j| < window (ModernBERT's local layers). The logit of key j is s = (q · k) * scale, then s = cap · tanh(s / cap) with `softcap`
 /// (Gemma 2), then s += slopes[h] · (j - p) with `alibiSlopes` (BLOOM, MPT); softmax in f32 with max subtraction,
 /// online (flash-style) over key blocks.
 ///
@@ -32,7 +32,7 @@ public struct AttentionKernel: Kernel {
     public let softcap: Float?
     /// ALiBi slope per query head (nil: none).
     public let alibiSlopes: [Float]?
-    /// False: bidirectional over all cached positions (no window allowed).
+    /// False: bidirectional over all cached positions (within `window` on both sides when set).
     public let causal: Bool
     /// Element format of the K and V cache.
     public let cache: KVCacheFormat
@@ -46,7 +46,6 @@ public struct AttentionKernel: Kernel {
         precondition(window.map { $0 > 0 } ?? true, "window must be positive")
         precondition(softcap.map { $0 > 0 } ?? true, "soft cap must be positive")
         precondition(alibiSlopes.map { $0.count == qHeads } ?? true, "need one ALiBi slope per query head")
-        precondition(causal || window == nil, "a sliding window needs causal attention")
         self.qHeads = qHeads
         self.kvHeads = kvHeads
         self.headDim = headDim
@@ -109,9 +108,16 @@ public struct AttentionKernel: Kernel {
          m.ptrType, m.ptrType, m.i64Type]
     }
 
-    /// The highest visible key position for a query at `position` (scalar i64) of a call at pos0 over `rows` rows.
-    func highestKey(_ m: ModuleBuilder, position: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef) -> LLVMValueRef {
-        causal ? position : m.sub(m.add(pos0, rows), m.constI64(1))
+    /// The highest visible key position for a query at `position` (scalar i64, or a vector of `lanes` lanes of
+    /// integer `type`) of a call at pos0 over `rows` rows.
+    func highestKey(_ m: ModuleBuilder, position: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, lanes: Int? = nil,
+                    type: LLVMTypeRef? = nil) -> LLVMValueRef {
+        if causal { return position }
+        let last = m.sub(m.add(pos0, rows), m.constI64(1))
+        let splat = { (value: LLVMValueRef) in lanes.map { m.splat(type.map { m.trunc(value, $0) } ?? value, $0) } ?? value }
+        guard let window else { return splat(last) }
+        let reach = m.add(position, lanes.map { m.splatInt(type ?? m.i64Type, window - 1, $0) } ?? m.constI64(window - 1))
+        return m.select(m.icmp(LLVMIntSLT, reach, splat(last)), reach, splat(last))
     }
 
     /// The ALiBi slope of query head `head` (i64), or nil without ALiBi.

@@ -45,8 +45,8 @@ struct AttentionPrefillTile {
         let firstKey = kernel.lowestKey(m, position: m.add(pos0, firstRow))
         let lastKey = kernel.highestKey(m, position: m.add(pos0, m.sub(m.add(firstRow, validRows), m.constI64(1))),
                                         pos0: pos0, rows: rows)
-        // Highest visible key per lane: the lane's own position, or the last key for bidirectional attention.
-        let highest = kernel.causal ? positions : m.splat(m.trunc(lastKey, m.i32Type), lanes)
+        // Highest visible key per lane: the lane's own position, or (bidirectional) the last key or window's end.
+        let highest = kernel.highestKey(m, position: positions, pos0: pos0, rows: rows, lanes: lanes, type: m.i32Type)
         let slope = kernel.alibiSlope(m, head: head)
         let allLanes = m.constLaneMask(valid: lanes, lanes)
 

@@ -44,17 +44,9 @@ struct EncoderConfig: Decodable {
         hiddenSize = try c.positive(.hiddenSize)
         layers = try c.positive(.layers)
         heads = try c.positive(.heads)
-        guard hiddenSize % heads == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .heads, in: c,
-                                                   debugDescription: "hidden_size \(hiddenSize) is not a multiple of \(heads) heads")
-        }
+        _ = try c.headDim(hiddenSize: hiddenSize, heads: heads, .heads)
         intermediateSize = try c.positive(.intermediateSize)
-        let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "gelu"
-        guard let unary = Activation.unary(act) else {
-            throw DecodingError.dataCorruptedError(forKey: .hiddenAct, in: c,
-                                                   debugDescription: "unsupported activation '\(act)' (\(Activation.supported.joined(separator: ", ")))")
-        }
-        activation = unary
+        activation = try c.activation(.hiddenAct, default: "gelu")
         maxPosition = try c.positiveIfPresent(.maxPosition) ?? 512
         typeVocabSize = try c.positiveIfPresent(.typeVocabSize) ?? 2
         layerNormEps = try c.decodeIfPresent(Float.self, forKey: .layerNormEps) ?? 1e-12
@@ -64,13 +56,39 @@ struct EncoderConfig: Decodable {
             throw DecodingError.dataCorruptedError(forKey: .positionEmbeddingType, in: c,
                                                    debugDescription: "only absolute position embeddings are supported, got '\(positions)'")
         }
-        let id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label) ?? [:]
-        let ids = try id2label.keys.map { key -> Int in
-            guard let id = Int(key), id >= 0, id < id2label.count else {
-                throw DecodingError.dataCorruptedError(forKey: .id2label, in: c, debugDescription: "ids must be 0 ..< \(id2label.count), got '\(key)'")
+        labels = try c.labels(.id2label)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Class names in id order from an `id2label` object (empty when absent); ids must be 0 ..< count.
+    func labels(_ key: Key) throws -> [String] {
+        let id2label = try decodeIfPresent([String: String].self, forKey: key) ?? [:]
+        let ids = try id2label.keys.map { name -> Int in
+            guard let id = Int(name), id >= 0, id < id2label.count else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "ids must be 0 ..< \(id2label.count), got '\(name)'")
             }
             return id
         }
-        labels = ids.sorted().map { id2label[String($0)] ?? "LABEL_\($0)" }
+        return ids.sorted().map { id2label[String($0)] ?? "LABEL_\($0)" }
+    }
+
+    /// A transformers activation name (`key`, else `defaultName`) as an elementwise op.
+    func activation(_ key: Key, default defaultName: String) throws -> UnaryOp {
+        let name = try decodeIfPresent(String.self, forKey: key) ?? defaultName
+        guard let unary = Activation.unary(name) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "unsupported activation '\(name)' (\(Activation.supported.joined(separator: ", ")))")
+        }
+        return unary
+    }
+
+    /// `hidden_size` split into `heads` heads, or an error naming `headsKey`.
+    func headDim(hiddenSize: Int, heads: Int, _ headsKey: Key) throws -> Int {
+        guard hiddenSize % heads == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: headsKey, in: self,
+                                                   debugDescription: "hidden_size \(hiddenSize) is not a multiple of \(heads) heads")
+        }
+        return hiddenSize / heads
     }
 }

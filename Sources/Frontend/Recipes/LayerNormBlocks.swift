@@ -115,6 +115,18 @@ struct MLPBlock {
     var width: Int
     var activation: UnaryOp
     var bias: Bool
+    /// `up` is one `[2 * width, in]` matrix holding both halves of a gated MLP in this order (`gate` unused).
+    var fusedHalves: FusedGateUp? = nil
+    /// Whether the down projection has a bias, when that differs from `bias` (GTE: up_gate_proj has none, down_proj one).
+    var downBias: Bool? = nil
+}
+
+/// Row order of a fused gate/up projection.
+enum FusedGateUp {
+    /// [up; gate] (GTE's up_gate_proj).
+    case upFirst
+    /// [gate; up]: the first half is activated (ModernBERT's Wi).
+    case gateFirst
 }
 
 /// How a layer's attention and MLP meet the residual stream.
@@ -249,11 +261,35 @@ struct LayerNormBlocks {
         return try linear(attended, a.output, out: b.type(of: h).cols, bias: a.outputBias)
     }
 
+    /// The gate and up halves of a fused `[2 * width, in]` projection `module` applied to `h`.
+    private mutating func fusedHalves(_ h: ValueID, _ module: String, width: Int, bias: Bool,
+                                      order: FusedGateUp) throws -> (gate: ValueID, up: ValueID) {
+        let weight = try matrix(module, out: 2 * width, in: b.type(of: h).cols)
+        let fusedBias = try w.optional(bias, module + ".bias", [2 * width])
+        let halves = (0..<2).map { part -> ValueID in
+            func rows(_ whole: WeightRef, _ shape: [Int]) -> WeightRef {
+                WeightRef(shape: shape, transform: .sliceRows(whole.transform, start: part * width, count: width))
+            }
+            let name = (part == 0) == (order == .upFirst) ? "up" : "gate"
+            return b.linear(h, weight: rows(weight, [width, weight.shape[1]]), bias: fusedBias.map { rows($0, [width]) },
+                            name: "\(module).\(name)")
+        }
+        return order == .upFirst ? (gate: halves[1], up: halves[0]) : (gate: halves[0], up: halves[1])
+    }
+
     mutating func mlp(_ h: ValueID, _ m: MLPBlock) throws -> ValueID {
-        let up = try linear(h, m.up, out: m.width, bias: m.bias)
+        let up: ValueID
+        var gated: (module: String, gate: ValueID)?
+        if let order = m.fusedHalves {
+            let halves = try fusedHalves(h, m.up, width: m.width, bias: m.bias, order: order)
+            up = halves.up
+            gated = (m.up, halves.gate)
+        } else {
+            up = try linear(h, m.up, out: m.width, bias: m.bias)
+            if let gateModule = m.gate { gated = (gateModule, try linear(h, gateModule, out: m.width, bias: m.bias)) }
+        }
         let act: ValueID
-        if let gateModule = m.gate {
-            let gate = try linear(h, gateModule, out: m.width, bias: m.bias)
+        if let (gateModule, gate) = gated {
             switch m.activation {
             case .silu: act = b.gatedActivation(gate: gate, up: up, .silu, name: gateModule + ".act")
             case .geluTanh: act = b.gatedActivation(gate: gate, up: up, .geluTanh, name: gateModule + ".act")
@@ -263,7 +299,7 @@ struct LayerNormBlocks {
         } else {
             act = b.unary(up, m.activation, name: m.up + ".act")
         }
-        return try linear(act, m.down, out: b.type(of: h).cols, bias: m.bias)
+        return try linear(act, m.down, out: b.type(of: h).cols, bias: m.downBias ?? m.bias)
     }
 
     /// One decoder layer applied to the residual stream `x`.
