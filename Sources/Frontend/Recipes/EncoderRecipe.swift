@@ -43,7 +43,7 @@ public enum EncoderRecipe: DispatchingRecipe {
         let hidden = e.hidden
         let cls = e.blocks.b.pool(hidden, .first, name: "cls")
         let dense = try e.blocks.linear(cls, e.prefix + "pooler.dense", out: e.hiddenSize, bias: true)
-        let pooler = e.blocks.b.unary(dense, .softcap(1), name: e.prefix + "pooler.tanh")  // cap 1: tanh
+        let pooler = e.blocks.b.unary(dense, .tanh, name: e.prefix + "pooler.tanh")
         let labels = try e.labels(of: "classifier")
         let logits = try e.blocks.linear(pooler, "classifier", out: labels.count, bias: true)
         return try e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
@@ -56,7 +56,7 @@ public enum EncoderRecipe: DispatchingRecipe {
         let hidden = e.hidden
         let first = e.blocks.b.pool(hidden, .first, name: "cls")
         let projected = try e.blocks.linear(first, "classifier.dense", out: e.hiddenSize, bias: true)
-        let dense = e.blocks.b.unary(projected, .softcap(1), name: "classifier.tanh")
+        let dense = e.blocks.b.unary(projected, .tanh, name: "classifier.tanh")
         let labels = try e.labels(of: "classifier.out_proj")
         let logits = try e.blocks.linear(dense, "classifier.out_proj", out: labels.count, bias: true)
         return try e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
