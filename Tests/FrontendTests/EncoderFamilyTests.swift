@@ -97,6 +97,32 @@ final class EncoderFamilyTests: XCTestCase {
         XCTAssertGreaterThan(nmse(hidden.1, hidden.2), 1e-4)
     }
 
+    /// nomic-embed-text's own config.json spelling (the remote NomicBertConfig) of the corpus model reads as the same
+    /// model and reproduces transformers' outputs.
+    func testNomicBertOwnConfigSpelling() throws {
+        let (_, dir, expected) = try XCTUnwrap(try familyL().first { $0.name == "nomic_bert_model" })
+        let copy = try SafetensorsFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("model.safetensors"),
+                                         to: copy.appendingPathComponent("model.safetensors"))
+        let config = """
+            {"architectures":["NomicBertModel"],"model_type":"nomic_bert","activation_function":"swiglu","n_embd":32,
+             "n_head":2,"n_inner":64,"n_layer":2,"n_positions":8192,"max_trained_positions":64,"layer_norm_epsilon":1e-12,
+             "rotary_emb_base":1000,"rotary_emb_fraction":1.0,"rotary_emb_interleaved":false,"rotary_emb_scale_base":null,
+             "rotary_scaling_factor":null,"qkv_proj_bias":false,"mlp_fc1_bias":false,"mlp_fc2_bias":false,"prenorm":false,
+             "parallel_block":false,"causal":false,"use_rms_norm":false,"type_vocab_size":2,"vocab_size":256,"pad_token_id":0}
+            """
+        try Data(config.utf8).write(to: copy.appendingPathComponent("config.json"))
+        var model = try ModelDirectory(url: copy)
+        model.poolingOverride = PoolingOverride(pooling: .mean, normalize: true)
+        let checkpoint = try Checkpoint(directory: copy)
+        let graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
+        XCTAssertEqual(graph.info.pooling?.maxTokens, 64, "max_trained_positions")
+        for (what, produced, reference) in try outputs(graph, checkpoint, expected) {
+            XCTAssertLessThan(nmse(produced, reference), 1e-9, what)
+        }
+    }
+
     // MARK: - Config decoding
 
     private func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
@@ -146,6 +172,15 @@ final class EncoderFamilyTests: XCTestCase {
         fails(RotaryEncoderConfig.self, "{\(dims),\"model_type\":\"nomic_bert\",\"hidden_act\":\"swish2\"}", naming: "hidden_act")
         fails(RotaryEncoderConfig.self, #"{"vocab_size":10,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":3,"intermediate_size":8}"#,
               naming: "num_attention_heads")
+        let nomic = #""model_type":"nomic_bert","n_embd":32,"n_head":2,"n_inner":64,"n_layer":2,"vocab_size":10"#
+        let unbiased = #""qkv_proj_bias":false,"mlp_fc1_bias":false,"mlp_fc2_bias":false,"rotary_emb_fraction":1"#
+        fails(RotaryEncoderConfig.self, "{\(nomic)}", naming: "qkv_proj_bias")
+        fails(RotaryEncoderConfig.self, "{\(nomic),\(unbiased),\"activation_function\":\"gelu\"}", naming: "activation_function")
+        fails(RotaryEncoderConfig.self, "{\(nomic),\(unbiased),\"rotary_scaling_factor\":2}", naming: "rotary_scaling_factor")
+        fails(RotaryEncoderConfig.self, "{\(nomic),\(unbiased),\"prenorm\":true}", naming: "prenorm")
+        fails(RotaryEncoderConfig.self, "{\(nomic),\"qkv_proj_bias\":false,\"mlp_fc1_bias\":false,\"mlp_fc2_bias\":false}",
+              naming: "rotary_emb_fraction")
+        XCTAssertNoThrow(try decode(RotaryEncoderConfig.self, "{\(nomic),\(unbiased)}"))
         fails(ModernBertConfig.self, "{\(dims),\"layer_types\":[\"full_attention\"]}", naming: "layer_types")
         fails(ModernBertConfig.self, "{\(dims),\"local_attention\":0}", naming: "local_attention")
         fails(ModernBertConfig.self, "{\(dims),\"classifier_activation\":\"swish2\"}", naming: "classifier_activation")
