@@ -295,6 +295,8 @@ int llmc_cmd_pooling(const llmc_context *ctx) {
         return llmc_report(ctx->prog, LLMC_EXIT_USAGE, "this model (%s) does not take sentence pairs", llmc_task_name(m->task));
     pooling_facts f;
     if (read_facts(ctx->blob, &f, err, sizeof err)) return llmc_report(ctx->prog, LLMC_EXIT_RUNTIME, "%s", err);
+    // One sequence must fit one encode call: a model compiled with --max-batch below its positions takes no more.
+    if (f.max_tokens > m->max_batch) f.max_tokens = m->max_batch;
     inputs in = {0};
     llmc_session s;
     int code = 0, session = 0;

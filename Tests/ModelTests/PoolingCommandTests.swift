@@ -80,6 +80,18 @@ final class PoolingCommandTests: XCTestCase {
         try expectError(binary, ["embed", "--no-truncate", "--prompt-ids", long], mentions: "at most 64")
     }
 
+    /// A sequence must fit one encode call: with --max-batch below the positions, inputs are cut there.
+    func testInputsAreCutToTheCompiledBatch() throws {
+        let binary = try XCTUnwrap(Self.directory).appendingPathComponent("bert_model_batch8.bin")
+        try Tools.compile(corpus.appendingPathComponent("bert_model"), to: binary, extra: ["--max-batch", "8"])
+        let ids = (1...12).map(String.init).joined(separator: ",")
+        let cut = try Tools.run(binary.path, ["embed", "--json", "--prompt-ids", ids, "--prompt-ids", "1,2,3"])
+        XCTAssertEqual(cut.status, 0, cut.stderr)
+        XCTAssertTrue(cut.stderr.contains("cut to the model's 8 tokens"), cut.stderr)
+        XCTAssertEqual(try jsonLines(cut).count, 2)
+        try expectError(binary.path, ["embed", "--no-truncate", "--prompt-ids", ids], mentions: "at most 8")
+    }
+
     func testBadInputs() throws {
         let embedder = try compiled("bert_model")
         try expectError(embedder, ["embed"], mentions: "no input")
