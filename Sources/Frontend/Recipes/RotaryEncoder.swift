@@ -11,8 +11,8 @@ enum RotaryEncoder {
         let c = try model.config(RotaryEncoderConfig.self)
         var blocks = LayerNormBlocks(checkpoint: checkpoint)
         let nomic = c.layout == .nomic
-        // Task checkpoints of the "new" model put it under `new.` (transformers' GTE: `gte.`).
-        let prefix = blocks.prefix(nomic ? ["nomic_bert.", ""] : ["new.", "gte.", ""], holding: "embeddings.word_embeddings.weight")
+        // The remote "new" model's task checkpoints (NewForSequenceClassification) hold it under `new.`.
+        let prefix = nomic ? "" : blocks.prefix(["new.", ""], holding: "embeddings.word_embeddings.weight")
         let p = prefix + "embeddings."
         let (tokens, table) = try blocks.wordAndTypeEmbeddings(p + "word_embeddings", vocab: c.vocabSize, dim: c.hiddenSize,
                                                           typeModule: p + "token_type_embeddings", typeRows: c.typeVocabSize)
