@@ -59,6 +59,14 @@ public struct ForwardEmitter {
         for index in graph.nodes.indices.reversed() where live.contains(index) {
             live.formUnion(graph.nodes[index].op.inputs.map(\.index))
         }
+        // Values bound to the other entry point's parameters: `forward`'s logits, `encode`'s token types.
+        let encode = name == "llmc_encode"
+        if encode, let logits = graph.logits, live.contains(logits.index) {
+            throw CompileError.unsupportedOp(graph[logits].name, "the generation logits also feed a pooling output")
+        }
+        if !encode, let types = live.first(where: { if case .tokenTypes = graph.nodes[$0].op { true } else { false } }) {
+            throw CompileError.unsupportedOp(graph.nodes[types].name, "token types exist only in encode")
+        }
         var failure: Error?
         var used = symbols
         let fn = m.defineFunction(name, type, linkage: LLVMInternalLinkage, target: target) { fn in
