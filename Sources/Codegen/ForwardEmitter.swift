@@ -256,13 +256,16 @@ public struct ForwardEmitter {
             if f.positions != nil { throw CompileError.unsupportedOp(node.name, "the last row of a packed batch; use pool(last)") }
             return
         case .embedding(let ids, let table):
-            let (vocab, dim, fmt) = (table.shape[0], table.shape[1], format(table))
-            let kernel: Kernel = switch weights[table].layout {
-            case .matmul where fmt.isQuantized: QuantEmbeddingKernel(vocab: vocab, dim: dim, weight: fmt)
-            case .matmul: EmbeddingKernel(vocab: vocab, dim: dim, weight: fmt, layout: .matmulPacked)
-            default: EmbeddingKernel(vocab: vocab, dim: dim, weight: fmt, layout: .rows)
+            let planned = weights.embeddingTable(table)
+            let (vocab, dim) = (table.shape[0], table.shape[1])
+            let kernel: Kernel = switch planned.layout {
+            case .matmul(let fmt) where fmt.isQuantized: QuantEmbeddingKernel(vocab: vocab, dim: dim, weight: fmt)
+            case .matmul(let fmt): EmbeddingKernel(vocab: vocab, dim: dim, weight: fmt, layout: .matmulPacked)
+            case .embeddingRows(let fmt): EmbeddingKernel(vocab: vocab, dim: dim, weight: fmt, layout: .rows)
+            case .vector: throw CompileError.unsupportedOp(node.name, "embedding table planned as a vector")
             }
-            f.run(kernel, target: target, rows: rows, [pointer(ids, f), weight(table, f), pointer(out, f), ld(out, f), rows])
+            f.run(kernel, target: target, rows: rows, [pointer(ids, f), f.offset(f.weightsBase, m.constI64(planned.offset)),
+                                                       pointer(out, f), ld(out, f), rows])
         case .rmsNorm(let x, let w, let eps, let group, let offset):
             let kernel = RMSNormKernel(dim: group, eps: eps, weightOffset: offset, affine: w != nil)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), m.constI64(node.type.cols / group),

@@ -18,47 +18,116 @@ public struct PlannedWeight: Sendable {
     public let bytes: Int
 }
 
+/// The storage format of each kind of weight: `--dtype` for the linear layers, and per-tensor choices for the
+/// output projection (lm_head) and the token embedding table.
+public struct WeightPrecision: Sendable, Equatable {
+    /// Linear layers other than the output projection.
+    public var linear: WeightFormat
+    /// The output projection (the linear that produces the logits).
+    public var lmHead: WeightFormat
+    /// The token embedding table.
+    public var embedding: WeightFormat
+
+    /// `dtype` everywhere except where overridden. Under int4 the lm_head and the embedding table default to int8:
+    /// on SmolLM2-135M (tied 49152 × 576 table) that lifts teacher-forced top-1 agreement with f32 from about 88%
+    /// to 96% for 13% more weight bytes.
+    public init(dtype: WeightFormat, lmHead: WeightFormat? = nil, embedding: WeightFormat? = nil) {
+        linear = dtype
+        let table: WeightFormat = dtype == .int4 ? .int8 : dtype
+        self.lmHead = lmHead ?? table
+        self.embedding = embedding ?? table
+    }
+}
+
 /// The layout and offset of every weight the graph reads. Matrices read by linears are packed for the matmul
-/// kernel in the requested dtype; a table read by both an embedding and a linear (tied embeddings) is stored once.
+/// kernel in their planned format (`WeightPrecision`). A token embedding table is stored as rows (f32, bf16) or
+/// as quantized matmul panels (int8, int4, read by `QuantEmbeddingKernel`); a table read by both an embedding and
+/// a linear (tied embeddings) is stored once when both want the same format, and twice otherwise.
 public struct WeightPlan: Sendable {
     public let weights: [PlannedWeight]
     public let totalBytes: Int
     private let index: [WeightRef: Int]
+    /// Embedding tables stored apart from their linear use (tied tables with two formats).
+    private let embeddingIndex: [WeightRef: Int]
 
-    public init(graph: Graph, dtype: WeightFormat) {
-        var linearWeights = Set<WeightRef>()
+    public init(graph: Graph, precision: WeightPrecision) {
+        let head = Self.lmHeadWeight(graph)
+        var linearFormats: [WeightRef: WeightFormat] = [:]
+        var embeddingTables = Set<WeightRef>()
         for node in graph.nodes {
-            if case .linear(_, let w, _, _) = node.op { linearWeights.insert(w) }
+            switch node.op {
+            case .linear(_, let w, _, _): linearFormats[w] = w == head ? precision.lmHead : precision.linear
+            case .embedding(_, let table): embeddingTables.insert(table)
+            default: break
+            }
         }
         var planned: [PlannedWeight] = []
-        var index: [WeightRef: Int] = [:]
+        var index: [WeightRef: Int] = [:], embeddingIndex: [WeightRef: Int] = [:]
         var offset = 0
-        for weight in graph.weights {
-            let layout: PlannedWeight.Layout
-            let bytes: Int
-            if linearWeights.contains(weight) {
-                layout = .matmul(dtype)
-                bytes = MatmulKernel.packedBytes(k: weight.shape[1], n: weight.shape[0], weight: dtype)
-            } else if weight.shape.count == 2 {
-                // Tables read row by row (token and position embeddings) stay bf16 under the quantized formats.
-                layout = .embeddingRows(dtype.isQuantized ? .bf16 : dtype)
-                bytes = EmbeddingKernel.packedBytes(vocab: weight.shape[0], dim: weight.shape[1], weight: dtype.isQuantized ? .bf16 : dtype)
-            } else {
-                layout = .vector
-                bytes = weight.count * 4
+        func add(_ weight: WeightRef, _ layout: PlannedWeight.Layout) -> Int {
+            let shape = weight.shape
+            let bytes = switch layout {
+            case .matmul(let format): MatmulKernel.packedBytes(k: shape[1], n: shape[0], weight: format)
+            case .embeddingRows(let format): EmbeddingKernel.packedBytes(vocab: shape[0], dim: shape[1], weight: format)
+            case .vector: weight.count * 4
             }
-            index[weight] = planned.count
             planned.append(PlannedWeight(weight: weight, layout: layout, offset: offset, bytes: bytes))
             offset = (offset + bytes + 63) & ~63
+            return planned.count - 1
+        }
+        for weight in graph.weights {
+            if let format = linearFormats[weight] {
+                index[weight] = add(weight, .matmul(format))
+                // The embedding reads the linear's panels when the formats agree (f32 and bf16 panels too).
+                if embeddingTables.contains(weight), format != precision.embedding {
+                    embeddingIndex[weight] = add(weight, Self.tableLayout(precision.embedding))
+                }
+            } else if embeddingTables.contains(weight) {
+                index[weight] = add(weight, Self.tableLayout(precision.embedding))
+            } else if weight.shape.count == 2 {
+                // Other tables read row by row (learned positions) stay bf16 under the quantized formats.
+                index[weight] = add(weight, .embeddingRows(precision.linear.isQuantized ? .bf16 : precision.linear))
+            } else {
+                index[weight] = add(weight, .vector)
+            }
         }
         weights = planned
         totalBytes = offset
         self.index = index
+        self.embeddingIndex = embeddingIndex
     }
 
-    /// The plan entry of a weight of the graph.
+    /// `dtype` for every linear, with the per-tensor defaults of `WeightPrecision`.
+    public init(graph: Graph, dtype: WeightFormat) {
+        self.init(graph: graph, precision: WeightPrecision(dtype: dtype))
+    }
+
+    /// The plan entry of a weight of the graph (for a tied table: its linear use).
     public subscript(_ weight: WeightRef) -> PlannedWeight {
         guard let i = index[weight] else { preconditionFailure("weight \(weight) is not planned") }
         return weights[i]
+    }
+
+    /// The plan entry an embedding op reads for `table`.
+    public func embeddingTable(_ table: WeightRef) -> PlannedWeight {
+        embeddingIndex[table].map { weights[$0] } ?? self[table]
+    }
+
+    /// Quantized tables are stored as matmul panels (what `QuantEmbeddingKernel` reads), others as rows.
+    private static func tableLayout(_ format: WeightFormat) -> PlannedWeight.Layout {
+        format.isQuantized ? .matmul(format) : .embeddingRows(format)
+    }
+
+    /// The weight of the linear that produces the logits, looking through elementwise ops on one input (soft
+    /// capping, scaling); nil when the logits come from something else.
+    static func lmHeadWeight(_ graph: Graph) -> WeightRef? {
+        var value = graph.logits
+        while true {
+            switch graph[value].op {
+            case .linear(_, let w, _, _): return w
+            case .unary(let x, _), .scale(let x, _): value = x
+            default: return nil
+            }
+        }
     }
 }

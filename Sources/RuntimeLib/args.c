@@ -11,13 +11,15 @@ enum {
     INFO = 1 << LLMC_CMD_INFO,
     BENCH = 1 << LLMC_CMD_BENCH,
     SCORE = 1 << LLMC_CMD_SCORE,
+    SCORE_TOKENS = 1 << LLMC_CMD_SCORE_TOKENS,
     POOL = 1 << LLMC_CMD_EMBED | 1 << LLMC_CMD_CLASSIFY | SCORE | 1 << LLMC_CMD_REWARD,
 };
 
 typedef enum opt_id {
     OPT_PROMPT, OPT_PROMPT_IDS, OPT_N, OPT_TEMPERATURE, OPT_TOP_K, OPT_TOP_P, OPT_MIN_P, OPT_REPETITION_PENALTY,
     OPT_SEED, OPT_THREADS, OPT_MAX_CONTEXT, OPT_IGNORE_EOS, OPT_JSON, OPT_LOGPROBS, OPT_LOGITS, OPT_PROMPT_LEN,
-    OPT_GEN, OPT_REPEAT, OPT_INPUT, OPT_TOKEN_TYPES, OPT_QUERY, OPT_DOC, OPT_PAIRS, OPT_HIDDEN, OPT_NO_TRUNCATE, OPT_HELP
+    OPT_GEN, OPT_REPEAT, OPT_INPUT, OPT_TOKEN_TYPES, OPT_QUERY, OPT_DOC, OPT_PAIRS, OPT_HIDDEN, OPT_NO_TRUNCATE, OPT_SCORE_FROM,
+    OPT_HELP
 } opt_id;
 
 /// One option: its names, the commands that accept it, its value placeholder (NULL for flags) and its help line.
@@ -31,8 +33,8 @@ typedef struct opt_spec {
 } opt_spec;
 
 static const opt_spec OPTS[] = {
-    {OPT_PROMPT, "--prompt", "-p", RUN | POOL, "TEXT", "prompt text, tokenized like transformers' tokenizer(TEXT)"},
-    {OPT_PROMPT_IDS, "--prompt-ids", NULL, RUN | POOL, "IDS",
+    {OPT_PROMPT, "--prompt", "-p", RUN | SCORE_TOKENS | POOL, "TEXT", "prompt text, tokenized like transformers' tokenizer(TEXT)"},
+    {OPT_PROMPT_IDS, "--prompt-ids", NULL, RUN | SCORE_TOKENS | POOL, "IDS",
      "comma-separated token ids, used exactly as given (pooling commands: repeat it, one sequence each)"},
     {OPT_N, "--n-predict", "-n", RUN, "N", "tokens to generate (default 128; stops early at EOS or a full context)"},
     {OPT_TEMPERATURE, "--temperature", NULL, RUN, "T", "sampling temperature, 0 = greedy (default: the model's)"},
@@ -42,11 +44,11 @@ static const opt_spec OPTS[] = {
     {OPT_REPETITION_PENALTY, "--repetition-penalty", NULL, RUN, "R",
      "penalty > 0 for tokens already seen, 1 = off (default: the model's)"},
     {OPT_SEED, "--seed", NULL, RUN, "S", "random seed, an unsigned integer (default: from the clock)"},
-    {OPT_THREADS, "--threads", NULL, RUN | INFO | BENCH | POOL, "N", "threads to run on (default: the CPUs available)"},
-    {OPT_MAX_CONTEXT, "--max-context", NULL, RUN, "C",
+    {OPT_THREADS, "--threads", NULL, RUN | INFO | BENCH | SCORE_TOKENS | POOL, "N", "threads to run on (default: the CPUs available)"},
+    {OPT_MAX_CONTEXT, "--max-context", NULL, RUN | SCORE_TOKENS, "C",
      "positions in the KV cache (default: the model's, at most its max_position)"},
     {OPT_IGNORE_EOS, "--ignore-eos", NULL, RUN, NULL, "keep generating after an end-of-sequence token"},
-    {OPT_JSON, "--json", NULL, RUN | INFO | BENCH | POOL, NULL,
+    {OPT_JSON, "--json", NULL, RUN | INFO | BENCH | SCORE_TOKENS | POOL, NULL,
      "print JSON to stdout instead of text (pooling commands: one object per input and line)"},
     {OPT_LOGPROBS, "--logprobs", NULL, RUN, "K", "with --json: the K best log-probabilities of every generated step"},
     {OPT_LOGITS, "--logits", NULL, RUN | POOL, NULL,
@@ -62,13 +64,16 @@ static const opt_spec OPTS[] = {
     {OPT_HIDDEN, "--hidden", NULL, POOL, NULL, "pooling, with --json: the last hidden state of every token"},
     {OPT_NO_TRUNCATE, "--no-truncate", NULL, POOL, NULL,
      "pooling: reject inputs longer than the model takes (default: cut them, with a warning)"},
-    {OPT_HELP, "--help", "-h", RUN | INFO | BENCH | POOL, NULL, "show this help"},
+    {OPT_SCORE_FROM, "--score-from", NULL, SCORE_TOKENS, "N",
+     "score-tokens: prefill tokens [0, N) as one prompt, then score each later token as one decode step (default 1)"},
+    {OPT_HELP, "--help", "-h", RUN | INFO | BENCH | SCORE_TOKENS | POOL, NULL, "show this help"},
 };
 #define N_OPTS (sizeof OPTS / sizeof OPTS[0])
 
 static int parse_ids(const char *text, int64_t vocab, llmc_cli_options *o, char *err, uint64_t err_len);
 
-static const char *const COMMAND_NAMES[] = {"generation", "info", "bench", "help", "embed", "classify", "score", "reward"};
+static const char *const COMMAND_NAMES[] = {"generation", "info",     "bench", "help",  "score-tokens",
+                                            "embed",      "classify", "score", "reward"};
 
 /// Appends one comma-separated id list (a pooling sequence or its token types) to a growing list.
 static int append_id_list(const char *text, int64_t limit, int32_t ***lists, int64_t **lens, int64_t *n,
@@ -201,6 +206,7 @@ static int apply(const opt_spec *o, const char *n, const char *v, const llmc_cli
     case OPT_PROMPT_LEN: return parse_int(n, v, 1, lim->max_position, &out->bench_prompt_len, err, err_len);
     case OPT_GEN: return parse_int(n, v, 1, lim->max_position, &out->bench_gen, err, err_len);
     case OPT_REPEAT: return parse_int(n, v, 1, 1000, &out->bench_repeat, err, err_len);
+    case OPT_SCORE_FROM: return parse_int(n, v, 1, lim->max_position, &out->score_from, err, err_len);
     case OPT_HELP: out->command = LLMC_CMD_HELP; return 0;
     }
     return 0;
@@ -227,11 +233,14 @@ static int check(const llmc_cli_limits *lim, const llmc_cli_options *o, char *er
             return llmc_rt_fail(err, err_len, "%s only applies to --json output", o->logits ? "--logits" : "--hidden");
         return 0;
     }
-    if (o->command != LLMC_CMD_RUN) return 0;
+    if (o->command != LLMC_CMD_RUN && o->command != LLMC_CMD_SCORE_TOKENS) return 0;
     if (o->prompt && o->prompt_ids) return llmc_rt_fail(err, err_len, "give either -p or --prompt-ids, not both");
     if (!o->prompt && !o->prompt_ids)
         return llmc_rt_fail(err, err_len, "no prompt: give -p TEXT or --prompt-ids IDS (see --help)");
     if (o->prompt && !o->prompt[0]) return llmc_rt_fail(err, err_len, "the prompt is empty");
+    if (o->command == LLMC_CMD_SCORE_TOKENS && o->prompt_ids && o->n_prompt_ids <= o->score_from)
+        return llmc_rt_fail(err, err_len, "score-tokens needs more than --score-from %lld tokens, got %lld",
+                            (long long)o->score_from, (long long)o->n_prompt_ids);
     if (o->prompt && !lim->has_tokenizer)
         return llmc_rt_fail(err, err_len, "this model has no tokenizer: give the prompt with --prompt-ids");
     if ((o->logprobs || o->logits) && !o->json)
@@ -261,6 +270,7 @@ int llmc_cli_parse(int argc, char *const *argv, const llmc_cli_limits *limits, l
     out->bench_prompt_len = 512;
     out->bench_gen = 128;
     out->bench_repeat = 3;
+    out->score_from = 1;
     if (err && err_len) err[0] = 0;
     int i = 1;
     if (argc > 1 && strcmp(argv[1], "info") == 0) {
@@ -268,6 +278,9 @@ int llmc_cli_parse(int argc, char *const *argv, const llmc_cli_limits *limits, l
         i = 2;
     } else if (argc > 1 && strcmp(argv[1], "bench") == 0) {
         out->command = LLMC_CMD_BENCH;
+        i = 2;
+    } else if (argc > 1 && strcmp(argv[1], "score-tokens") == 0) {
+        out->command = LLMC_CMD_SCORE_TOKENS;
         i = 2;
     } else if (argc > 1) {
         for (int c = LLMC_CMD_EMBED; c <= LLMC_CMD_REWARD; c++)
@@ -333,8 +346,9 @@ char *llmc_cli_help(const char *prog) {
                    "       %s bench [options]            measure prefill and decode speed (greedy, EOS ignored)\n"
                    "       %s embed|classify|reward -p TEXT | --input FILE | --prompt-ids IDS...   pooling models\n"
                    "       %s score --query Q --doc D | --pairs FILE   cross-encoders (embedders: cosine)\n"
+                   "       %s score-tokens -p TEXT | --prompt-ids IDS [--score-from N]   teacher-forced log-probabilities\n"
                    "\noptions:\n",
-                   prog, prog, prog, prog, prog, prog);
+                   prog, prog, prog, prog, prog, prog, prog);
     for (size_t i = 0; i < N_OPTS; i++) {
         const opt_spec *o = &OPTS[i];
         char names[64];
@@ -352,5 +366,11 @@ char *llmc_cli_help(const char *prog) {
     llmc_sb_puts(&sb, "\nPooling commands with --json print one object per input and line: embed {\"embedding\": [...]}, "
                       "classify\n{\"labels\": [{\"label\", \"probability\"}...]} (token classifiers: {\"tokens\": [...]}), "
                       "score {\"score\": x},\nreward {\"reward\": x}.\n");
+    llmc_sb_puts(&sb, "\nscore-tokens feeds the given tokens without sampling: the tokens before --score-from are "
+                      "prefilled as one\nprompt, each later token is fed as one decode step, and for every scored "
+                      "token i it reports the\nmodel's argmax at position i (what greedy decoding would pick) and "
+                      "log p(token i | tokens before i).\nWith --json it prints {\"ids\", \"score_from\", "
+                      "\"argmax\", \"logprobs\", \"nll\" (mean negative log-likelihood),\n\"perplexity\"}; "
+                      "otherwise a line per token and a summary.\n");
     return sb.data;
 }

@@ -93,6 +93,7 @@ int llmc_run_main(int argc, char **argv, const llmc_model *model) {
         llmc_context ctx = {prog, model, &blob, &opts};
         code = opts.command == LLMC_CMD_INFO    ? llmc_cmd_info(&ctx)
                : opts.command == LLMC_CMD_BENCH ? llmc_cmd_bench(&ctx)
+               : opts.command == LLMC_CMD_SCORE_TOKENS ? llmc_cmd_score_tokens(&ctx)
                                                 : llmc_cmd_generate(&ctx);
     }
     llmc_cli_options_free(&opts);

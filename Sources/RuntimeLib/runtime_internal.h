@@ -122,6 +122,8 @@ int llmc_cmd_bench(const llmc_context *ctx);
 int llmc_cmd_info(const llmc_context *ctx);
 /// embed / classify / score / reward of a pooling model (pooling.c).
 int llmc_cmd_pooling(const llmc_context *ctx);
+/// score-tokens: teacher-forced scoring of a token sequence (score_tokens.c).
+int llmc_cmd_score_tokens(const llmc_context *ctx);
 /// Prints "prog: message" (one line) to stderr and returns `code`.
 int llmc_report(const char *prog, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 double llmc_now_seconds(void);

@@ -18,11 +18,17 @@ struct Compile: ParsableCommand {
     @Option(help: "Instruction set: \(TargetSpec.knownNames.joined(separator: ", ")).")
     var target = "x86-64-avx512"
 
-    @Option(help: "Weight precision: \(Self.formats.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Weight precision: \(Self.formatList).")
     var dtype = "f32"
 
     @Option(help: "KV cache precision: \(KVCacheFormat.allCases.map(\.rawValue).joined(separator: ", ")) (int8: one scale per position and kv head).")
     var kvDtype = "f32"
+
+    @Option(help: "Precision of the output projection (lm_head): \(Self.formatList) (default: --dtype; int8 under int4).")
+    var lmHeadDtype: String?
+
+    @Option(help: "Precision of the token embedding table: \(Self.formatList) (default: --dtype; int8 under int4).")
+    var embedDtype: String?
 
     @Option(help: "Most tokens one forward call processes (longer prompts are prefilled in chunks).")
     var maxBatch = 512
@@ -41,13 +47,26 @@ struct Compile: ParsableCommand {
 
     /// Every weight precision `--dtype` accepts.
     static let formats = WeightFormat.allCases + WeightFormat.quantizedCases
+    private static var formatList: String { formats.map(\.rawValue).joined(separator: ", ") }
+
+    /// The format named by `value`, or a one-line error naming `option` and the accepted values.
+    static func format(_ value: String, option: String) throws -> WeightFormat {
+        guard let format = WeightFormat(rawValue: value), formats.contains(format) else {
+            throw ValidationError("unknown \(option) '\(value)'; expected one of \(formatList)")
+        }
+        return format
+    }
+
+    /// The per-tensor precision the options ask for.
+    func precision() throws -> WeightPrecision {
+        WeightPrecision(dtype: try Self.format(dtype, option: "--dtype"),
+                        lmHead: try lmHeadDtype.map { try Self.format($0, option: "--lm-head-dtype") },
+                        embedding: try embedDtype.map { try Self.format($0, option: "--embed-dtype") })
+    }
 
     func validate() throws {
         guard TargetSpec.knownNames.contains(target) else {
             throw ValidationError("unknown --target '\(target)'; expected one of \(TargetSpec.knownNames.joined(separator: ", "))")
-        }
-        guard let format = WeightFormat(rawValue: dtype), Self.formats.contains(format) else {
-            throw ValidationError("unknown --dtype '\(dtype)'; expected one of \(Self.formats.map(\.rawValue).joined(separator: ", "))")
         }
         guard KVCacheFormat(rawValue: kvDtype) != nil else {
             throw ValidationError("unknown --kv-dtype '\(kvDtype)'; expected one of \(KVCacheFormat.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -76,7 +95,7 @@ struct Compile: ParsableCommand {
         try reportingErrors {
             let compiler = ModelCompiler(
                 model: model, output: output, target: try TargetSpec.named(target),
-                dtype: WeightFormat(rawValue: dtype) ?? .f32,
+                precision: try precision(),
                 kvDtype: KVCacheFormat(rawValue: kvDtype) ?? .f32, maxBatch: maxBatch, pooling: try poolingOverride(),
                 progress: Progress(quiet: quiet || json))
             let summary = try compiler.run()

@@ -6,6 +6,6 @@ struct LLMC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llmc",
         abstract: "Ahead-of-time compiler: turns a Hugging Face model directory into one fast, standalone executable.",
-        subcommands: [Compile.self, Conformance.self, Inspect.self, ListArchs.self]
+        subcommands: [Accuracy.self, Compile.self, Conformance.self, Inspect.self, ListArchs.self]
     )
 }

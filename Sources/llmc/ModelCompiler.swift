@@ -10,7 +10,7 @@ struct ModelCompiler {
     var model: String
     var output: String
     var target: TargetSpec
-    var dtype: WeightFormat
+    var precision: WeightPrecision
     var kvDtype: KVCacheFormat
     var maxBatch: Int
     /// --pooling / --normalize of a pooling model.
@@ -25,6 +25,8 @@ struct ModelCompiler {
         var target: String
         var dtype: String
         var kvDtype: String
+        var lmHeadDtype: String
+        var embedDtype: String
         var parameters: Int
         var kernels: Int
         var weightBytes: Int
@@ -48,7 +50,7 @@ struct ModelCompiler {
 
         progress.stage("planning memory and weights")
         let plan = MemoryPlan(graph: graph, maxBatch: maxBatch)
-        let weights = WeightPlan(graph: graph, dtype: dtype)
+        let weights = WeightPlan(graph: graph, precision: precision)
         let kvCache = try KVCacheLayout(graph: graph, format: kvDtype)
 
         progress.stage("generating LLVM IR")
@@ -71,7 +73,8 @@ struct ModelCompiler {
         progress.stage("linking with RuntimeLib")
         try Linker().link(object: object, cpu: target.cpu, output: temp.path)
 
-        progress.stage("writing weights (\(dtype.rawValue), \(weights.totalBytes / 1_000_000) MB)")
+        progress.stage("writing weights (\(precision.linear.rawValue), lm_head \(precision.lmHead.rawValue), embedding "
+                       + "\(precision.embedding.rawValue), \(weights.totalBytes / 1_000_000) MB)")
         var facts = WeightBlob.Facts(
             vocabSize: graph.info.vocabSize, maxPosition: graph.info.maxPosition,
             bosId: generation?.bosTokenId ?? directory.bosTokenId ?? tokenizer?.bosId,
@@ -95,7 +98,8 @@ struct ModelCompiler {
         let seconds = Date().timeIntervalSince(start)
         progress.done("wrote \(output) in \(String(format: "%.1f", seconds)) s")
         return Summary(output: output, architecture: directory.architecture, family: recipe.family, target: target.name,
-                       dtype: dtype.rawValue, kvDtype: kvDtype.rawValue, parameters: graph.parameterCount, kernels: kernels,
+                       dtype: precision.linear.rawValue, kvDtype: kvDtype.rawValue, lmHeadDtype: precision.lmHead.rawValue,
+                       embedDtype: precision.embedding.rawValue, parameters: graph.parameterCount, kernels: kernels,
                        weightBytes: weights.totalBytes, arenaBytes: plan.arenaBytes, seconds: seconds)
     }
 
@@ -113,6 +117,8 @@ struct ModelCompiler {
             var family: String
             var dtype: String
             var kv_dtype: String
+            var lm_head_dtype: String
+            var embed_dtype: String
             var target: String
             var cpu: String
             var parameters: Int
@@ -135,8 +141,10 @@ struct ModelCompiler {
             return Tensor(name: planned.weight.transform.description, shape: planned.weight.shape, layout: layout,
                           offset: planned.offset, bytes: planned.bytes)
         }
-        let info = Info(architecture: directory.architecture, family: family, dtype: dtype.rawValue, kv_dtype: kvDtype.rawValue,
-                        target: target.name, cpu: target.cpu, parameters: graph.parameterCount, vocab_size: graph.info.vocabSize,
+        let info = Info(architecture: directory.architecture, family: family, dtype: precision.linear.rawValue,
+                        kv_dtype: kvDtype.rawValue, lm_head_dtype: precision.lmHead.rawValue,
+                        embed_dtype: precision.embedding.rawValue, target: target.name,
+                        cpu: target.cpu, parameters: graph.parameterCount, vocab_size: graph.info.vocabSize,
                         hidden_size: graph.info.hiddenSize, layers: graph.info.layers, max_position: graph.info.maxPosition,
                         max_batch: maxBatch, kernels: kernels, pooling: graph.info.pooling, tensors: tensors)
         let encoder = JSONEncoder()

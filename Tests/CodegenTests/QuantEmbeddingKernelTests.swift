@@ -44,7 +44,7 @@ final class QuantEmbeddingKernelTests: XCTestCase {
     /// W[j][kk] as the packing stores it, and the magnitude of its terms.
     private func dequantized(_ table: QuantizedWeights, _ j: Int, _ kk: Int) -> (Double, Double) {
         if table.format == .int8 {
-            let value = Double(table.int8Scale(j)) * Double(table.int8Code(j, kk))
+            let value = table.int8Scale(j, kk / 32) * Double(table.int8Code(j, kk))
             return (value, abs(value))
         }
         let group = table.int4Group(j, kk / 32)

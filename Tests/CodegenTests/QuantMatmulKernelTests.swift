@@ -18,7 +18,7 @@ final class QuantMatmulKernelTests: XCTestCase {
                 dotSize += abs(code * q.codes[kk])
             }
             if weights.format == .int8 {
-                let scale = Double(weights.int8Scale(j)) * q.scales[block]
+                let scale = weights.int8Scale(j, block) * q.scales[block]
                 sum += scale * Double(dot)
                 size += abs(scale) * Double(dotSize)
             } else {

@@ -20,27 +20,32 @@ final class QuantPackingTests: XCTestCase {
         return w
     }
 
-    func testInt8RoundTripWithinHalfAStep() {
+    func testInt8RoundTripWithinHalfAStepPerGroup() {
         for (k, n) in [(1, 1), (17, 33), (100, 17), (576, 40)] {
             let w = matrix(k: k, n: n)
             let packed = QuantizedWeights(w, k: k, n: n, format: .int8)
             for j in 0..<n {
-                let column = w[(j * k)..<((j + 1) * k)]
-                let scale = packed.int8Scale(j)
-                XCTAssertEqual(scale, column.reduce(Float(0)) { max($0, abs($1)) } / 127, "k \(k) column \(j) scale")
-                for kk in 0..<packed.paddedK {
-                    let code = packed.int8Code(j, kk)
-                    guard kk < k else {
-                        XCTAssertEqual(code, 0, "k \(k) column \(j): padding code at \(kk)")
-                        continue
+                for g in 0..<(packed.paddedK / 32) {
+                    let values = w[(j * k + g * 32)..<(j * k + min(k, (g + 1) * 32))].map(Double.init)
+                    let scale = packed.int8Scale(j, g)
+                    // max|w| / 127 rounded up to the next f16: never below it, at most one f16 step (2^-10) above.
+                    let exact = values.reduce(0) { max($0, abs($1)) } / 127
+                    XCTAssertGreaterThanOrEqual(scale, exact, "k \(k) column \(j) group \(g) scale")
+                    XCTAssertLessThanOrEqual(scale, exact * (1 + 1.0 / 1024) + 6e-8, "k \(k) column \(j) group \(g) scale")
+                    for kk in (g * 32)..<((g + 1) * 32) {
+                        let code = packed.int8Code(j, kk)
+                        guard kk < k else {
+                            XCTAssertEqual(code, 0, "k \(k) column \(j): padding code at \(kk)")
+                            continue
+                        }
+                        XCTAssertLessThanOrEqual(abs(code), 127)
+                        let error = abs(Double(w[j * k + kk]) - Double(code) * scale)
+                        XCTAssertLessThanOrEqual(error, scale / 2 * (1 + 1e-6), "k \(k) w[\(j)][\(kk)]")
                     }
-                    XCTAssertLessThanOrEqual(abs(code), 127)
-                    let error = abs(Double(w[j * k + kk]) - Double(code) * Double(scale))
-                    XCTAssertLessThanOrEqual(error, Double(scale) / 2 * (1 + 1e-6), "k \(k) w[\(j)][\(kk)]")
                 }
             }
             // Padding columns of the last panel are zero.
-            if n % 16 != 0 { XCTAssertEqual(packed.int8Scale(n), 0) }
+            if n % 16 != 0 { XCTAssertEqual(packed.int8Scale(n, 0), 0) }
         }
     }
 
@@ -70,9 +75,11 @@ final class QuantPackingTests: XCTestCase {
     }
 
     func testPackedSizes() {
-        // int8: 64 bytes of scales + 16 columns × paddedK codes per panel; int4: 320 bytes per group of 32 k.
-        XCTAssertEqual(MatmulKernel.packedBytes(k: 576, n: 960, weight: .int8), 60 * (64 + 576 * 16))
-        XCTAssertEqual(MatmulKernel.packedBytes(k: 100, n: 17, weight: .int8), 2 * (64 + 128 * 16))
+        // int8: 32 bytes of f16 scales per group of 32 k (padded to 64) + 16 columns × paddedK codes per panel;
+        // int4: 320 bytes per group of 32 k.
+        XCTAssertEqual(MatmulKernel.packedBytes(k: 576, n: 960, weight: .int8), 60 * (576 + 576 * 16))
+        XCTAssertEqual(MatmulKernel.packedBytes(k: 100, n: 17, weight: .int8), 2 * (128 + 128 * 16))
+        XCTAssertEqual(MatmulKernel.packedBytes(k: 33, n: 1, weight: .int8), 64 + 64 * 16)
         XCTAssertEqual(MatmulKernel.packedBytes(k: 576, n: 960, weight: .int4), 60 * 18 * 320)
         XCTAssertEqual(MatmulKernel.packedBytes(k: 33, n: 1, weight: .int4), 2 * 320)
     }

@@ -17,15 +17,19 @@ struct QuantizedWeights {
     }
 
     var paddedK: Int { (k + 31) / 32 * 32 }
-    private var panelBytes: Int { format == .int8 ? 64 + paddedK * 16 : paddedK / 32 * 320 }
+    /// int8: bytes of the panel header (a row of 16 f16 scales per group of 32 k, padded to 64 bytes).
+    private var int8HeaderBytes: Int { (paddedK / 32 * 32 + 63) / 64 * 64 }
+    private var panelBytes: Int { format == .int8 ? int8HeaderBytes + paddedK * 16 : paddedK / 32 * 320 }
     private func panel(_ j: Int) -> UnsafeMutableRawPointer { packed.raw + (j / 16) * panelBytes }
 
-    /// int8: the column scale of column j.
-    func int8Scale(_ j: Int) -> Float { panel(j).load(fromByteOffset: (j % 16) * 4, as: Float.self) }
+    /// int8: the scale of column j's group g.
+    func int8Scale(_ j: Int, _ g: Int) -> Double {
+        Double(Float16(bitPattern: panel(j).load(fromByteOffset: g * 32 + (j % 16) * 2, as: UInt16.self)))
+    }
 
     /// int8: the code of W[j][kk] (kk < paddedK).
     func int8Code(_ j: Int, _ kk: Int) -> Int {
-        Int(panel(j).load(fromByteOffset: 64 + (kk / 4) * 64 + (j % 16) * 4 + kk % 4, as: Int8.self))
+        Int(panel(j).load(fromByteOffset: int8HeaderBytes + (kk / 4) * 64 + (j % 16) * 4 + kk % 4, as: Int8.self))
     }
 
     /// int4: (scale, minimum) of column j's group g.

@@ -113,6 +113,22 @@ final class BadInputTests: XCTestCase {
         try expectCompileError(model, mentions: ["config.json", "num_attention_heads"])
     }
 
+    /// Unknown precisions of --dtype and the per-tensor overrides: one line naming the option, the value and the
+    /// accepted values; nothing written.
+    func testBadPrecisionOptions() throws {
+        for (option, value) in [("--dtype", "int3"), ("--lm-head-dtype", "fp8"), ("--embed-dtype", "q4_0")] {
+            let output = dir.appendingPathComponent("out.bin")
+            let result = try Tools.run(Tools.llmc, ["compile", source.path, "-o", output.path, "--quiet", option, value])
+            XCTAssertEqual(result.status, 1, result.stderr)
+            let lines = result.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "expected one line, got: \(result.stderr)")
+            for needle in [option, "'\(value)'", "f32, bf16, int8, int4"] {
+                XCTAssertTrue(result.stderr.contains(needle), "'\(needle)' not in: \(result.stderr)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+        }
+    }
+
     func testBadRuntimeArguments() throws {
         let binary = dir.appendingPathComponent("gqa.bin")
         try Tools.compile(source, to: binary)

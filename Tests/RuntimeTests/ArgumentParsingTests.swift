@@ -131,6 +131,24 @@ final class ArgumentParsingTests: XCTestCase {
         assertRejected(["bench", "--gen", "0"], "--gen must be in [1, 2048]")
     }
 
+    func testScoreTakesTokensAndTheFirstScoredPosition() {
+        var (code, o, _) = parse(["score-tokens", "--prompt-ids", "1,2,3", "--score-from", "2", "--json", "--threads", "1"])
+        XCTAssertEqual(code, 0)
+        XCTAssertEqual(o.command, LLMC_CMD_SCORE_TOKENS)
+        XCTAssertEqual([o.n_prompt_ids, o.score_from, Int64(o.json), o.threads], [3, 2, 1, 1])
+        llmc_cli_options_free(&o)
+        (code, o, _) = parse(["score-tokens", "-p", "Hello"])
+        XCTAssertEqual(code, 0)
+        XCTAssertEqual(o.score_from, 1)
+        llmc_cli_options_free(&o)
+        assertRejected(["score-tokens"], "no prompt")
+        assertRejected(["score-tokens", "--prompt-ids", "1,2", "--score-from", "2"], "more than --score-from 2 tokens, got 2")
+        assertRejected(["score-tokens", "--prompt-ids", "1,2", "--score-from", "0"], "--score-from must be in [1, 2048]")
+        assertRejected(["score-tokens", "--prompt-ids", "1,2", "-n", "3"], "-n does not apply to score-tokens")
+        assertRejected(["score", "--query", "q", "--doc", "d", "--score-from", "2"], "--score-from does not apply to score")
+        assertRejected(["-p", "x", "--score-from", "3"], "--score-from does not apply to generation")
+    }
+
     func testPromptIsRequiredAndChecked() {
         assertRejected([], "no prompt")
         assertRejected(["-p", ""], "the prompt is empty")
@@ -171,7 +189,7 @@ final class ArgumentParsingTests: XCTestCase {
         for option in [
             "-p", "--prompt-ids", "-n", "--temperature", "--top-k", "--top-p", "--min-p", "--repetition-penalty",
             "--seed", "--threads", "--max-context", "--ignore-eos", "--json", "--logprobs", "--logits", "info",
-            "bench", "--prompt-len", "--gen", "--repeat", "--help",
+            "bench", "--prompt-len", "--gen", "--repeat", "score-tokens", "--score-from", "--help",
         ] {
             XCTAssertTrue(help.contains(option), option)
         }

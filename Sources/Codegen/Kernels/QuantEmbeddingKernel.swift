@@ -1,7 +1,8 @@
 import CLLVM
 
 /// out[r][:] = row tokens[r] of an int8/int4 matrix packed for `MatmulKernel` ([vocab][dim] as [n][k]), dequantized
-/// to f32 (int8: s·q; int4: fma(q, d, m)): lets a tied embedding table share the LM head's quantized weights.
+/// to f32 (int8: s·q; int4: fma(q, d, m); s, d and m per group of 32): quantized embedding tables, which a tied
+/// table shares with the LM head.
 /// Token ids outside [0, vocab) read row 0. Same slots as `EmbeddingKernel`: [0] tokens ptr (i32), [1] table ptr,
 /// [2] out ptr, [3] ldo, [4] rows.
 public struct QuantEmbeddingKernel: RowwiseKernel {
@@ -70,12 +71,15 @@ public struct QuantEmbeddingKernel: RowwiseKernel {
     private func emitInt8Row(
         _ m: ModuleBuilder, panel: LLVMValueRef, column: LLVMValueRef, lane: LLVMValueRef, into destination: LLVMValueRef
     ) {
-        let scale = m.splat(m.load(m.f32Type, m.gepF32(panel, lane)), Self.lanes)
-        // 64 values per piece: 16 chunks, chunk c holding the codes of values 4c ..< 4c+4 in order.
-        forEachPiece(m, 4 * Self.lanes) { first, valid in
-            let chunks = m.gep(m.i8Type, column, m.add(m.constI64(QuantPacking.int8HeaderBytes), m.mul(first, m.constI64(16))))
-            let bytes = gatherWords(m, chunks, offsets: (0..<Self.lanes).map { $0 * 64 }, valid: (valid + 3) / 4)
-            for part in 0..<4 where part * Self.lanes < valid {
+        // One group of 32 values per piece: its f16 scale in header row g, its codes in 8 chunks (chunk t holding
+        // values 4t ..< 4t+4 in order).
+        forEachPiece(m, QuantPacking.block) { first, valid in
+            let row = m.mul(m.sdiv(first, m.constI64(QuantPacking.block)), m.constI64(32))
+            let pointer = m.gep(m.f16Type, m.gep(m.i8Type, panel, row), lane)
+            let scale = m.splat(LLVMBuildFPExt(m.builder, m.load(m.f16Type, pointer, align: 2), m.f32Type, "")!, Self.lanes)
+            let chunks = m.gep(m.i8Type, column, m.add(m.constI64(QuantPacking.int8HeaderBytes(k: dim)), m.mul(first, m.constI64(16))))
+            let bytes = gatherWords(m, chunks, offsets: (0..<8).map { $0 * 64 }, valid: (valid + 3) / 4)
+            for part in 0..<2 where part * Self.lanes < valid {
                 let codes = m.shuffle(bytes, bytes, (0..<Self.lanes).map { part * Self.lanes + $0 })
                 let values = m.sitofp(m.sext(codes, m.vectorType(m.i32Type, Self.lanes)), m.f32Vector(Self.lanes))
                 store(m, m.fmul(values, scale), at: m.add(first, m.constI64(part * Self.lanes)),

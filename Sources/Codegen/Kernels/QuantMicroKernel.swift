@@ -8,7 +8,7 @@ import CLLVM
 ///
 /// - int8 weights, int16 activation codes (`wide`): the codes are sign-extended to i16 and multiplied pairwise
 ///   (`vpdpwssd`, AVX2 `vpmaddwd`); each output vector's columns are split over two accumulators whose lanes hold
-///   (column, k pair) sums, folded at the end: y = s_w · Σ_blocks s_x · Σ q_w·q_x.
+///   (column, k pair) sums, folded at the end: y = Σ_blocks s_w · s_x · Σ q_w·q_x (s_w per column and block).
 /// - int8 weights, int8 activation codes: with VNNI (16 lanes) the codes are flipped to u8 (q + 128, one xor)
 ///   and multiply the signed activation codes (`vpdpbusd`); the block's 128·Σq_x is subtracted before scaling.
 ///   Without VNNI (8 lanes, AVX2) the unsigned operand is |q_x| and the weights take q_x's sign (`vpsignb`), so
@@ -83,7 +83,7 @@ struct QuantMicroKernel {
                 m.load(m.vectorType(m.i8Type, bytes), weightAddress(a, offset, bytes), align: 1)
             }
             if format == .int8 {
-                let chunk0 = m.add(m.constI64(QuantPacking.int8HeaderBytes), m.mul(block, m.constI64(8 * 64)))
+                let chunk0 = m.add(m.constI64(QuantPacking.int8HeaderBytes(k: activations.k)), m.mul(block, m.constI64(8 * 64)))
                 for c in 0..<8 {
                     let offset = m.add(chunk0, m.constI64(c * 64))
                     let weights = (0..<sums).map { a -> LLVMValueRef in
@@ -105,13 +105,21 @@ struct QuantMicroKernel {
                             weightAddress: weightAddress)
         }
 
-        let columnScales = (0..<vectors).map { v in
-            format == .int8 ? m.loadF32Vector(weightAddress(v * parts, m.constI64(0), 4 * lanes / parts), lanes) : nil
-        }
         output.store(m, rows: rows, vectors: vectors, lanes: lanes) { r, v in
             let base = (r * vectors + v) * parts
-            let total = parts == 1 ? totals[base] : m.combineSegments(totals[base], totals[base + 1], segment: 2)
-            return columnScales[v].map { m.fmul(total, $0) } ?? total
+            return parts == 1 ? totals[base] : m.combineSegments(totals[base], totals[base + 1], segment: 2)
+        }
+    }
+
+    /// The int8 weight scales of `block` for each accumulator, in its lane order: with int16 activations
+    /// accumulator a's lane l holds column a·lanes/2 + l/2, so each scale is repeated twice.
+    private func int8Scales(_ m: ModuleBuilder, lanes: Int, block: LLVMValueRef, sums: Int,
+                            weightAddress: (Int, LLVMValueRef, Int) -> LLVMValueRef) -> [LLVMValueRef] {
+        let row = m.mul(block, m.constI64(32))
+        return (0..<sums).map { a in
+            guard activations.wide else { return m.loadF16AsF32(weightAddress(a, row, 2 * lanes), lanes) }
+            let half = m.loadF16AsF32(weightAddress(a, row, lanes), lanes / 2)
+            return m.shuffle(half, half, (0..<lanes).map { $0 / 2 })
         }
     }
 
@@ -122,6 +130,8 @@ struct QuantMicroKernel {
     ) -> [LLVMValueRef] {
         let vectors = totals.count / rows
         let wordOffset = m.mul(block, m.constI64(4))
+        let weightScales = format == .int8
+            ? int8Scales(m, lanes: lanes, block: block, sums: vectors, weightAddress: weightAddress) : nil
         let groupScales = (0..<vectors).map { v -> (LLVMValueRef, LLVMValueRef)? in
             guard format == .int4 else { return nil }
             let group = m.mul(block, m.constI64(QuantPacking.int4GroupBytes))
@@ -142,6 +152,8 @@ struct QuantMicroKernel {
                 let value = m.sitofp(dot, m.f32Vector(lanes))
                 if let (groupScale, groupMinimum) = groupScales[v], let sum {
                     next[index] = m.fma(groupMinimum, sum, m.fma(m.fmul(value, scale), groupScale, totals[index]))
+                } else if let weightScales {
+                    next[index] = m.fma(m.fmul(value, scale), weightScales[v], totals[index])
                 } else {
                     next[index] = m.fma(value, scale, totals[index])
                 }

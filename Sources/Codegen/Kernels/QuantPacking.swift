@@ -3,9 +3,12 @@
 /// of panels once; each panel keeps its scales next to its codes. k is padded to `paddedK` (a multiple of 32):
 /// padded codes are zero and never contribute (the kernels' quantized activations are zero there).
 ///
-/// - int8 panel (`64 + paddedK·16` bytes): 16 f32 column scales s_j = max_k |W[j][k]| / 127, then paddedK/4
-///   chunks of 64 bytes; chunk t holds, for column c = 0..<16, the four codes q[c][4t ..< 4t+4] (int8,
-///   round(w / s) in [-127, 127]): a 64-byte chunk is one `vpdpbusd` operand of 16 columns × 4 k.
+/// - int8 panel (`int8HeaderBytes(k) + paddedK·16` bytes): a header of paddedK/32 rows of 16 f16 scales (row g
+///   holds s[c][g] = max |W[c][32g ..< 32g+32]| / 127 rounded up to f16, for column c = 0..<16), zero-padded to
+///   a multiple of 64 bytes, then paddedK/4 chunks of 64 bytes; chunk t holds, for column c, the four codes
+///   q[c][4t ..< 4t+4] (int8, round(w / s) in [-127, 127]): a 64-byte chunk is one `vpdpbusd` operand of 16
+///   columns × 4 k. Scales per group of 32 k (like llama.cpp's Q8_0) follow SmolLM2's outlier weights much
+///   better than one scale per column (teacher-forced top-1 agreement with f32 97% → 99.7%) for 6% more bytes.
 /// - int4 panel (`paddedK/32 · 320` bytes): per group g of 32 k, 16 f16 scales d, 16 f16 minimums m, then 4
 ///   chunks of 64 bytes; byte i of column c in chunk t holds q[c][32g + 4t + i] in its low nibble and
 ///   q[c][32g + 16 + 4t + i] in its high nibble, with w ≈ m + q·d, q in [0, 15]. m is the group minimum rounded
@@ -16,8 +19,8 @@ public enum QuantPacking {
     public static let block = 32
     /// Bytes of one int4 (panel, group) block: scales, minimums and 256 bytes of codes.
     static let int4GroupBytes = 320
-    /// Bytes of the int8 panel header (16 f32 column scales).
-    static let int8HeaderBytes = 64
+    /// Bytes of the int8 panel header: one row of 16 f16 scales per group of 32 k, padded to 64 bytes.
+    static func int8HeaderBytes(k: Int) -> Int { (paddedK(k) / block * 32 + 63) / 64 * 64 }
 
     /// k rounded up to a multiple of `block`.
     public static func paddedK(_ k: Int) -> Int { (k + block - 1) / block * block }
@@ -25,7 +28,7 @@ public enum QuantPacking {
     /// Bytes of one 16-column panel of a quantized format.
     static func panelBytes(k: Int, format: WeightFormat) -> Int {
         precondition(format.isQuantized, "QuantPacking lays out int8 and int4 only")
-        return format == .int8 ? int8HeaderBytes + paddedK(k) * MatmulPacking.panelWidth
+        return format == .int8 ? int8HeaderBytes(k: k) + paddedK(k) * MatmulPacking.panelWidth
             : paddedK(k) / block * int4GroupBytes
     }
 
@@ -49,11 +52,15 @@ public enum QuantPacking {
     }
 
     private static func packInt8(_ w: UnsafeBufferPointer<Float>, lane: Int, into panel: UnsafeMutableRawPointer) {
-        let (scale, codes) = Int8Quantizer.quantize(w)
-        panel.storeBytes(of: scale, toByteOffset: lane * 4, as: Float.self)
-        for (kk, code) in codes.enumerated() {
-            let offset = int8HeaderBytes + (kk / 4) * 64 + lane * 4 + kk % 4
-            panel.storeBytes(of: code, toByteOffset: offset, as: Int8.self)
+        let header = int8HeaderBytes(k: w.count)
+        for group in 0..<((w.count + block - 1) / block) {
+            let first = group * block
+            let (scale, codes) = Int8Quantizer.quantize(UnsafeBufferPointer(rebasing: w[first..<min(w.count, first + block)]))
+            panel.storeBytes(of: scale.bitPattern, toByteOffset: group * 32 + lane * 2, as: UInt16.self)
+            for (index, code) in codes.enumerated() {
+                let kk = first + index
+                panel.storeBytes(of: code, toByteOffset: header + (kk / 4) * 64 + lane * 4 + kk % 4, as: Int8.self)
+            }
         }
     }
 
@@ -74,12 +81,14 @@ public enum QuantPacking {
     }
 }
 
-/// Symmetric per-column int8 quantization: s = max|w| / 127 (in f32), q = round(w / s) (ties away from zero)
-/// clamped to [-127, 127]; an all-zero column gets s = 0 and q = 0.
+/// Symmetric int8 quantization of one group: s = max|w| / 127 rounded up to f16, q = round(w / s) (ties away from
+/// zero) clamped to [-127, 127], so every w is within s/2 of q·s; an all-zero group gets s = 0 and q = 0.
+/// |w| must stay below 127 · 65504.
 enum Int8Quantizer {
-    static func quantize(_ w: UnsafeBufferPointer<Float>) -> (scale: Float, codes: [Int8]) {
-        let maximum = w.reduce(Float(0)) { max($0, abs($1)) }
-        let scale = maximum / 127
+    static func quantize(_ w: UnsafeBufferPointer<Float>) -> (scale: Float16, codes: [Int8]) {
+        let exactScale = Double(w.reduce(Float(0)) { max($0, abs($1)) }) / 127
+        var scale = Float16(exactScale)
+        if Double(scale) < exactScale { scale = scale.nextUp }
         guard scale > 0 else { return (0, [Int8](repeating: 0, count: w.count)) }
         let codes = w.map { Int8(max(-127, min(127, (Double($0) / Double(scale)).rounded()))) }
         return (scale, codes)

@@ -80,10 +80,11 @@ typedef enum llmc_command {
     LLMC_CMD_INFO = 1,
     LLMC_CMD_BENCH = 2,
     LLMC_CMD_HELP = 3,
-    LLMC_CMD_EMBED = 4,    ///< pooling models: one vector per input
-    LLMC_CMD_CLASSIFY = 5, ///< labels with probabilities per input (or per token)
-    LLMC_CMD_SCORE = 6,    ///< a (query, document) pair's relevance
-    LLMC_CMD_REWARD = 7,   ///< a reward per input
+    LLMC_CMD_SCORE_TOKENS = 4, ///< teacher-forced argmax and log-probability of each given token
+    LLMC_CMD_EMBED = 5,    ///< pooling models: one vector per input
+    LLMC_CMD_CLASSIFY = 6, ///< labels with probabilities per input (or per token)
+    LLMC_CMD_SCORE = 7,    ///< a (query, document) pair's relevance
+    LLMC_CMD_REWARD = 8,   ///< a reward per input
 } llmc_command;
 
 /// What the parser needs to know about the model to check values and fill defaults.
@@ -126,6 +127,7 @@ typedef struct llmc_cli_options {
     const char *pairs_file;       ///< score --pairs: "query<TAB>document" per line
     int hidden;                   ///< --hidden: with --json, the last hidden state of every token
     int no_truncate;              ///< --no-truncate: over-long inputs are errors instead of being cut (with a warning)
+    int64_t score_from;           ///< score-tokens --score-from: first scored position, default 1
 } llmc_cli_options;
 
 /// Parses argv[1..argc) (argv[0] is the program). Returns 0, or 2 (usage error) with a one-line message in err.
