@@ -24,6 +24,9 @@ struct Compile: ParsableCommand {
     @Option(help: "KV cache precision: \(KVCacheFormat.allCases.map(\.rawValue).joined(separator: ", ")) (int8: one scale per position and kv head).")
     var kvDtype = "f32"
 
+    @Option(help: "Precision of the MLP down projections: \(Self.formatList) (default: --dtype; bf16 under int8).")
+    var downProjDtype: String?
+
     @Option(help: "Precision of the output projection (lm_head): \(Self.formatList) (default: --dtype; int8 under int4).")
     var lmHeadDtype: String?
 
@@ -60,6 +63,7 @@ struct Compile: ParsableCommand {
     /// The per-tensor precision the options ask for.
     func precision() throws -> WeightPrecision {
         WeightPrecision(dtype: try Self.format(dtype, option: "--dtype"),
+                        mlpDown: try downProjDtype.map { try Self.format($0, option: "--down-proj-dtype") },
                         lmHead: try lmHeadDtype.map { try Self.format($0, option: "--lm-head-dtype") },
                         embedding: try embedDtype.map { try Self.format($0, option: "--embed-dtype") })
     }

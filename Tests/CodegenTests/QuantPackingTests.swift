@@ -75,10 +75,10 @@ final class QuantPackingTests: XCTestCase {
     }
 
     func testPackedSizes() {
-        // int8: 32 bytes of f16 scales per group of 32 k (padded to 64) + 16 columns × paddedK codes per panel;
+        // int8: a 64-byte line of f16 scales per pair of groups of 32 k + 16 columns × paddedK codes per panel;
         // int4: 320 bytes per group of 32 k.
-        XCTAssertEqual(MatmulKernel.packedBytes(k: 576, n: 960, weight: .int8), 60 * (576 + 576 * 16))
-        XCTAssertEqual(MatmulKernel.packedBytes(k: 100, n: 17, weight: .int8), 2 * (128 + 128 * 16))
+        XCTAssertEqual(MatmulKernel.packedBytes(k: 576, n: 960, weight: .int8), 60 * (9 * 64 + 576 * 16))
+        XCTAssertEqual(MatmulKernel.packedBytes(k: 100, n: 17, weight: .int8), 2 * (2 * 64 + 128 * 16))
         XCTAssertEqual(MatmulKernel.packedBytes(k: 33, n: 1, weight: .int8), 64 + 64 * 16)
         XCTAssertEqual(MatmulKernel.packedBytes(k: 576, n: 960, weight: .int4), 60 * 18 * 320)
         XCTAssertEqual(MatmulKernel.packedBytes(k: 33, n: 1, weight: .int4), 2 * 320)

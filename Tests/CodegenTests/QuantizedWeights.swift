@@ -17,19 +17,21 @@ struct QuantizedWeights {
     }
 
     var paddedK: Int { (k + 31) / 32 * 32 }
-    /// int8: bytes of the panel header (a row of 16 f16 scales per group of 32 k, padded to 64 bytes).
-    private var int8HeaderBytes: Int { (paddedK / 32 * 32 + 63) / 64 * 64 }
-    private var panelBytes: Int { format == .int8 ? int8HeaderBytes + paddedK * 16 : paddedK / 32 * 320 }
+    /// int8: groups in pairs of 1088 bytes: a 64-byte line of two rows of 16 f16 scales, then each group's 512
+    /// bytes of codes.
+    private var panelBytes: Int { format == .int8 ? (paddedK / 32 + 1) / 2 * 64 + paddedK * 16 : paddedK / 32 * 320 }
     private func panel(_ j: Int) -> UnsafeMutableRawPointer { packed.raw + (j / 16) * panelBytes }
 
     /// int8: the scale of column j's group g.
     func int8Scale(_ j: Int, _ g: Int) -> Double {
-        Double(Float16(bitPattern: panel(j).load(fromByteOffset: g * 32 + (j % 16) * 2, as: UInt16.self)))
+        Double(Float16(bitPattern: panel(j).load(fromByteOffset: g / 2 * 1088 + g % 2 * 32 + (j % 16) * 2, as: UInt16.self)))
     }
 
     /// int8: the code of W[j][kk] (kk < paddedK).
     func int8Code(_ j: Int, _ kk: Int) -> Int {
-        Int(panel(j).load(fromByteOffset: int8HeaderBytes + (kk / 4) * 64 + (j % 16) * 4 + kk % 4, as: Int8.self))
+        let g = kk / 32, within = kk % 32
+        return Int(panel(j).load(fromByteOffset: g / 2 * 1088 + 64 + g % 2 * 512 + (within / 4) * 64 + (j % 16) * 4 + within % 4,
+                                 as: Int8.self))
     }
 
     /// int4: (scale, minimum) of column j's group g.

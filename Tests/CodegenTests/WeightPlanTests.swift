@@ -25,9 +25,10 @@ final class WeightPlanTests: XCTestCase {
     }
 
     func testDefaultsKeepTablesAtInt8UnderInt4() {
-        XCTAssertEqual(WeightPrecision(dtype: .int4), WeightPrecision(dtype: .int4, lmHead: .int8, embedding: .int8))
-        for dtype in [WeightFormat.f32, .bf16, .int8] {
-            XCTAssertEqual(WeightPrecision(dtype: dtype), WeightPrecision(dtype: dtype, lmHead: dtype, embedding: dtype))
+        XCTAssertEqual(WeightPrecision(dtype: .int4), WeightPrecision(dtype: .int4, mlpDown: .int4, lmHead: .int8, embedding: .int8))
+        XCTAssertEqual(WeightPrecision(dtype: .int8), WeightPrecision(dtype: .int8, mlpDown: .bf16, lmHead: .int8, embedding: .int8))
+        for dtype in [WeightFormat.f32, .bf16] {
+            XCTAssertEqual(WeightPrecision(dtype: dtype), WeightPrecision(dtype: dtype, mlpDown: dtype, lmHead: dtype, embedding: dtype))
         }
         let plan = WeightPlan(graph: graph(tied: true), dtype: .int4)
         XCTAssertEqual(layouts(plan)["embed"], [.matmul(.int8)], "tied table stored once, shared by embedding and head")
@@ -48,6 +49,18 @@ final class WeightPlanTests: XCTestCase {
         let rows = WeightPlan(graph: graph(tied: true), precision: WeightPrecision(dtype: .int8, embedding: .bf16))
         XCTAssertEqual(rows.embeddingTable(table).layout, .embeddingRows(.bf16))
         XCTAssertEqual(rows[table].layout, .matmul(.int8))
+    }
+
+    func testMLPDownProjectionIsTheLinearReadingAnActivation() {
+        var b = GraphBuilder()
+        let x = b.embedding(b.tokenIDs(), table: table, name: "embed")
+        let up = b.linear(x, weight: WeightRef("up", shape: [64, 32]), name: "up")
+        let down = b.linear(b.unary(up, .silu, name: "act"), weight: WeightRef("down", shape: [32, 64]), name: "down")
+        let logits = b.linear(b.lastRow(down, name: "last"), weight: table, name: "lm_head")
+        let plan = WeightPlan(graph: b.finish(logits: logits, info: info), dtype: .int8)
+        XCTAssertEqual(layouts(plan)["up"], [.matmul(.int8)])
+        XCTAssertEqual(layouts(plan)["down"], [.matmul(.bf16)])
+        XCTAssertEqual(layouts(plan)["embed"], [.matmul(.int8)])
     }
 
     func testUntiedHeadFoundThroughSoftcap() {

@@ -71,13 +71,13 @@ public struct QuantEmbeddingKernel: RowwiseKernel {
     private func emitInt8Row(
         _ m: ModuleBuilder, panel: LLVMValueRef, column: LLVMValueRef, lane: LLVMValueRef, into destination: LLVMValueRef
     ) {
-        // One group of 32 values per piece: its f16 scale in header row g, its codes in 8 chunks (chunk t holding
-        // values 4t ..< 4t+4 in order).
+        // One group of 32 values per piece: its f16 scale row and its 8 code chunks (chunk t holding values
+        // 4t ..< 4t+4 in order).
         forEachPiece(m, QuantPacking.block) { first, valid in
-            let row = m.mul(m.sdiv(first, m.constI64(QuantPacking.block)), m.constI64(32))
-            let pointer = m.gep(m.f16Type, m.gep(m.i8Type, panel, row), lane)
+            let offsets = QuantPacking.int8Offsets(group: m.sdiv(first, m.constI64(QuantPacking.block)), m)
+            let pointer = m.gep(m.f16Type, m.gep(m.i8Type, panel, offsets.scales), lane)
             let scale = m.splat(LLVMBuildFPExt(m.builder, m.load(m.f16Type, pointer, align: 2), m.f32Type, "")!, Self.lanes)
-            let chunks = m.gep(m.i8Type, column, m.add(m.constI64(QuantPacking.int8HeaderBytes(k: dim)), m.mul(first, m.constI64(16))))
+            let chunks = m.gep(m.i8Type, column, offsets.codes)
             let bytes = gatherWords(m, chunks, offsets: (0..<8).map { $0 * 64 }, valid: (valid + 3) / 4)
             for part in 0..<2 where part * Self.lanes < valid {
                 let codes = m.shuffle(bytes, bytes, (0..<Self.lanes).map { part * Self.lanes + $0 })

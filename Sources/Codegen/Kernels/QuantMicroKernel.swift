@@ -83,7 +83,7 @@ struct QuantMicroKernel {
                 m.load(m.vectorType(m.i8Type, bytes), weightAddress(a, offset, bytes), align: 1)
             }
             if format == .int8 {
-                let chunk0 = m.add(m.constI64(QuantPacking.int8HeaderBytes(k: activations.k)), m.mul(block, m.constI64(8 * 64)))
+                let chunk0 = QuantPacking.int8Offsets(group: block, m).codes
                 for c in 0..<8 {
                     let offset = m.add(chunk0, m.constI64(c * 64))
                     let weights = (0..<sums).map { a -> LLVMValueRef in
@@ -112,14 +112,16 @@ struct QuantMicroKernel {
     }
 
     /// The int8 weight scales of `block` for each accumulator, in its lane order: with int16 activations
-    /// accumulator a's lane l holds column a·lanes/2 + l/2, so each scale is repeated twice.
+    /// accumulator 2v + h's lane l holds column v·lanes + h·lanes/2 + l/2, so each scale is repeated twice (one
+    /// full-width f16 load per output vector, then two shuffles).
     private func int8Scales(_ m: ModuleBuilder, lanes: Int, block: LLVMValueRef, sums: Int,
                             weightAddress: (Int, LLVMValueRef, Int) -> LLVMValueRef) -> [LLVMValueRef] {
-        let row = m.mul(block, m.constI64(32))
-        return (0..<sums).map { a in
-            guard activations.wide else { return m.loadF16AsF32(weightAddress(a, row, 2 * lanes), lanes) }
-            let half = m.loadF16AsF32(weightAddress(a, row, lanes), lanes / 2)
-            return m.shuffle(half, half, (0..<lanes).map { $0 / 2 })
+        let row = QuantPacking.int8Offsets(group: block, m).scales
+        let parts = activations.wide ? 2 : 1
+        return (0..<(sums / parts)).flatMap { v -> [LLVMValueRef] in
+            let scales = m.loadF16AsF32(weightAddress(v, row, 2 * lanes), lanes)
+            guard activations.wide else { return [scales] }
+            return (0..<2).map { h in m.shuffle(scales, scales, (0..<lanes).map { h * lanes / 2 + $0 / 2 }) }
         }
     }
 
