@@ -27,8 +27,9 @@ public struct WeightPrecision: Sendable, Equatable {
     public var mlpDown: WeightFormat
     /// The output projection (the linear that produces the logits).
     public var lmHead: WeightFormat
-    /// The token embedding table.
-    public var embedding: WeightFormat
+    /// The token embedding table; nil: the lm_head's format for a tied table (stored once), and for an untied
+    /// one the linear format, as bf16 rows under the quantized formats (only one row per token is read).
+    public var embedding: WeightFormat?
 
     /// `dtype` everywhere except where overridden, with two defaults measured on SmolLM2-135M (teacher-forced
     /// top-1 agreement with f32 over 3 × 128 tokens, `llmc accuracy`): under int8 the MLP down projections stay
@@ -39,7 +40,7 @@ public struct WeightPrecision: Sendable, Equatable {
         self.mlpDown = mlpDown ?? (dtype == .int8 ? .bf16 : dtype)
         let table: WeightFormat = dtype == .int4 ? .int8 : dtype
         self.lmHead = lmHead ?? table
-        self.embedding = embedding ?? table
+        self.embedding = embedding
     }
 }
 
@@ -53,6 +54,8 @@ public struct WeightPlan: Sendable {
     private let index: [WeightRef: Int]
     /// Embedding tables stored apart from their linear use (tied tables with two formats).
     private let embeddingIndex: [WeightRef: Int]
+    /// The format of the first token embedding table (nil without one).
+    public let tokenEmbedding: WeightFormat?
 
     public init(graph: Graph, precision: WeightPrecision) {
         let head = Self.lmHeadWeight(graph)
@@ -84,11 +87,12 @@ public struct WeightPlan: Sendable {
             if let format = linearFormats[weight] {
                 index[weight] = add(weight, .matmul(format))
                 // The embedding reads the linear's panels when the formats agree (f32 and bf16 panels too).
-                if embeddingTables.contains(weight), format != precision.embedding {
-                    embeddingIndex[weight] = add(weight, Self.tableLayout(precision.embedding))
+                if embeddingTables.contains(weight), let embedding = precision.embedding, format != embedding {
+                    embeddingIndex[weight] = add(weight, Self.tableLayout(embedding))
                 }
             } else if embeddingTables.contains(weight) {
-                index[weight] = add(weight, Self.tableLayout(precision.embedding))
+                let untied: WeightFormat = precision.linear.isQuantized ? .bf16 : precision.linear
+                index[weight] = add(weight, Self.tableLayout(precision.embedding ?? untied))
             } else if weight.shape.count == 2 {
                 // Other tables read row by row (learned positions) stay bf16 under the quantized formats.
                 index[weight] = add(weight, .embeddingRows(precision.linear.isQuantized ? .bf16 : precision.linear))
@@ -100,6 +104,15 @@ public struct WeightPlan: Sendable {
         totalBytes = offset
         self.index = index
         self.embeddingIndex = embeddingIndex
+        let firstTable = graph.nodes.lazy.compactMap { node -> WeightRef? in
+            if case .embedding(_, let table) = node.op { return table } else { return nil }
+        }.first
+        tokenEmbedding = firstTable.map { table in
+            switch (embeddingIndex[table] ?? index[table]).map({ planned[$0].layout }) {
+            case .matmul(let format), .embeddingRows(let format): format
+            case .vector, nil: .f32
+            }
+        }
     }
 
     /// `dtype` for every linear, with the per-tensor defaults of `WeightPrecision`.
@@ -134,7 +147,7 @@ public struct WeightPlan: Sendable {
     /// The weight of the linear that produces the logits, looking through elementwise ops on one input (soft
     /// capping, scaling); nil when the logits come from something else.
     static func lmHeadWeight(_ graph: Graph) -> WeightRef? {
-        var value = graph.logits
+        guard var value = graph.logits else { return nil }
         while true {
             switch graph[value].op {
             case .linear(_, let w, _, _): return w

@@ -74,7 +74,7 @@ struct ModelCompiler {
         try Linker().link(object: object, cpu: target.cpu, output: temp.path)
 
         progress.stage("writing weights (\(precision.linear.rawValue), lm_head \(precision.lmHead.rawValue), embedding "
-                       + "\(precision.embedding.rawValue), \(weights.totalBytes / 1_000_000) MB)")
+                       + "\(weights.tokenEmbedding?.rawValue ?? "none"), \(weights.totalBytes / 1_000_000) MB)")
         var facts = WeightBlob.Facts(
             vocabSize: graph.info.vocabSize, maxPosition: graph.info.maxPosition,
             bosId: generation?.bosTokenId ?? directory.bosTokenId ?? tokenizer?.bosId,
@@ -99,7 +99,7 @@ struct ModelCompiler {
         progress.done("wrote \(output) in \(String(format: "%.1f", seconds)) s")
         return Summary(output: output, architecture: directory.architecture, family: recipe.family, target: target.name,
                        dtype: precision.linear.rawValue, kvDtype: kvDtype.rawValue, lmHeadDtype: precision.lmHead.rawValue,
-                       embedDtype: precision.embedding.rawValue, parameters: graph.parameterCount, kernels: kernels,
+                       embedDtype: weights.tokenEmbedding?.rawValue ?? "none", parameters: graph.parameterCount, kernels: kernels,
                        weightBytes: weights.totalBytes, arenaBytes: plan.arenaBytes, seconds: seconds)
     }
 
@@ -143,7 +143,7 @@ struct ModelCompiler {
         }
         let info = Info(architecture: directory.architecture, family: family, dtype: precision.linear.rawValue,
                         kv_dtype: kvDtype.rawValue, lm_head_dtype: precision.lmHead.rawValue,
-                        embed_dtype: precision.embedding.rawValue, target: target.name,
+                        embed_dtype: weights.tokenEmbedding?.rawValue ?? "none", target: target.name,
                         cpu: target.cpu, parameters: graph.parameterCount, vocab_size: graph.info.vocabSize,
                         hidden_size: graph.info.hiddenSize, layers: graph.info.layers, max_position: graph.info.maxPosition,
                         max_batch: maxBatch, kernels: kernels, pooling: graph.info.pooling, tensors: tensors)

@@ -25,15 +25,21 @@ final class WeightPlanTests: XCTestCase {
     }
 
     func testDefaultsKeepTablesAtInt8UnderInt4() {
-        XCTAssertEqual(WeightPrecision(dtype: .int4), WeightPrecision(dtype: .int4, mlpDown: .int4, lmHead: .int8, embedding: .int8))
-        XCTAssertEqual(WeightPrecision(dtype: .int8), WeightPrecision(dtype: .int8, mlpDown: .bf16, lmHead: .int8, embedding: .int8))
+        XCTAssertEqual(WeightPrecision(dtype: .int4), WeightPrecision(dtype: .int4, mlpDown: .int4, lmHead: .int8))
+        XCTAssertEqual(WeightPrecision(dtype: .int8), WeightPrecision(dtype: .int8, mlpDown: .bf16, lmHead: .int8))
         for dtype in [WeightFormat.f32, .bf16] {
-            XCTAssertEqual(WeightPrecision(dtype: dtype), WeightPrecision(dtype: dtype, mlpDown: dtype, lmHead: dtype, embedding: dtype))
+            XCTAssertEqual(WeightPrecision(dtype: dtype), WeightPrecision(dtype: dtype, mlpDown: dtype, lmHead: dtype))
         }
         let plan = WeightPlan(graph: graph(tied: true), dtype: .int4)
         XCTAssertEqual(layouts(plan)["embed"], [.matmul(.int8)], "tied table stored once, shared by embedding and head")
         XCTAssertEqual(layouts(plan)["layer"], [.matmul(.int4)])
         XCTAssertEqual(plan.embeddingTable(table).offset, plan[table].offset)
+        XCTAssertEqual(plan.tokenEmbedding, .int8)
+        // An untied table is read one row per token: bf16 rows under the quantized formats.
+        let untied = WeightPlan(graph: graph(tied: false), dtype: .int8)
+        XCTAssertEqual(layouts(untied)["embed"], [.embeddingRows(.bf16)])
+        XCTAssertEqual(layouts(untied)["lm_head"], [.matmul(.int8)])
+        XCTAssertEqual(untied.tokenEmbedding, .bf16)
     }
 
     func testTiedTableWithTwoFormatsIsStoredTwice() {
