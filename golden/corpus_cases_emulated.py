@@ -380,6 +380,8 @@ def pooling() -> list:
                                                                  **({"id2label": {"0": "LABEL_0"}}
                                                                     if arch.endswith("Classification") else {})},
                                                                 auto_class=auto))
+    # InternLM2's config class has no head_dim (it is hidden_size / num_attention_heads), so the stand-in keeps that.
+    internlm2 = lambda: cfg(T.LlamaConfig, **dims(num_key_value_heads=2, **rope(500000.0)))
     internlm2_pairs = INTERNLM2_BASE
     return [
         pooled("GritLM", "A", EMBED, T.MistralModel,
@@ -405,7 +407,7 @@ def pooling() -> list:
                two_sequences=True, extra_module=linear(1), extra_prefix="score.",
                export=add_prefix_export(bidirectional_config("LlamaBidirectionalForSequenceClassification",
                                                              "AutoModelForSequenceClassification"), "model.")),
-        pooled("InternLM2ForRewardModel", "A", REWARD, T.LlamaModel, llama(),
+        pooled("InternLM2ForRewardModel", "A", REWARD, T.LlamaModel, internlm2(),
                "InternLM2 reward model: InternLM2 backbone (model.tok_embeddings, fused grouped wqkv, ...) + "
                "v_head (Linear hidden -> 1, no bias); reward = v_head output at the last non-padding token.",
                status="emulated:LlamaModel", pooling="last", head=reward_head, two_sequences=True,

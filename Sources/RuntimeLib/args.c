@@ -365,7 +365,7 @@ char *llmc_cli_help(const char *prog) {
                       "0 ok, 1 runtime error, 2 usage error.\n");
     llmc_sb_puts(&sb, "\nPooling commands with --json print one object per input and line: embed {\"embedding\": [...]}, "
                       "classify\n{\"labels\": [{\"label\", \"probability\"}...]} (token classifiers: {\"tokens\": [...]}), "
-                      "score {\"score\": x},\nreward {\"reward\": x}.\n");
+                      "score {\"score\": x},\nreward {\"reward\": x} (process rewards: {\"reward\": [[p...] per step]}).\n");
     llmc_sb_puts(&sb, "\nscore-tokens feeds the given tokens without sampling: the tokens before --score-from are "
                       "prefilled as one\nprompt, each later token is fed as one decode step, and for every scored "
                       "token i it reports the\nmodel's argmax at position i (what greedy decoding would pick) and "

@@ -13,6 +13,10 @@ typedef struct pooling_facts {
     int64_t max_tokens;
     char **labels; ///< still JSON-escaped, as stored
     int64_t n_labels;
+    int step;            ///< STEP pooling: rewards are read from the token outputs at step tags
+    int64_t step_tag;    ///< the step tag id, -1: every token is a step
+    int64_t *returned;   ///< the token-output columns whose softmax is a step's reward (NULL: all of them)
+    int64_t n_returned;
 } pooling_facts;
 
 static const llmc_json_member *member(const llmc_json_member *ms, size_t n, const char *key) {
@@ -40,8 +44,27 @@ static int parse_labels(const char *v, size_t n, pooling_facts *f) {
     return -1;
 }
 
+/// Parses a JSON array of non-negative integers into f->returned.
+static int parse_ids(const char *v, size_t n, pooling_facts *f) {
+    size_t i = 0;
+    while (i < n && v[i] != '[') i++;
+    for (i++; i < n;) {
+        while (i < n && (v[i] == ' ' || v[i] == ',' || v[i] == '\n')) i++;
+        if (i >= n || v[i] == ']') return 0;
+        char *end;
+        long long id = strtoll(v + i, &end, 10);
+        if (end == v + i || id < 0) return -1;
+        f->returned = realloc(f->returned, (size_t)(f->n_returned + 1) * sizeof *f->returned);
+        if (!f->returned) return -1;
+        f->returned[f->n_returned++] = id;
+        i = (size_t)(end - v);
+    }
+    return -1;
+}
+
 static int read_facts(const llmc_blob *blob, pooling_facts *f, char *err, uint64_t err_len) {
     memset(f, 0, sizeof *f);
+    f->step_tag = -1;
     llmc_json_member *info = NULL, *pooling = NULL;
     size_t n_info = 0, n_pooling = 0;
     int rc = -1;
@@ -53,8 +76,14 @@ static int read_facts(const llmc_blob *blob, pooling_facts *f, char *err, uint64
     }
     const llmc_json_member *max = member(pooling, n_pooling, "max_tokens");
     const llmc_json_member *labels = member(pooling, n_pooling, "labels");
+    const llmc_json_member *kind = member(pooling, n_pooling, "pooling");
+    const llmc_json_member *tag = member(pooling, n_pooling, "step_tag_id");
+    const llmc_json_member *returned = member(pooling, n_pooling, "step_returned_ids");
     f->max_tokens = max ? strtoll(max->value, NULL, 10) : 0;
-    if (f->max_tokens < 1 || (labels && parse_labels(labels->value, labels->value_len, f))) {
+    f->step = kind && kind->value_len == 6 && memcmp(kind->value, "\"step\"", 6) == 0;
+    if (tag && tag->value[0] != 'n') f->step_tag = strtoll(tag->value, NULL, 10);
+    if (f->max_tokens < 1 || (labels && parse_labels(labels->value, labels->value_len, f)) ||
+        (returned && returned->value[0] == '[' && parse_ids(returned->value, returned->value_len, f))) {
         llmc_rt_fail(err, err_len, "the model's pooling section is malformed");
         goto done;
     }
@@ -68,6 +97,7 @@ done:
 static void free_facts(pooling_facts *f) {
     for (int64_t i = 0; i < f->n_labels; i++) free(f->labels[i]);
     free(f->labels);
+    free(f->returned);
 }
 
 /// The inputs of one run, tokenized.
@@ -269,8 +299,35 @@ static double cosine(const float *a, const float *b, int64_t n) {
     return dot / (sqrt(na) * sqrt(nb) + 1e-30);
 }
 
+/// STEP pooling of one sequence (vLLM's): at every step tag (every token without one), the softmax over the returned
+/// columns of its token outputs (all columns without them), as `[[p, ...], ...]`.
+static void print_steps(llmc_strbuf *sb, const pooling_facts *f, const int32_t *ids, int64_t len, const float *rows,
+                        int64_t cols) {
+    int64_t n = f->returned ? f->n_returned : cols;
+    float *picked = llmc_rt_xmalloc((size_t)n * sizeof *picked);
+    double *p = llmc_rt_xmalloc((size_t)n * sizeof *p);
+    int first = 1;
+    llmc_sb_puts(sb, "[");
+    for (int64_t t = 0; t < len; t++) {
+        if (f->step_tag >= 0 && ids[t] != f->step_tag) continue;
+        for (int64_t i = 0; i < n; i++) picked[i] = rows[t * cols + (f->returned ? f->returned[i] : i)];
+        if (n == 1) p[0] = 1; // a single column: softmax over itself
+        else probabilities(picked, n, p);
+        llmc_sb_puts(sb, first ? "[" : ",[");
+        for (int64_t i = 0; i < n; i++) {
+            if (i) llmc_sb_puts(sb, ",");
+            llmc_json_append_float(sb, (float)p[i]);
+        }
+        llmc_sb_puts(sb, "]");
+        first = 0;
+    }
+    llmc_sb_puts(sb, "]");
+    free(picked);
+    free(p);
+}
+
 /// Whether the command fits the model's task; a one-line reason otherwise.
-static int check_task(const llmc_context *ctx, char *err, uint64_t err_len) {
+static int check_task(const llmc_context *ctx, const pooling_facts *f, char *err, uint64_t err_len) {
     const llmc_model *m = ctx->model;
     llmc_command c = ctx->opts->command;
     const char *name = c == LLMC_CMD_EMBED ? "embed" : c == LLMC_CMD_CLASSIFY ? "classify" : c == LLMC_CMD_SCORE ? "score" : "reward";
@@ -279,7 +336,7 @@ static int check_task(const llmc_context *ctx, char *err, uint64_t err_len) {
     int ok = c == LLMC_CMD_EMBED      ? m->pooled_size > 0
              : c == LLMC_CMD_CLASSIFY ? t == LLMC_TASK_CLASSIFY || t == LLMC_TASK_TOKEN_CLASSIFY
              : c == LLMC_CMD_SCORE    ? t == LLMC_TASK_SCORE || t == LLMC_TASK_EMBED
-                                      : t == LLMC_TASK_REWARD && m->seq_labels > 0;
+                                      : t == LLMC_TASK_REWARD && (m->seq_labels > 0 || (f->step && m->token_labels > 0));
     if (ok) return 0;
     if (c == LLMC_CMD_SCORE) return llmc_rt_fail(err, err_len, "this model (%s) does not score sentence pairs", llmc_task_name(t));
     return llmc_rt_fail(err, err_len, "this model is for %s, not %s", llmc_task_name(t), name);
@@ -289,14 +346,18 @@ int llmc_cmd_pooling(const llmc_context *ctx) {
     const llmc_model *m = ctx->model;
     const llmc_cli_options *o = ctx->opts;
     char err[512];
-    if (check_task(ctx, err, sizeof err)) return llmc_report(ctx->prog, LLMC_EXIT_USAGE, "%s", err);
     int pair_model = m->task == LLMC_TASK_SCORE;
     if (!pair_model && o->command != LLMC_CMD_SCORE && (o->query || o->pairs_file))
         return llmc_report(ctx->prog, LLMC_EXIT_USAGE, "this model (%s) does not take sentence pairs", llmc_task_name(m->task));
     pooling_facts f;
-    if (read_facts(ctx->blob, &f, err, sizeof err)) return llmc_report(ctx->prog, LLMC_EXIT_RUNTIME, "%s", err);
+    if (m->encode && read_facts(ctx->blob, &f, err, sizeof err)) return llmc_report(ctx->prog, LLMC_EXIT_RUNTIME, "%s", err);
     // One sequence must fit one encode call: a model compiled with --max-batch below its positions takes no more.
-    if (f.max_tokens > m->max_batch) f.max_tokens = m->max_batch;
+    if (m->encode && f.max_tokens > m->max_batch) f.max_tokens = m->max_batch;
+    if (check_task(ctx, &f, err, sizeof err)) {
+        if (m->encode) free_facts(&f);
+        return llmc_report(ctx->prog, LLMC_EXIT_USAGE, "%s", err);
+    }
+    int steps = o->command == LLMC_CMD_REWARD && f.step;
     inputs in = {0};
     llmc_session s;
     int code = 0, session = 0;
@@ -317,7 +378,7 @@ int llmc_cmd_pooling(const llmc_context *ctx) {
     if (m->pooled_size) pooled = llmc_rt_xmalloc((size_t)(in.n * m->pooled_size) * sizeof *pooled);
     if (m->seq_labels) seq = llmc_rt_xmalloc((size_t)(in.n * m->seq_labels) * sizeof *seq);
     if (o->hidden) hidden = llmc_rt_xmalloc((size_t)(total * m->hidden_size) * sizeof *hidden);
-    if (m->token_labels && (token_classes || o->logits))
+    if (m->token_labels && (token_classes || steps || o->logits))
         tokens = llmc_rt_xmalloc((size_t)(total * m->token_labels) * sizeof *tokens);
     llmc_sequences seqs = {in.ids, in.types, in.lens, in.n};
     llmc_encode_outputs out = {hidden, pooled, seq, tokens};
@@ -384,6 +445,9 @@ int llmc_cmd_pooling(const llmc_context *ctx) {
                 llmc_sb_printf(&sb, "%s\t%.6f", best < f.n_labels ? f.labels[best] : "?", p[best]);
                 free(p);
             }
+        } else if (steps) {
+            if (o->json) llmc_sb_puts(&sb, "{\"reward\":");
+            print_steps(&sb, &f, in.ids[k], in.lens[k], token_rows, m->token_labels);
         } else {
             // score: the cross-encoder's relevance sigmoid(logit); reward: the value head's output as is.
             double value = o->command == LLMC_CMD_SCORE ? 1 / (1 + exp(-(double)logits[0])) : logits[0];

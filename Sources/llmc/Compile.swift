@@ -42,6 +42,12 @@ struct Compile: ParsableCommand {
     @Option(help: "L2-normalise pooled embeddings: true or false (default: as --pooling's source says).")
     var normalize: String?
 
+    @Option(help: "STEP pooling (process reward models): the token id that ends a step (default: every token).")
+    var stepTagId: Int?
+
+    @Option(help: "STEP pooling over LM logits: comma-separated token ids whose probabilities form a step's reward.")
+    var returnedTokenIds: String?
+
     @Flag(help: "Print a JSON summary on stdout instead of the human-readable line.")
     var json = false
 
@@ -91,6 +97,14 @@ struct Compile: ParsableCommand {
         if let normalize {
             guard let value = Bool(normalize) else { throw ValidationError("--normalize expects true or false, got '\(normalize)'") }
             override.normalize = value
+        }
+        override.stepTagID = stepTagId
+        if let returnedTokenIds {
+            let ids = returnedTokenIds.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !ids.isEmpty, ids.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw ValidationError("--returned-token-ids expects comma-separated token ids, got '\(returnedTokenIds)'")
+            }
+            override.returnedTokenIDs = ids.compactMap { $0 }
         }
         return override
     }

@@ -19,6 +19,10 @@ struct ExpectedPooling: Decodable {
     var token_logits: [[Double]]?
     /// Reward of each sequence (`[batch][1]`, the value head at its last token).
     var score: [[Double]]?
+    /// Process rewards: the step tag, the ids whose LM-logit probabilities are a step's reward (none: the head's
+    /// classes), and per step of the first sequence its probabilities.
+    var step_tag_id: Int?
+    var returned_token_ids: [Int]?
     var step_scores: [[Double]]?
 
     /// Each sequence's tokens without padding, and their token types.
@@ -42,6 +46,8 @@ struct ExpectedPooling: Decodable {
     /// `llmc compile` flags that make the compiled model pool as transformers did.
     var compileFlags: [String] {
         (pooling.map { ["--pooling", $0] } ?? []) + (normalize.map { ["--normalize", String($0)] } ?? [])
+            + (step_tag_id.map { ["--step-tag-id", String($0)] } ?? [])
+            + (returned_token_ids.map { ["--returned-token-ids", $0.map(String.init).joined(separator: ",")] } ?? [])
     }
 }
 
@@ -51,7 +57,24 @@ struct ProducedPooling: Decodable {
     var logits: [Double]?
     var token_logits: [[Double]]?
     var hidden: [[Double]]?
+    /// A sequence's reward.
     var reward: Double?
+    /// A process reward: the probabilities of each step (printed under `reward` too).
+    var stepRewards: [[Double]]?
+
+    enum CodingKeys: String, CodingKey {
+        case embedding, logits, token_logits, hidden, reward
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        embedding = try c.decodeIfPresent([Double].self, forKey: .embedding)
+        logits = try c.decodeIfPresent([Double].self, forKey: .logits)
+        token_logits = try c.decodeIfPresent([[Double]].self, forKey: .token_logits)
+        hidden = try c.decodeIfPresent([[Double]].self, forKey: .hidden)
+        reward = try? c.decodeIfPresent(Double.self, forKey: .reward)
+        stepRewards = reward == nil ? try c.decodeIfPresent([[Double]].self, forKey: .reward) : nil
+    }
 }
 
 /// Cosine similarity of two vectors.
@@ -103,7 +126,13 @@ func poolingMismatch(expected: ExpectedPooling, produced: [ProducedPooling], bou
         let error = nmse(got.flatMap { $0 }, want.flatMap { $0 })
         if error > bounds.nmse { return String(format: "token logits NMSE %.3g > %.0e", error, bounds.nmse) }
     }
-    if expected.step_scores != nil { return "step rewards are not compared yet" }
+    if let want = expected.step_scores {
+        guard let got = first.stepRewards, got.count == want.count, zip(got, want).allSatisfy({ $0.count == $1.count }) else {
+            return "step rewards missing or of the wrong shape"
+        }
+        let error = nmse(got.flatMap { $0 }, want.flatMap { $0 })
+        if error > bounds.nmse { return String(format: "step rewards NMSE %.3g > %.0e", error, bounds.nmse) }
+    }
     if let want = expected.score {
         let got = produced.compactMap(\.reward)
         guard got.count == want.count else { return "reward missing" }

@@ -82,11 +82,15 @@ final class GemmaConfigTests: XCTestCase {
         XCTAssertEqual(d.rope, LayerTypeRope(full: RopeConfig(theta: 1_000_000, scaling: .none),
                                              sliding: RopeConfig(theta: 10000, scaling: .none)))
         XCTAssertEqual(d.slidingWindow, 4096)
+        // EmbeddingGemma: bidirectional, the stored window w read as w // 2 + 1 (Gemma3TextConfig.__post_init__).
+        let e = try config("gemma3_text", #""use_bidirectional_attention":true,"sliding_window":512"#)
+        XCTAssertTrue(e.bidirectional)
+        XCTAssertEqual(e.slidingWindow, 257)
     }
 
     func testRejectionsNameTheKey() {
         let cases: [(String, String, String)] = [
-            ("gemma3_text", #""use_bidirectional_attention":true"#, "use_bidirectional_attention"),
+            ("gemma2", #""use_bidirectional_attention":true"#, "use_bidirectional_attention"),
             ("gemma2", #""hidden_activation":"gelu""#, "hidden_activation"),
             ("gemma2", #""sliding_window":null"#, "sliding_window"),
             ("gemma2", #""layer_types":["full_attention"]"#, "layer_types"),

@@ -33,6 +33,9 @@ public struct GemmaConfig: Decodable, Sendable, DecoderDimensioned {
     public var layerTypes: [AttentionLayerType]
     public var slidingWindow: Int?
     public var rope: LayerTypeRope
+    /// `use_bidirectional_attention` (EmbeddingGemma): no causal mask, and a sliding layer sees the keys within
+    /// `slidingWindow` on either side, |q - k| < window.
+    public var bidirectional: Bool
 
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type", rmsNormEps = "rms_norm_eps", attentionBias = "attention_bias", hiddenAct = "hidden_act", hiddenActivation = "hidden_activation"
@@ -60,9 +63,10 @@ public struct GemmaConfig: Decodable, Sendable, DecoderDimensioned {
         guard headDim % 2 == 0 else { throw keys.invalid("head_dim", "must be even for RoPE") }
         rmsNormEps = try c.decodeIfPresent(Float.self, forKey: .rmsNormEps) ?? 1e-6
         attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
-        if try c.decodeIfPresent(Bool.self, forKey: .bidirectional) == true {
+        bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
+        if bidirectional && generation != .gemma3 {
             throw DecodingError.dataCorruptedError(forKey: .bidirectional, in: c,
-                debugDescription: "bidirectional attention (embedding models) is not supported for causal generation")
+                debugDescription: "bidirectional attention is supported for Gemma 3 (EmbeddingGemma) only")
         }
 
         // Gemma 1 reads hidden_act and maps the legacy "gelu" to the tanh approximation; Gemma 2/3 read hidden_activation.
@@ -104,7 +108,9 @@ public struct GemmaConfig: Decodable, Sendable, DecoderDimensioned {
             if let window, window <= 0 {
                 throw DecodingError.dataCorruptedError(forKey: .slidingWindow, in: c, debugDescription: "must be positive")
             }
-            slidingWindow = try c.slidingWindow(.slidingWindow, for: layerTypes, window: window)
+            // Bidirectional, transformers' config turns the stored window w into w // 2 + 1, an exclusive bound on
+            // |q - k| (and writes (window - 1) * 2 back on save).
+            slidingWindow = try c.slidingWindow(.slidingWindow, for: layerTypes, window: bidirectional ? window.map { $0 / 2 + 1 } : window)
             rope = generation == .gemma2
                 ? LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
                                            defaultTheta: 10000, maxPosition: maxPosition))

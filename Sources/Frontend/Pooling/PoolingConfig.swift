@@ -1,14 +1,21 @@
 import Foundation
 import IR
 
-/// `llmc compile --pooling / --normalize`: overrides of the pooling a model directory configures.
+/// `llmc compile --pooling / --normalize / --step-tag-id / --returned-token-ids`: overrides of the pooling a model
+/// directory configures (vLLM's pooler config).
 public struct PoolingOverride: Sendable, Equatable {
     public var pooling: PoolingKind?
     public var normalize: Bool?
+    /// STEP pooling: the token ending a step (nil: every token is a step).
+    public var stepTagID: Int?
+    /// STEP pooling over LM logits: the token ids whose probabilities (softmax over just them) form a step's reward.
+    public var returnedTokenIDs: [Int]?
 
-    public init(pooling: PoolingKind? = nil, normalize: Bool? = nil) {
+    public init(pooling: PoolingKind? = nil, normalize: Bool? = nil, stepTagID: Int? = nil, returnedTokenIDs: [Int]? = nil) {
         self.pooling = pooling
         self.normalize = normalize
+        self.stepTagID = stepTagID
+        self.returnedTokenIDs = returnedTokenIDs
     }
 }
 

@@ -13,8 +13,14 @@ extension GraphBuilder {
 
     /// The finished graph of a decoder whose every layer caches `kvHeads × headDim` keys and values.
     func finish(logits: ValueID, architecture: String, dimensions d: DecoderDimensions) -> Graph {
-        finish(logits: logits, info: ModelInfo(architecture: architecture, vocabSize: d.vocabSize, hiddenSize: d.hiddenSize,
-                                               layers: d.layers, maxPosition: d.maxPosition,
-                                               kvWidths: Array(repeating: d.kvHeads * d.headDim, count: d.layers)))
+        finish(logits: logits, info: d.modelInfo(architecture: architecture))
+    }
+}
+
+extension DecoderDimensions {
+    /// The facts of a decoder whose every layer caches `kvHeads × headDim` keys and values.
+    func modelInfo(architecture: String) -> ModelInfo {
+        ModelInfo(architecture: architecture, vocabSize: vocabSize, hiddenSize: hiddenSize, layers: layers, maxPosition: maxPosition,
+                  kvWidths: Array(repeating: kvHeads * headDim, count: layers))
     }
 }

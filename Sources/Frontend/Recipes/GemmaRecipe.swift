@@ -4,17 +4,29 @@ import IR
 /// Gemma 2 adds sandwich norms (post-attention and post-MLP norms inside the residual), attention-logit and
 /// final-logit soft caps, query_pre_attn_scalar and alternating sliding/full layers; Gemma 3 drops the attention
 /// cap, adds per-head (1+w) q/k norms and gives local and global layers their own rotary base. Gemma-3n is
-/// `Gemma3nRecipe`.
+/// `Gemma3nRecipe`. Embedders and classifiers over these bodies end in their `DecoderHead`; EmbeddingGemma
+/// (`use_bidirectional_attention`) attends bidirectionally.
 public enum GemmaRecipe: Recipe {
+    static let generative = ["GemmaForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM"]
     public static let family = "C: Gemma"
-    public static let architectures = ["GemmaForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM", Gemma3nRecipe.architecture]
+    public static let architectures = generative + [Gemma3nRecipe.architecture] + DecoderHead.poolingArchitectures(over: generative)
 
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
         if model.architecture == Gemma3nRecipe.architecture {
             return try Gemma3nRecipe.build(model, checkpoint: checkpoint)
         }
         let c = try model.config(GemmaConfig.self)
-        try model.requireArchitecture(in: [c.generation.architecture], modelType: c.generation.rawValue)
+        let head = DecoderHead(model)
+        guard head.base == c.generation.architecture else {
+            throw FrontendError.badValue(file: model.path("config.json"), key: "model_type",
+                                         reason: "'\(c.generation.rawValue)' does not match architecture \(model.architecture)")
+        }
+        if c.bidirectional && head.kind == .generate {
+            throw FrontendError.badValue(file: model.path("config.json"), key: "use_bidirectional_attention",
+                                         reason: "a bidirectional model embeds; compile it with --pooling to generate nothing")
+        }
+        // Base models (Gemma2Model, Gemma3TextModel) are saved without the `model.` prefix.
+        let m = checkpoint.contains("model.embed_tokens.weight") || !checkpoint.contains("embed_tokens.weight") ? "model." : ""
         let w = WeightBinder(checkpoint: checkpoint)
         let sandwich = c.generation != .gemma1
         let qkNorm = c.generation == .gemma3
@@ -29,7 +41,7 @@ public enum GemmaRecipe: Recipe {
 
         // Embeddings × √hidden (f32, as transformers casts the normaliser to the f32 weights). Untied, the factor is
         // folded into the table; tied, the table is also the LM head, so the product stays an op.
-        let embed = try w("model.embed_tokens.weight", [c.vocabSize, d])
+        let embed = try w(m + "embed_tokens.weight", [c.vocabSize, d])
         let normalizer = Float(Double(d).squareRoot())
         var x: ValueID
         if c.tiedEmbeddings {
@@ -40,7 +52,7 @@ public enum GemmaRecipe: Recipe {
         }
 
         for l in 0..<c.layers {
-            let p = "model.layers.\(l)."
+            let p = m + "layers.\(l)."
             let n = "layers.\(l)."
             // Attention block.
             let h = try norm(x, p + "input_layernorm.weight", n + "input_layernorm")
@@ -60,7 +72,7 @@ public enum GemmaRecipe: Recipe {
             qs = rope(qs, c.heads, "self_attn.q_rope")
             ks = rope(ks, c.kvHeads, "self_attn.k_rope")
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd, scale: c.attentionScale,
-                                     window: c.layerWindows[l], softcap: c.attentionSoftcap)
+                                     window: c.layerWindows[l], softcap: c.attentionSoftcap, causal: head.causal && !c.bidirectional)
             var attn = try linear(b.attention(q: qs, k: ks, v: vs, spec, name: n + "self_attn"), "self_attn.o_proj", d,
                                   bias: c.attentionBias)
             if sandwich {
@@ -79,12 +91,13 @@ public enum GemmaRecipe: Recipe {
             }
             x = b.add(x, down, name: n + "mlp_residual")
         }
-        let last = b.lastRow(x, name: "last_hidden")
-        let normed = try norm(last, "model.norm.weight", "norm")
-        var logits = try b.lmHead(normed, embedding: embed, tied: c.tiedEmbeddings, weights: w)
-        if let cap = c.finalSoftcap {
-            logits = b.unary(logits, .softcap(cap), name: "final_logit_softcap")
-        }
-        return b.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
+        let finalNorm = try w(m + "norm.weight", [d])
+        return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint,
+                               info: c.dimensions.modelInfo(architecture: model.architecture),
+                               finalNorm: { b, rows in b.rmsNorm(rows, weight: finalNorm, eps: c.rmsNormEps, weightOffset: 1, name: "norm") },
+                               lmHead: { b, normed in
+                                   let logits = try b.lmHead(normed, embedding: embed, tied: c.tiedEmbeddings, weights: w)
+                                   return c.finalSoftcap.map { b.unary(logits, .softcap($0), name: "final_logit_softcap") } ?? logits
+                               })
     }
 }

@@ -346,8 +346,12 @@ struct LayerNormBlocks {
 
     /// The finished graph; the KV layout is that of the attentions built.
     func finish(logits: ValueID, architecture: String, dimensions d: DecoderDimensions) -> Graph {
-        b.finish(logits: logits, info: ModelInfo(architecture: architecture, vocabSize: b.type(of: logits).cols,
-                                                 hiddenSize: d.hiddenSize, layers: kvWidths.count, maxPosition: d.maxPosition,
-                                                 kvWidths: kvWidths))
+        b.finish(logits: logits, info: modelInfo(architecture: architecture, vocabSize: b.type(of: logits).cols, dimensions: d))
+    }
+
+    /// The model's facts; the KV layout is that of the attentions built.
+    func modelInfo(architecture: String, vocabSize: Int, dimensions d: DecoderDimensions) -> ModelInfo {
+        ModelInfo(architecture: architecture, vocabSize: vocabSize, hiddenSize: d.hiddenSize, layers: kvWidths.count,
+                  maxPosition: d.maxPosition, kvWidths: kvWidths)
     }
 }

@@ -1,15 +1,17 @@
 import IR
 
 /// Family F, GPT-2-like decoders with learned absolute positions: GPT-2 (Conv1D weights stored `[in, out]`, fused
-/// c_attn), GPTBigCode (multi-query fused c_attn), OPT (position offset 2, pre- or post-LN, project_in/out).
+/// c_attn), GPTBigCode (multi-query fused c_attn), OPT (position offset 2, pre- or post-LN, project_in/out);
+/// GPT-2's sequence classifier ends its body in a `DecoderHead`.
 public enum LearnedPositionRecipe: DispatchingRecipe {
     public static let family = "F: GPT-2-like"
     public static let builders: [(architecture: String, build: Builder)] = [
         ("GPT2LMHeadModel", gpt2), ("GPTBigCodeForCausalLM", gpt2), ("OPTForCausalLM", opt),
-    ]
+    ] + DecoderHead.poolingArchitectures(over: ["GPT2LMHeadModel", "GPTBigCodeForCausalLM"]).map { ($0, gpt2) }
 
     /// GPT-2 and GPTBigCode: x = wte + wpe; pre-LN blocks; tied head.
     private static func gpt2(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
+        let head = DecoderHead(model)
         let c = try model.config(GPTConfig.self)
         let isGPT2 = c.modelType == "gpt2"
         var blocks = LayerNormBlocks(checkpoint: checkpoint, conv1D: isGPT2)
@@ -30,9 +32,15 @@ public enum LearnedPositionRecipe: DispatchingRecipe {
                                                  mlpNorm: NormRef(module: p + "ln_2", eps: c.layerNormEps),
                                                  attention: attention, mlp: mlp))
         }
-        let logits = try blocks.lastLogits(x, finalNorm: NormRef(module: t + "ln_f", eps: c.layerNormEps), embedding: embed,
-                                           tied: c.tiedEmbeddings)
-        return blocks.finish(logits: logits, architecture: model.architecture, dimensions: c.dimensions)
+        let info = blocks.modelInfo(architecture: model.architecture, vocabSize: c.vocabSize, dimensions: c.dimensions)
+        let (w, d) = (blocks.w, c.hiddenSize)
+        let lnF = (weight: try w(t + "ln_f.weight", [d]), bias: try w(t + "ln_f.bias", [d]))
+        return try head.finish(&blocks.b, residual: x, model: model, checkpoint: checkpoint, info: info,
+                               finalNorm: { b, rows in b.layerNorm(rows, weight: lnF.weight, bias: lnF.bias, eps: c.layerNormEps, name: t + "ln_f") },
+                               lmHead: { b, normed in
+                                   let tied = c.tiedEmbeddings && !checkpoint.contains("lm_head.weight")
+                                   return b.linear(normed, weight: tied ? embed : try w("lm_head.weight", embed.shape), name: "lm_head")
+                               })
     }
 
     /// OPT: x = project_in(embed) + positions[p + 2]; pre-LN (or post-LN) blocks; final norm; project_out; tied head.

@@ -2,20 +2,24 @@ import IR
 
 /// Family A, Llama-like decoders: pre-norm RMSNorm, rotary attention with GQA/MQA, SwiGLU (or non-gated) MLP.
 /// One forward pass for every member; what each architecture changes (names, fused projections, biases, qk-norm,
-/// rope layout, NoPE layers, multipliers) is its `LlamaSpec`, built by `LlamaVariants`.
+/// rope layout, NoPE layers, multipliers) is its `LlamaSpec`, built by `LlamaVariants`. The pooling architectures
+/// over these bodies (embedders, classifiers, reward models) end in their `DecoderHead`.
 public enum LlamaRecipe: Recipe {
     public static let family = "A: Llama-like"
     public static let architectures = LlamaVariants.all.flatMap(\.architectures)
+        + DecoderHead.poolingArchitectures(over: LlamaVariants.all.flatMap(\.architectures))
 
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
-        guard let variant = LlamaVariants.all.first(where: { $0.architectures.contains(model.architecture) }) else {
+        let head = DecoderHead(model)
+        guard let variant = LlamaVariants.all.first(where: { $0.architectures.contains(head.base) }) else {
             throw FrontendError.unknownArchitecture(model.architecture, supported: architectures)
         }
-        let spec = try variant.spec(model, checkpoint)
-        return try forward(spec, architecture: model.architecture, checkpoint: checkpoint)
+        var spec = try variant.spec(model, checkpoint)
+        spec.names = spec.names.locatingBaseModel(in: checkpoint)
+        return try forward(spec, head: head, model: model, checkpoint: checkpoint)
     }
 
-    static func forward(_ s: LlamaSpec, architecture: String, checkpoint: Checkpoint) throws -> Graph {
+    static func forward(_ s: LlamaSpec, head: DecoderHead, model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
         let c = s.config
         let n = s.names
         let w = WeightBinder(checkpoint: checkpoint)
@@ -52,7 +56,8 @@ public enum LlamaRecipe: Recipe {
             }
             if s.qkNorm == .afterRope { try qkNorm() }
             let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
-                                     scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l])
+                                     scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l],
+                                     causal: head.causal)
             let attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
             let o = try linear(attn, n.o, d, bias: c.outputBias)
             x = b.add(x, residual(o, "attn"), name: name + "attn_residual")
@@ -83,16 +88,19 @@ public enum LlamaRecipe: Recipe {
         }
 
         // Final norm and head. A tied head reads the (possibly scaled) embedding table; the scalars the logits need
-        // then fold into the final norm's weight, so the table is stored once.
-        let last = b.lastRow(x, name: "last_hidden")
+        // then fold into the final norm's weight when the norm feeds only the head, so the table is stored once.
         let tied = c.tiedEmbeddings && !checkpoint.contains(n.lmHead + ".weight")
-        let normScale = s.logitMultiplier / (tied ? s.embeddingMultiplier : 1)
+        let logitScale = s.logitMultiplier / (tied ? s.embeddingMultiplier : 1)
+        let folded = head.kind == .generate ? logitScale : 1
         let normWeight = try w(n.finalNorm + ".weight", [d])
-        let finalNorm = normScale == 1 ? normWeight : WeightRef(shape: [d], transform: .scaled(normWeight.transform, normScale))
-        let normed = b.rmsNorm(last, weight: finalNorm, eps: c.rmsNormEps, name: "norm")
-        let logits = try b.lmHead(normed, embedding: embed, tied: tied, module: n.lmHead, normalizedRows: s.normalizedHead,
-                                  weights: w)
-        return b.finish(logits: logits, architecture: architecture, dimensions: c.dimensions)
+        let finalNorm = folded == 1 ? normWeight : WeightRef(shape: [d], transform: .scaled(normWeight.transform, folded))
+        return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint, info: c.dimensions.modelInfo(architecture: model.architecture),
+                               finalNorm: { b, rows in b.rmsNorm(rows, weight: finalNorm, eps: c.rmsNormEps, name: "norm") },
+                               lmHead: { b, normed in
+                                   let logits = try b.lmHead(normed, embedding: embed, tied: tied, module: n.lmHead,
+                                                             normalizedRows: s.normalizedHead, weights: w)
+                                   return folded == logitScale ? logits : b.scale(logits, by: logitScale / folded, name: "logit_scale")
+                               })
     }
 
     /// q, k and v of one layer from the normalised input, however the checkpoint stores their projections.

@@ -24,3 +24,22 @@ struct LlamaWeightNames {
     /// The MLP activation's own parameters (Apertus' xIELU).
     var activation = "mlp.act_fn"
 }
+
+extension LlamaWeightNames {
+    /// These names, or, when the checkpoint holds the base model saved on its own (`LlamaModel`, `Qwen2Model`, ...:
+    /// `embed_tokens.weight` without the `model.` prefix), the same names without it.
+    func locatingBaseModel(in checkpoint: Checkpoint) -> LlamaWeightNames {
+        let prefix = "model."
+        guard embed.hasPrefix(prefix), !checkpoint.contains(embed + ".weight"),
+              checkpoint.contains(String(embed.dropFirst(prefix.count)) + ".weight") else { return self }
+        var names = self
+        let layer = layerPrefix
+        names.embed = String(embed.dropFirst(prefix.count))
+        names.finalNorm = finalNorm.hasPrefix(prefix) ? String(finalNorm.dropFirst(prefix.count)) : finalNorm
+        names.layerPrefix = { l in
+            let full = layer(l)
+            return full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : full
+        }
+        return names
+    }
+}
