@@ -16,6 +16,12 @@ and cached under --gguf-cache. Both sides run with --threads threads and measure
 Rounds alternate between the backends (ours, llama.cpp, ours, ...); in every round each backend reports the best
 of --repeat runs (ours: `BIN bench --repeat`, which also absorbs the first touch of the mmapped weights; llama.cpp:
 the model stays loaded), and the table shows the median over --rounds rounds.
+
+Also measured: decode as a % of the bandwidth roofline (read bandwidth from scripts/read_bandwidth.c, compiled with
+cc, divided by the bytes of weights a decode step reads: every tensor in the binary's `info --json` table except
+gather-only embedding rows), and each binary's first-token latency: process start to the first byte of generated
+text on a pipe, for a short prompt, and the CPU time of that process (median of --first-token-runs runs). `--json` prints every measured value (each
+run, each round's load average) plus the medians; `--output FILE` also writes that JSON to FILE.
 Requires llama-cpp-python (`pip install llama-cpp-python==0.3.36`, a 5-9 minute source build) and, for the
 conversion, torch + transformers.
 """
@@ -37,11 +43,14 @@ from pathlib import Path
 
 import numpy as np
 
+FIRST_TOKEN_PROMPT = "Hello"
 DECODE_PROMPT = 17
 DECODE_TOKENS = 128
 PREFILL_TOKENS = 512
 OUTTYPES = {"f32": "f32", "float32": "f32", "bf16": "bf16", "bfloat16": "bf16", "f16": "f16", "float16": "f16",
             "q8_0": "q8_0", "int8": "q8_0", "q4_0": "q4_0", "int4": "q4_0"}
+# What llmc's --dtype is called for each llama.cpp precision.
+OURS = {"f32": "f32", "bf16": "bf16", "f16": "f16", "q8_0": "int8", "q4_0": "int4"}
 # Formats llama.cpp's converter does not write: made from its f32 GGUF by llama.cpp's own quantizer.
 QUANTIZED_FROM_F32 = {"q4_0": "LLAMA_FTYPE_MOSTLY_Q4_0"}
 PREFILL_KEYS = ("prefill_tok_s", "prefill_tokens_per_second", "prefill_tps", "prefill")
@@ -127,6 +136,7 @@ def gguf_for(hf_dir: Path, outtype: str, cache: Path) -> Path:
 class Speeds:
     prefill: list[float] = field(default_factory=list)
     decode: list[float] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)  # everything each round measured
 
 
 def last_json_object(text: str, what: str) -> dict:
@@ -161,6 +171,11 @@ class OurBinary:
         self.threads, self.repeat = threads, repeat
         info = self.info()
         self.vocab = int(info.get("vocab_size", 0))
+        self.kv_dtype = str(info.get("kv_dtype", "f32"))
+        self.weights_bytes = int(info.get("weights_bytes", 0))
+        # A decode step reads every weight once, except embedding tables stored as rows (one row per token).
+        self.decode_bytes = sum(int(t.get("bytes", 0)) for t in info.get("tensors", [])
+                                if not str(t.get("layout", "")).startswith("rows-"))
         dtype = forced or str(info.get("dtype", ""))
         if dtype.lower() not in OUTTYPES:
             raise BenchError(f"{self.path}: precision '{dtype}' unknown; give it as {spec}=f32 or =bf16")
@@ -184,8 +199,26 @@ class OurBinary:
         return last_json_object(result.stdout, " ".join(command))
 
     def measure(self, speeds: Speeds) -> None:
-        speeds.decode.append(pick(self.run(DECODE_PROMPT, DECODE_TOKENS), DECODE_KEYS, f"{self.path} bench"))
-        speeds.prefill.append(pick(self.run(PREFILL_TOKENS, 1), PREFILL_KEYS, f"{self.path} bench"))
+        decode, prefill = self.run(DECODE_PROMPT, DECODE_TOKENS), self.run(PREFILL_TOKENS, 1)
+        speeds.decode.append(pick(decode, DECODE_KEYS, f"{self.path} bench"))
+        speeds.prefill.append(pick(prefill, PREFILL_KEYS, f"{self.path} bench"))
+        speeds.records.append({"decode_run": decode, "prefill_run": prefill})
+
+    def first_token(self, threads: int) -> tuple[float, float]:
+        """(wall ms, CPU ms) to the first token: wall from starting the process to the first byte of generated text
+        on its stdout (a pipe); CPU is the user + system time of the whole process, which generates only that one
+        token and exits (it does not depend on how busy the machine is, the wall time does)."""
+        command = [str(self.path), "-p", FIRST_TOKEN_PROMPT, "-n", "1", "--temperature", "0", "--threads", str(threads)]
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = process.stdout.read(1) if process.stdout else b""
+        elapsed = time.perf_counter() - start
+        stderr = process.stderr.read() if process.stderr else b""
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0 or not first:
+            raise BenchError(f"`{' '.join(command)}` exited {process.returncode} without output:\n{stderr.decode()[-1000:]}")
+        return elapsed * 1000, (usage.ru_utime + usage.ru_stime) * 1000
 
 
 class LlamaCpp:
@@ -223,8 +256,11 @@ class LlamaCpp:
         return DECODE_TOKENS / (time.perf_counter() - start)
 
     def measure(self, speeds: Speeds) -> None:
-        speeds.decode.append(max(self.decode_once() for _ in range(self.repeat)))
-        speeds.prefill.append(max(self.prefill_once() for _ in range(self.repeat)))
+        decode = [self.decode_once() for _ in range(self.repeat)]
+        prefill = [self.prefill_once() for _ in range(self.repeat)]
+        speeds.decode.append(max(decode))
+        speeds.prefill.append(max(prefill))
+        speeds.records.append({"decode_runs_tok_s": decode, "prefill_runs_tok_s": prefill})
 
 
 # ---- driver ------------------------------------------------------------------------------------------------------
@@ -239,31 +275,67 @@ def cpu_name() -> str:
     return platform.processor()
 
 
+def read_bandwidth_gb_s() -> float:
+    """Single-thread read bandwidth measured by scripts/read_bandwidth.c (compiled with cc -O3 -march=native)."""
+    source = Path(__file__).with_name("read_bandwidth.c")
+    compiler = os.environ.get("CC", "cc")
+    with tempfile.TemporaryDirectory() as tmp:
+        binary = Path(tmp) / "read_bandwidth"
+        built = subprocess.run([compiler, "-O3", "-march=native", "-ffast-math", str(source), "-o", str(binary)],
+                               capture_output=True, text=True)
+        if built.returncode != 0:
+            raise BenchError(f"cannot compile {source} with {compiler}:\n{built.stderr.strip()[-1000:]}")
+        result = subprocess.run([str(binary)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise BenchError(f"{source}: exited {result.returncode}")
+        return float(last_json_object(result.stdout, str(source))["read_gb_s"])
+
+
 def load_average() -> float:
     return os.getloadavg()[0]
 
 
-def summarize(precision: str, ours: Speeds | None, peer: Speeds) -> dict:
-    row: dict = {"precision": precision}
+def summarize(precision: str, ours: Speeds | None, peer: Speeds, binary: "OurBinary | None", bandwidth: float,
+              first_token: list[tuple[float, float]]) -> dict:
+    row: dict = {"precision": precision, "llmc_dtype": OURS.get(precision, precision)}
     for phase in ("decode", "prefill"):
         theirs = statistics.median(getattr(peer, phase))
         mine = statistics.median(getattr(ours, phase)) if ours else None
         row[phase] = {"ours_tok_s": mine, "llama_cpp_tok_s": theirs, "ratio": mine / theirs if mine else None,
                       "ours_runs": getattr(ours, phase) if ours else [], "llama_cpp_runs": getattr(peer, phase)}
+    row["llama_cpp_records"] = peer.records
+    if binary is not None and ours is not None:
+        roofline = bandwidth * 1e9 / binary.decode_bytes if binary.decode_bytes else None
+        row["ours"] = {"binary": str(binary.path), "kv_dtype": binary.kv_dtype, "weights_bytes": binary.weights_bytes,
+                       "decode_bytes_per_token": binary.decode_bytes, "records": ours.records}
+        row["decode"]["roofline_tok_s"] = roofline
+        row["decode"]["ours_roofline_fraction"] = row["decode"]["ours_tok_s"] / roofline if roofline else None
+        wall, cpu = [w for w, _ in first_token], [c for _, c in first_token]
+        row["first_token_ms"] = {"median": statistics.median(wall), "runs": wall, "cpu_median": statistics.median(cpu),
+                                 "cpu_runs": cpu, "prompt": FIRST_TOKEN_PROMPT}
     return row
 
 
-def print_table(rows: list[dict], args, loads: tuple[float, float]) -> None:
+def print_table(rows: list[dict], args, loads: tuple[float, float], bandwidth: float) -> None:
     print(f"{cpu_name()}, load average {loads[0]:.1f} before / {loads[1]:.1f} after, {args.threads} threads, "
-          f"median of {args.rounds} rounds (best of {args.repeat} each)")
-    print(f"decode: {DECODE_PROMPT}-token prompt + {DECODE_TOKENS} greedy tokens; prefill: {PREFILL_TOKENS} tokens")
-    print(f"{'precision':9s} {'phase':8s} {'ours tok/s':>11s} {'llama.cpp tok/s':>16s} {'ratio':>7s}")
+          f"median of {args.rounds} rounds (best of {args.repeat} each), roofline at {bandwidth:.1f} GB/s")
+    print(f"decode: {DECODE_PROMPT}-token prompt + {DECODE_TOKENS} greedy tokens; prefill: {PREFILL_TOKENS} tokens; "
+          f"first token: prompt {FIRST_TOKEN_PROMPT!r}, process start to first byte on a pipe")
+    print(f"{'llmc/llama.cpp':14s} {'phase':8s} {'ours tok/s':>11s} {'llama.cpp tok/s':>16s} {'ratio':>7s} {'roofline':>9s}")
     for row in rows:
         for phase in ("decode", "prefill"):
             cell = row[phase]
             mine = f"{cell['ours_tok_s']:.1f}" if cell["ours_tok_s"] else "-"
             ratio = f"{cell['ratio']:.2f}" if cell["ratio"] else "-"
-            print(f"{row['precision']:9s} {phase:8s} {mine:>11s} {cell['llama_cpp_tok_s']:>16.1f} {ratio:>7s}")
+            fraction = cell.get("ours_roofline_fraction")
+            roofline = f"{100 * fraction:.0f}%" if fraction else ""
+            pair = f"{row['llmc_dtype']}/{row['precision'].upper()}"
+            print(f"{pair:14s} {phase:8s} {mine:>11s} {cell['llama_cpp_tok_s']:>16.1f} {ratio:>7s} {roofline:>9s}")
+    for row in rows:
+        if "first_token_ms" in row:
+            cell = row["first_token_ms"]
+            print(f"{row['llmc_dtype']:14s} first token {cell['median']:.1f} ms wall, {cell['cpu_median']:.1f} ms CPU "
+                  f"(medians of {len(cell['runs'])})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,7 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=2, help="runs per round per backend, the best one counts")
     parser.add_argument("--gguf-cache", type=Path, default=default_cache())
+    parser.add_argument("--bandwidth", type=float,
+                        help="read bandwidth (GB/s) for the decode roofline; default: measured (scripts/read_bandwidth.c)")
+    parser.add_argument("--first-token-runs", type=int, default=7, help="first-token latency runs per binary")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument("--output", type=Path, help="also write the JSON object to this file")
     args = parser.parse_args(argv)
     try:
         ours = {}
@@ -292,13 +368,26 @@ def main(argv: list[str] | None = None) -> int:
             if binary.vocab and binary.vocab != peers[precision].vocab:
                 raise BenchError(f"{binary.path}: vocab {binary.vocab} but the GGUF has {peers[precision].vocab}")
         load_before = load_average()
+        measured_bandwidth = read_bandwidth_gb_s()
+        bandwidth = args.bandwidth or measured_bandwidth
         measured = {p: (Speeds() if p in ours else None, Speeds()) for p in precisions}
-        for _ in range(args.rounds):
+        round_loads = []
+        for round_index in range(args.rounds):
             for precision in precisions:
                 mine, theirs = measured[precision]
                 if mine is not None:
                     ours[precision].measure(mine)
                 peers[precision].measure(theirs)
+                print(f"round {round_index + 1}/{args.rounds} {precision}: decode "
+                      f"{mine.decode[-1] if mine else float('nan'):.1f} vs {theirs.decode[-1]:.1f}, prefill "
+                      f"{mine.prefill[-1] if mine else float('nan'):.1f} vs {theirs.prefill[-1]:.1f} tok/s "
+                      f"(load {load_average():.1f})", file=sys.stderr)
+            round_loads.append(load_average())
+        # Alternating binaries, so that a burst of other work does not hit one precision only.
+        first_token: dict[str, list[tuple[float, float]]] = {p: [] for p in ours}
+        for _ in range(args.first_token_runs):
+            for precision, binary in ours.items():
+                first_token[precision].append(binary.first_token(args.threads))
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
@@ -306,15 +395,21 @@ def main(argv: list[str] | None = None) -> int:
     if loads[0] > os.cpu_count() or loads[1] > os.cpu_count():
         print(f"bench: warning: load average {max(loads):.1f} exceeds {os.cpu_count()} CPUs; other work skews "
               "both backends (llama.cpp's spinning threads suffer most)", file=sys.stderr)
-    rows = [summarize(p, *measured[p]) for p in precisions]
+    rows = [summarize(p, *measured[p], ours.get(p), bandwidth, first_token.get(p, [])) for p in precisions]
+    import llama_cpp
+    report = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpu": cpu_name(), "load_average": loads,
+              "round_load_averages": round_loads, "threads": args.threads, "rounds": args.rounds,
+              "repeat": args.repeat, "roofline_bandwidth_gb_s": bandwidth,
+              "measured_read_bandwidth_gb_s": measured_bandwidth, "llama_cpp_python": llama_cpp.__version__,
+              "decode_prompt": DECODE_PROMPT, "decode_tokens": DECODE_TOKENS, "prefill_tokens": PREFILL_TOKENS,
+              "first_token_prompt": FIRST_TOKEN_PROMPT, "binaries": {p: str(b.path) for p, b in ours.items()},
+              "ggufs": {p: str(peer.gguf_path) for p, peer in peers.items()}, "results": rows}
+    if args.output:
+        args.output.write_text(json.dumps(report, indent=1) + "\n")
     if args.json:
-        print(json.dumps({"cpu": cpu_name(), "load_average": loads, "threads": args.threads, "rounds": args.rounds,
-                          "repeat": args.repeat,
-                          "decode_prompt": DECODE_PROMPT, "decode_tokens": DECODE_TOKENS,
-                          "prefill_tokens": PREFILL_TOKENS, "binaries": {p: str(b.path) for p, b in ours.items()},
-                          "ggufs": {p: str(peer.gguf_path) for p, peer in peers.items()}, "results": rows}))
+        print(json.dumps(report))
     else:
-        print_table(rows, args, loads)
+        print_table(rows, args, loads, bandwidth)
     return 0
 
 
