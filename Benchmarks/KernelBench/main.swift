@@ -176,21 +176,38 @@ func benchPrefill(rows: Int, k: Int, n: Int, weight: WeightFormat) throws {
     print(line)
 }
 
-// MARK: Attention (SmolLM2-135M: 9 query heads, 3 kv heads, head_dim 64).
+// MARK: Attention (SmolLM2-135M: 9 query heads, 3 kv heads, head_dim 64), for each KV cache format.
 
-func benchAttention(pos0: Int, rows: Int, cold: Bool) throws {
+/// A KV cache half of `positions` rows in `format`: codes of small values (bf16: rounded f32s; int8: codes in
+/// [-127, 127]) and, for int8, per-head scales.
+func cacheBuffers(_ format: KVCacheFormat, positions: Int, kvHeads: Int, headDim: Int, seed: UInt32) -> (codes: Buffer, scales: Buffer) {
+    let count = positions * kvHeads * headDim
+    let values = Buffer(bytes: count * 4, seed: seed)
+    let codes = Buffer(bytes: count * format.elementBytes)
+    for i in 0..<count {
+        switch format {
+        case .f32: codes.floats[i] = values.floats[i]
+        case .bf16: codes.raw.storeBytes(of: BFloat16Bits.round(values.floats[i]), toByteOffset: 2 * i, as: UInt16.self)
+        case .int8: codes.raw.storeBytes(of: Int8(values.floats[i] * 254), toByteOffset: i, as: Int8.self)
+        }
+    }
+    return (codes, Buffer(bytes: kvHeads * positions * 4, seed: seed + 1))
+}
+
+func benchAttention(pos0: Int, rows: Int, cold: Bool, cache: KVCacheFormat) throws {
     let (qHeads, kvHeads, headDim) = (9, 3, 64)
     let kernel = try CompiledKernel(AttentionKernel(qHeads: qHeads, kvHeads: kvHeads, headDim: headDim,
-                                                    scale: 0.125, window: nil), target: target)
+                                                    scale: 0.125, window: nil, cache: cache), target: target)
     let context = pos0 + rows
-    let keys = Buffer(bytes: context * kvHeads * headDim * 4), values = Buffer(bytes: context * kvHeads * headDim * 4, seed: 2)
+    let keys = cacheBuffers(cache, positions: context, kvHeads: kvHeads, headDim: headDim, seed: 1)
+    let values = cacheBuffers(cache, positions: context, kvHeads: kvHeads, headDim: headDim, seed: 3)
     let q = Buffer(bytes: rows * qHeads * headDim * 4), out = Buffer(bytes: rows * qHeads * headDim * 4)
-    let args = [q.address, Int64(qHeads * headDim), keys.address, values.address, out.address, Int64(qHeads * headDim),
-                Int64(pos0), Int64(rows)]
+    let args = [q.address, Int64(qHeads * headDim), keys.codes.address, values.codes.address, out.address,
+                Int64(qHeads * headDim), Int64(pos0), Int64(rows), keys.scales.address, values.scales.address, Int64(context)]
     // QK^T and PV over the visible keys only.
     let visible = (0..<rows).reduce(0.0) { $0 + Double(pos0 + $1 + 1) }
     let flops = 4.0 * Double(qHeads * headDim) * visible
-    var line = "attention pos0 \(pos0) rows \(rows)\(cold ? " (KV not cached)" : ""):"
+    var line = "attention KV \(cache.rawValue) pos0 \(pos0) rows \(rows)\(cold ? " (KV not cached)" : ""):"
     for threads in [1, 2] {
         let seconds = measure(repeats: quick ? 3 : 7, threads: threads, prepare: cold ? evictCaches : {}) {
             args.withUnsafeBufferPointer { run(kernel, rows: rows, $0.baseAddress!, threads: threads) }
@@ -214,9 +231,11 @@ if wanted("prefill") {
     }
 }
 if wanted("attention") {
-    for pos0 in [500, 1000, 4000] {
-        try benchAttention(pos0: pos0, rows: 1, cold: false)
-        try benchAttention(pos0: pos0, rows: 1, cold: true)
+    for cache in KVCacheFormat.allCases {
+        for pos0 in [500, 1000, 4000] {
+            try benchAttention(pos0: pos0, rows: 1, cold: false, cache: cache)
+            try benchAttention(pos0: pos0, rows: 1, cold: true, cache: cache)
+        }
+        try benchAttention(pos0: 0, rows: 512, cold: false, cache: cache)
     }
-    try benchAttention(pos0: 0, rows: 512, cold: false)
 }

@@ -25,10 +25,8 @@ struct AttentionPrefillTile {
         ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, tile: LLVMValueRef, head: LLVMValueRef,
         scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?
     ) {
-        let cache = kernel.cache
         let headDim = kernel.headDim
         let blockSize = lanes  // keys per online-softmax step: one score accumulator per key
-        let kvStride = m.constI64(kernel.kvHeads * headDim)
         let kvHead = m.sdiv(head, m.constI64(kernel.group))
         let kvOffset = m.mul(kvHead, m.constI64(headDim))
         let headOffset = m.mul(head, m.constI64(headDim))
@@ -64,26 +62,22 @@ struct AttentionPrefillTile {
             m.storeVector(zero, m.gepF32(transposedOut, m.mul(d, m.constI64(lanes))))
         }
 
+        // bf16 / int8 caches: each key block is widened (and scaled) once into f32 rows here, so the inner loops
+        // read f32 like with an f32 cache instead of converting every element once per use.
+        let keyBuffer = kernel.cache == .f32 ? nil : m.alloca(m.f32Type, count: lanes * headDim)
+        let valueBuffer = kernel.cache == .f32 ? nil : m.alloca(m.f32Type, count: lanes * headDim)
         let negativeInfinity = m.splatF32(-.infinity, lanes)
         let initial = [negativeInfinity, zero]
         let final = m.forLoop(from: firstKey, to: m.add(lastKey, m.constI64(1)), step: blockSize, carrying: initial) { j0, state in
             let keyIndex = (0..<blockSize).map { m.smin(m.add(j0, m.constI64($0)), lastKey) }
-            let keyRows = keyIndex.map { cache.element(m, k, m.add(m.mul($0, kvStride), kvOffset)) }
-            let valueRows = keyIndex.map { cache.element(m, v, m.add(m.mul($0, kvStride), kvOffset)) }
-            let codeDots = m.forLoop(from: m.constI64(0), to: m.constI64(headDim), carrying: Array(repeating: zero, count: blockSize)) { d, acc in
+            let keyRows = blockRows(m, cache: k, keyIndex: keyIndex, scales: scales.map { ($0.k, $0.stride) },
+                                    kvHead: kvHead, kvOffset: kvOffset, buffer: keyBuffer)
+            let valueRows = blockRows(m, cache: v, keyIndex: keyIndex, scales: scales.map { ($0.v, $0.stride) },
+                                      kvHead: kvHead, kvOffset: kvOffset, buffer: valueBuffer)
+            let dots = m.forLoop(from: m.constI64(0), to: m.constI64(headDim), carrying: Array(repeating: zero, count: blockSize)) { d, acc in
                 let qt = m.loadF32Vector(m.gepF32(transposedQ, m.mul(d, m.constI64(lanes))), lanes)
-                return (0..<blockSize).map { l in
-                    m.fma(qt, m.splat(cache.loadScalar(m, cache.element(m, keyRows[l], d)), lanes), acc[l])
-                }
+                return (0..<blockSize).map { l in m.fma(qt, m.splat(m.load(m.f32Type, m.gepF32(keyRows[l], d)), lanes), acc[l]) }
             }
-            // int8: the scale of each key of the block, for its dot products and for its value row.
-            let keyScales = scales.map { s in
-                keyIndex.map { j in
-                    (k: m.splat(m.load(m.f32Type, m.gepF32(s.k, m.add(m.mul(kvHead, s.stride), j))), lanes),
-                     v: m.splat(m.load(m.f32Type, m.gepF32(s.v, m.add(m.mul(kvHead, s.stride), j))), lanes))
-                }
-            }
-            let dots = keyScales.map { scales in zip(codeDots, scales).map { m.fmul($0, $1.k) } } ?? codeDots
             let scores = (0..<blockSize).map { l -> LLVMValueRef in
                 let key = m.splat(m.trunc(m.add(j0, m.constI64(l)), m.i32Type), lanes)
                 let visible = m.and(m.icmp(LLVMIntSGE, key, lowest), m.icmp(LLVMIntSLE, key, highest))
@@ -97,12 +91,11 @@ struct AttentionPrefillTile {
             let correction = m.exp(m.fsub(state[0], shift))
             let weights = scores.map { m.exp(m.fsub($0, shift)) }
             let sums = m.fadd(m.fmul(state[1], correction), m.sumTree(weights))
-            let valueWeights = keyScales.map { scales in zip(weights, scales).map { m.fmul($0, $1.v) } } ?? weights
             m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
                 let pointer = m.gepF32(transposedOut, m.mul(d, m.constI64(lanes)))
                 var acc = m.fmul(m.loadF32Vector(pointer, lanes), correction)
                 for l in 0..<blockSize {
-                    acc = m.fma(valueWeights[l], m.splat(cache.loadScalar(m, cache.element(m, valueRows[l], d)), lanes), acc)
+                    acc = m.fma(weights[l], m.splat(m.load(m.f32Type, m.gepF32(valueRows[l], d)), lanes), acc)
                 }
                 m.storeVector(acc, pointer)
             }
@@ -114,6 +107,27 @@ struct AttentionPrefillTile {
         m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
             let value = m.fdiv(m.loadF32Vector(m.gepF32(transposedOut, m.mul(d, m.constI64(lanes))), lanes), final[1])
             m.scatter(value, m.gepF32(out, m.add(outBase, m.splat(d, lanes))), mask: storeMask)
+        }
+    }
+
+    /// Pointers to the f32 rows of keys (or values) `keyIndex` of kv head `kvHead`: straight into an f32 cache, or
+    /// into `buffer` after widening the codes (times their int8 scales) of a bf16 / int8 cache.
+    private func blockRows(
+        _ m: ModuleBuilder, cache base: LLVMValueRef, keyIndex: [LLVMValueRef], scales: (LLVMValueRef, LLVMValueRef)?,
+        kvHead: LLVMValueRef, kvOffset: LLVMValueRef, buffer: LLVMValueRef?
+    ) -> [LLVMValueRef] {
+        let cache = kernel.cache, headDim = kernel.headDim
+        let rows = keyIndex.map { cache.element(m, base, m.add(m.mul($0, m.constI64(kernel.kvHeads * headDim)), kvOffset)) }
+        guard let buffer else { return rows }
+        return zip(keyIndex, rows).enumerated().map { l, key in
+            let (j, row) = key
+            let destination = m.gepF32(buffer, m.constI64(l * headDim))
+            let scale = scales.map { m.splat(m.load(m.f32Type, m.gepF32($0.0, m.add(m.mul(kvHead, $0.1), j))), lanes) }
+            forEachVector(m, count: headDim, lanes: lanes) { offset, mask in
+                let codes = cache.loadVector(m, cache.element(m, row, offset), lanes: lanes, mask: mask)
+                m.storeVector(scale.map { m.fmul(codes, $0) } ?? codes, m.gepF32(destination, offset), mask: mask)
+            }
+            return destination
         }
     }
 }
