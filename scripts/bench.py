@@ -17,11 +17,12 @@ Rounds alternate between the backends (ours, llama.cpp, ours, ...); in every rou
 of --repeat runs (ours: `BIN bench --repeat`, which also absorbs the first touch of the mmapped weights; llama.cpp:
 the model stays loaded), and the table shows the median over --rounds rounds.
 
-Also measured: decode as a % of the bandwidth roofline (read bandwidth from scripts/read_bandwidth.c, compiled with
-cc, divided by the bytes of weights a decode step reads: every tensor in the binary's `info --json` table except
-gather-only embedding rows), and each binary's first-token latency: process start to the first byte of generated
-text on a pipe, for a short prompt, and the CPU time of that process (median of --first-token-runs runs). `--json` prints every measured value (each
-run, each round's load average) plus the medians; `--output FILE` also writes that JSON to FILE.
+Also measured: decode as a % of the bandwidth roofline (the read bandwidth of --threads threads measured by
+scripts/read_bandwidth.c, compiled with cc, or --bandwidth; divided by the bytes of weights a decode step reads: every
+tensor in the binary's `info --json` table except gather-only embedding rows), and each binary's first-token latency:
+process start to the first byte of generated text on a pipe for a short prompt, and the CPU time of that process
+(medians of --first-token-runs runs). `--json` prints every measured value (each run, each round's load average)
+plus the medians; `--output FILE` also writes that JSON to FILE (scripts/plot_bench.py draws it).
 Requires llama-cpp-python (`pip install llama-cpp-python==0.3.36`, a 5-9 minute source build) and, for the
 conversion, torch + transformers.
 """
@@ -275,17 +276,17 @@ def cpu_name() -> str:
     return platform.processor()
 
 
-def read_bandwidth_gb_s() -> float:
-    """Single-thread read bandwidth measured by scripts/read_bandwidth.c (compiled with cc -O3 -march=native)."""
+def read_bandwidth_gb_s(threads: int) -> float:
+    """Read bandwidth with `threads` threads measured by scripts/read_bandwidth.c (cc -O3 -march=native)."""
     source = Path(__file__).with_name("read_bandwidth.c")
     compiler = os.environ.get("CC", "cc")
     with tempfile.TemporaryDirectory() as tmp:
         binary = Path(tmp) / "read_bandwidth"
-        built = subprocess.run([compiler, "-O3", "-march=native", "-ffast-math", str(source), "-o", str(binary)],
+        built = subprocess.run([compiler, "-O3", "-march=native", "-ffast-math", "-pthread", str(source), "-o", str(binary)],
                                capture_output=True, text=True)
         if built.returncode != 0:
             raise BenchError(f"cannot compile {source} with {compiler}:\n{built.stderr.strip()[-1000:]}")
-        result = subprocess.run([str(binary)], capture_output=True, text=True)
+        result = subprocess.run([str(binary), str(threads)], capture_output=True, text=True)
         if result.returncode != 0:
             raise BenchError(f"{source}: exited {result.returncode}")
         return float(last_json_object(result.stdout, str(source))["read_gb_s"])
@@ -348,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=2, help="runs per round per backend, the best one counts")
     parser.add_argument("--gguf-cache", type=Path, default=default_cache())
-    parser.add_argument("--bandwidth", type=float,
-                        help="read bandwidth (GB/s) for the decode roofline; default: measured (scripts/read_bandwidth.c)")
+    parser.add_argument("--bandwidth", type=float, help="read bandwidth (GB/s) for the decode roofline; default: "
+                        "measured with --threads threads (scripts/read_bandwidth.c)")
     parser.add_argument("--first-token-runs", type=int, default=7, help="first-token latency runs per binary")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--output", type=Path, help="also write the JSON object to this file")
@@ -368,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             if binary.vocab and binary.vocab != peers[precision].vocab:
                 raise BenchError(f"{binary.path}: vocab {binary.vocab} but the GGUF has {peers[precision].vocab}")
         load_before = load_average()
-        measured_bandwidth = read_bandwidth_gb_s()
+        measured_bandwidth = read_bandwidth_gb_s(args.threads)
         bandwidth = args.bandwidth or measured_bandwidth
         measured = {p: (Speeds() if p in ours else None, Speeds()) for p in precisions}
         round_loads = []
