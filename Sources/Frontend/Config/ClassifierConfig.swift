@@ -11,14 +11,7 @@ struct ClassifierConfig: Decodable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label) ?? [:]
-        let ids = try id2label.keys.map { key -> Int in
-            guard let id = Int(key), id >= 0, id < id2label.count else {
-                throw DecodingError.dataCorruptedError(forKey: .id2label, in: c, debugDescription: "ids must be 0 ..< \(id2label.count), got '\(key)'")
-            }
-            return id
-        }
-        labels = ids.sorted().map { id2label[String($0)] ?? "LABEL_\($0)" }
+        labels = try c.labels(.id2label)
         temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? 1
         guard temperature > 0 else {
             throw DecodingError.dataCorruptedError(forKey: .temperature, in: c, debugDescription: "must be positive")

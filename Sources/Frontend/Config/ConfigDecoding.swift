@@ -1,4 +1,5 @@
 import Foundation
+import IR
 
 /// Decodes a JSON file of a model directory into a `Decodable` config, turning decoding failures into
 /// `FrontendError`s that name the file and the key.
@@ -62,5 +63,36 @@ extension KeyedDecodingContainer {
     func intList(_ key: Key) throws -> [Int] {
         if let one = try? decodeIfPresent(Int.self, forKey: key) { return [one] }
         return try decodeIfPresent([Int].self, forKey: key) ?? []
+    }
+
+    /// Class names in id order from an `id2label` object (empty when absent); ids must be 0 ..< count.
+    func labels(_ key: Key) throws -> [String] {
+        let id2label = try decodeIfPresent([String: String].self, forKey: key) ?? [:]
+        let ids = try id2label.keys.map { name -> Int in
+            guard let id = Int(name), id >= 0, id < id2label.count else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "ids must be 0 ..< \(id2label.count), got '\(name)'")
+            }
+            return id
+        }
+        return ids.sorted().map { id2label[String($0)] ?? "LABEL_\($0)" }
+    }
+
+    /// A transformers activation name (`key`, else `defaultName`) as an elementwise op.
+    func activation(_ key: Key, default defaultName: String) throws -> UnaryOp {
+        let name = try decodeIfPresent(String.self, forKey: key) ?? defaultName
+        guard let unary = Activation.unary(name) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "unsupported activation '\(name)' (\(Activation.supported.joined(separator: ", ")))")
+        }
+        return unary
+    }
+
+    /// `hidden_size` split into `heads` heads, or an error naming `headsKey`.
+    func headDim(hiddenSize: Int, heads: Int, _ headsKey: Key) throws -> Int {
+        guard hiddenSize % heads == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: headsKey, in: self,
+                                                   debugDescription: "hidden_size \(hiddenSize) is not a multiple of \(heads) heads")
+        }
+        return hiddenSize / heads
     }
 }
