@@ -26,6 +26,8 @@ import tempfile
 import unicodedata
 import zipfile
 
+from c_tables import c_array, runs
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "RuntimeLib", "unicode_tables.c")
 MAX_CP = 0x10FFFF
 HANGUL_S, HANGUL_S_END = 0xAC00, 0xAC00 + 11172
@@ -121,13 +123,6 @@ def main() -> None:
             f |= UC_NFC
         flags[cp] = f
 
-    def runs(values: bytearray) -> list[tuple[int, int]]:
-        result = []
-        for cp in range(MAX_CP + 1):
-            if not result or result[-1][1] != values[cp]:
-                result.append((cp, values[cp]))
-        return result
-
     class_runs = runs(flags)
     ccc_runs = runs(ccc)
     pool = []
@@ -146,10 +141,7 @@ def main() -> None:
     ]
 
     def array(ctype: str, name: str, values: list, per_line: int = 12) -> None:
-        lines.append(f"const {ctype} {name}[{len(values)}] = {{")
-        for i in range(0, len(values), per_line):
-            lines.append("    " + ", ".join(str(v) for v in values[i:i + per_line]) + ",")
-        lines.append("};")
+        lines.extend(c_array(ctype, name, values, per_line))
 
     lines.append("/* Flags of the ASCII code points (fast path). */")
     array("uint8_t", "unicode_ascii_flags", list(flags[:128]), 32)
