@@ -29,12 +29,6 @@ static void runtime_facts(const llmc_context *ctx, llmc_strbuf *sb) {
     llmc_sb_printf(sb, "},\"abi_version\":%u,\"blob_version\":%u}", m->abi_version, h->version);
 }
 
-static int has_key(const llmc_json_member *ms, size_t n, const llmc_json_member *k) {
-    for (size_t i = 0; i < n; i++)
-        if (ms[i].key_len == k->key_len && memcmp(ms[i].key, k->key, k->key_len) == 0) return 1;
-    return 0;
-}
-
 /// One "key: value" line; plain JSON strings lose their quotes, long arrays are summarised by their length.
 static void print_member(const llmc_json_member *m) {
     const char *v = m->value;
@@ -71,7 +65,7 @@ int llmc_cmd_info(const llmc_context *ctx) {
         size_t written = 0;
         for (size_t i = 0; i < n_info + n_facts; i++) {
             const llmc_json_member *m = i < n_info ? &info[i] : &facts[i - n_info];
-            if (i >= n_info && has_key(info, n_info, m)) continue; // the compiler's value wins
+            if (i >= n_info && llmc_json_find(info, n_info, m->key, m->key_len)) continue; // the compiler's value wins
             llmc_sb_printf(&out, "%s\"%.*s\":%.*s", written++ ? "," : "", (int)m->key_len, m->key,
                            (int)m->value_len, m->value);
         }

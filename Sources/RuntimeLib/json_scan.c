@@ -138,3 +138,9 @@ int64_t llmc_json_array_length(const char *text, size_t n) {
         if (c != ',') return -1;
     }
 }
+
+const llmc_json_member *llmc_json_find(const llmc_json_member *ms, size_t n, const char *key, size_t key_len) {
+    for (size_t i = 0; i < n; i++)
+        if (ms[i].key_len == key_len && memcmp(ms[i].key, key, key_len) == 0) return &ms[i];
+    return NULL;
+}

@@ -20,9 +20,7 @@ typedef struct pooling_facts {
 } pooling_facts;
 
 static const llmc_json_member *member(const llmc_json_member *ms, size_t n, const char *key) {
-    for (size_t i = 0; i < n; i++)
-        if (ms[i].key_len == strlen(key) && memcmp(ms[i].key, key, ms[i].key_len) == 0) return &ms[i];
-    return NULL;
+    return llmc_json_find(ms, n, key, strlen(key));
 }
 
 /// Splits a JSON array of strings into malloc'd copies of their (escaped) contents.

@@ -54,6 +54,9 @@ typedef struct llmc_json_member {
 int llmc_json_object_members(const char *text, size_t n, llmc_json_member **out, size_t *n_out, char *err,
                              uint64_t err_len);
 
+/// The member of ms[0..n) whose raw key is key[0..key_len), or NULL.
+const llmc_json_member *llmc_json_find(const llmc_json_member *ms, size_t n, const char *key, size_t key_len);
+
 /// Number of elements of the JSON array text[0..n), or -1 when it is not one.
 int64_t llmc_json_array_length(const char *text, size_t n);
 
