@@ -87,28 +87,15 @@ static int finish(run *r, int code) {
 /// The prompt as ids in r->ids (room for n_out_max more); returns the prompt length or -1 after reporting.
 static int64_t load_prompt(const llmc_context *ctx, run *r, int64_t *n_out_max) {
     const llmc_cli_options *o = ctx->opts;
-    char err[512];
-    int32_t *prompt = o->prompt_ids;
-    int64_t n = o->n_prompt_ids;
-    int32_t *encoded = NULL;
-    if (o->prompt) {
-        n = llmc_text_encode(r->text, o->prompt, &encoded, err, sizeof err);
-        if (n < 0) return llmc_report(ctx->prog, -1, "cannot tokenize the prompt: %s", err);
-        prompt = encoded;
-    }
+    int32_t *prompt = NULL;
+    int64_t n = llmc_prompt_ids(ctx, r->text, &prompt);
+    if (n < 0) return -1;
     if (n == 0) {
-        free(encoded);
+        free(prompt);
         return llmc_report(ctx->prog, -1, "the prompt has no tokens");
     }
-    for (int64_t i = 0; i < n; i++)
-        if (prompt[i] < 0 || prompt[i] >= ctx->model->vocab_size) {
-            int32_t bad = prompt[i];
-            free(encoded);
-            return llmc_report(ctx->prog, -1, "the tokenizer produced id %d outside the model's vocabulary of %lld",
-                               bad, (long long)ctx->model->vocab_size);
-        }
     if (n >= o->max_context) {
-        free(encoded);
+        free(prompt);
         return llmc_report(ctx->prog, -1,
                            "the prompt has %lld tokens but the context holds %lld positions (--max-context; the "
                            "model allows up to %lld)",
@@ -118,7 +105,7 @@ static int64_t load_prompt(const llmc_context *ctx, run *r, int64_t *n_out_max) 
     *n_out_max = o->n_predict < o->max_context - n + 1 ? o->n_predict : o->max_context - n + 1;
     r->ids = llmc_rt_xmalloc((size_t)(n + *n_out_max) * sizeof *r->ids);
     memcpy(r->ids, prompt, (size_t)n * sizeof *prompt);
-    free(encoded);
+    free(prompt);
     return n;
 }
 

@@ -127,6 +127,10 @@ int llmc_cmd_info(const llmc_context *ctx);
 int llmc_cmd_pooling(const llmc_context *ctx);
 /// score-tokens: teacher-forced scoring of a token sequence (score_tokens.c).
 int llmc_cmd_score_tokens(const llmc_context *ctx);
+/// The command's prompt as token ids: --prompt-ids as given, or -p TEXT through `text` (loaded by the caller when
+/// -p is set), every id checked against the model's vocabulary. Returns the count (malloc'd copy in *out) or -1
+/// after reporting.
+int64_t llmc_prompt_ids(const llmc_context *ctx, llmc_text *text, int32_t **out);
 /// Prints "prog: message" (one line) to stderr and returns `code`.
 int llmc_report(const char *prog, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 double llmc_now_seconds(void);

@@ -18,25 +18,12 @@ static double log_prob(const float *logits, int64_t vocab, int32_t id) {
 /// The tokens to score: --prompt-ids as given, or -p TEXT through the blob's tokenizer. Returns the count (ids in
 /// *out, malloc'd) or -1 after reporting.
 static int64_t score_tokens(const llmc_context *ctx, int32_t **out) {
-    const llmc_cli_options *o = ctx->opts;
     char err[512];
-    if (o->prompt_ids) {
-        *out = llmc_rt_xmalloc((size_t)o->n_prompt_ids * sizeof **out);
-        for (int64_t i = 0; i < o->n_prompt_ids; i++) (*out)[i] = o->prompt_ids[i];
-        return o->n_prompt_ids;
-    }
-    llmc_text *text = llmc_text_load(ctx->blob, err, sizeof err);
-    if (!text) return llmc_report(ctx->prog, -1, "cannot load the tokenizer: %s", err);
-    int64_t n = llmc_text_encode(text, o->prompt, out, err, sizeof err);
+    llmc_text *text = NULL;
+    if (ctx->opts->prompt && !(text = llmc_text_load(ctx->blob, err, sizeof err)))
+        return llmc_report(ctx->prog, -1, "cannot load the tokenizer: %s", err);
+    int64_t n = llmc_prompt_ids(ctx, text, out);
     llmc_text_free(text);
-    if (n < 0) return llmc_report(ctx->prog, -1, "cannot tokenize the text: %s", err);
-    for (int64_t i = 0; i < n; i++)
-        if ((*out)[i] < 0 || (*out)[i] >= ctx->model->vocab_size) {
-            int32_t bad = (*out)[i];
-            free(*out);
-            return llmc_report(ctx->prog, -1, "the tokenizer produced id %d outside the model's vocabulary of %lld",
-                               bad, (long long)ctx->model->vocab_size);
-        }
     return n;
 }
 

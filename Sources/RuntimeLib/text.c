@@ -51,3 +51,24 @@ int64_t llmc_text_encode_pair(llmc_text *t, const char *a, const char *b, int64_
     return llmc_tokenizer_encode_pair(t->tok, a, strlen(a), b, b ? strlen(b) : 0, 1, max_len, ids, types, truncated, err,
                                       err_len);
 }
+
+int64_t llmc_prompt_ids(const llmc_context *ctx, llmc_text *text, int32_t **out) {
+    const llmc_cli_options *o = ctx->opts;
+    char err[512];
+    int64_t n = o->n_prompt_ids;
+    if (o->prompt) {
+        n = llmc_text_encode(text, o->prompt, out, err, sizeof err);
+        if (n < 0) return llmc_report(ctx->prog, -1, "cannot tokenize the prompt: %s", err);
+    } else {
+        *out = llmc_rt_xmalloc((size_t)(n > 0 ? n : 1) * sizeof **out);
+        memcpy(*out, o->prompt_ids, (size_t)n * sizeof **out);
+    }
+    for (int64_t i = 0; i < n; i++)
+        if ((*out)[i] < 0 || (*out)[i] >= ctx->model->vocab_size) {
+            int32_t bad = (*out)[i];
+            free(*out);
+            return llmc_report(ctx->prog, -1, "the tokenizer produced id %d outside the model's vocabulary of %lld",
+                               bad, (long long)ctx->model->vocab_size);
+        }
+    return n;
+}
