@@ -39,26 +39,26 @@ public enum EncoderRecipe: DispatchingRecipe {
 
     /// BERT cross-encoders and classifiers: classifier(tanh(pooler.dense(CLS))).
     private static func bertClassifier(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
-        var e = try encoder(model, checkpoint)
-        let hidden = e.hidden
-        let cls = e.blocks.b.pool(hidden, .first, name: "cls")
-        let dense = try e.blocks.linear(cls, e.prefix + "pooler.dense", out: e.hiddenSize, bias: true)
-        let pooler = e.blocks.b.unary(dense, .tanh, name: e.prefix + "pooler.tanh")
-        let labels = try e.labels(of: "classifier")
-        let logits = try e.blocks.linear(pooler, "classifier", out: labels.count, bias: true)
-        return try e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
-                        PoolingConfig(pooling: .cls, normalize: false), labels: labels)
+        try firstTokenClassifier(model, checkpoint, pooler: "pooler", classifier: "classifier", bodyPooler: true)
     }
 
     /// RoBERTa / XLM-R classification head: out_proj(tanh(dense(<s>))).
     private static func robertaClassifier(_ model: ModelDirectory, _ checkpoint: Checkpoint) throws -> Graph {
+        try firstTokenClassifier(model, checkpoint, pooler: "classifier", classifier: "classifier.out_proj",
+                                 bodyPooler: false)
+    }
+
+    /// `classifier(tanh(<pooler>.dense(first token)))`; `bodyPooler` when the pooler sits under the body's prefix.
+    private static func firstTokenClassifier(_ model: ModelDirectory, _ checkpoint: Checkpoint, pooler: String,
+                                             classifier: String, bodyPooler: Bool) throws -> Graph {
         var e = try encoder(model, checkpoint)
         let hidden = e.hidden
+        let pooler = (bodyPooler ? e.prefix : "") + pooler
         let first = e.blocks.b.pool(hidden, .first, name: "cls")
-        let projected = try e.blocks.linear(first, "classifier.dense", out: e.hiddenSize, bias: true)
-        let dense = e.blocks.b.unary(projected, .tanh, name: "classifier.tanh")
-        let labels = try e.labels(of: "classifier.out_proj")
-        let logits = try e.blocks.linear(dense, "classifier.out_proj", out: labels.count, bias: true)
+        let dense = try e.blocks.linear(first, pooler + ".dense", out: e.hiddenSize, bias: true)
+        let pooled = e.blocks.b.unary(dense, .tanh, name: pooler + ".tanh")
+        let labels = try e.labels(of: classifier)
+        let logits = try e.blocks.linear(pooled, classifier, out: labels.count, bias: true)
         return try e.finish(PoolingOutputs(hidden: hidden, sequenceLogits: logits), task: .sequenceHead(labels: labels.count),
                         PoolingConfig(pooling: .cls, normalize: false), labels: labels)
     }
