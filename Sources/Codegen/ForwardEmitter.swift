@@ -5,7 +5,7 @@ import IR
 /// pooling graphs (straight-line calls of the graph's kernels with arena and weight offsets baked in; each entry runs
 /// only the nodes its outputs need), the `llmc_model` table the runtime reads, and `main`.
 ///
-/// forward(st, tokens, n, pos, logits): st is `llmc_model_state*` {weights, kv, arena, max_ctx}; see llmc_abi.h.
+/// forward(st, tokens, n, pos, logits): st is `llmc_model_state*` {weights, kv, arena, max_ctx, state}; see llmc_abi.h.
 /// encode(st, batch, out): a packed batch of sequences (`llmc_encode_batch`), outputs copied to `llmc_encode_outputs`.
 public struct ForwardEmitter {
     public let graph: Graph
@@ -14,13 +14,17 @@ public struct ForwardEmitter {
     public let target: TargetSpec
     /// Where each layer's K and V live and in which format.
     public let kvCache: KVCacheLayout
+    /// Where each conv window and scan state lives (state-space layers).
+    public let recurrentState: RecurrentStateLayout
 
-    public init(graph: Graph, plan: MemoryPlan, weights: WeightPlan, target: TargetSpec, kvCache: KVCacheLayout) {
+    public init(graph: Graph, plan: MemoryPlan, weights: WeightPlan, target: TargetSpec, kvCache: KVCacheLayout,
+                recurrentState: RecurrentStateLayout) {
         self.graph = graph
         self.plan = plan
         self.weights = weights
         self.target = target
         self.kvCache = kvCache
+        self.recurrentState = recurrentState
     }
 
     /// Distinct kernels the model uses (after deduplication by symbol).
@@ -126,6 +130,7 @@ public struct ForwardEmitter {
         let kvBase: LLVMValueRef
         let arenaBase: LLVMValueRef
         let maxCtx: LLVMValueRef
+        let stateBase: LLVMValueRef
         let tokens: LLVMValueRef
         let n: LLVMValueRef
         let pos: LLVMValueRef
@@ -146,6 +151,7 @@ public struct ForwardEmitter {
             kvBase = m.load(m.ptrType, m.gep(m.i64Type, st, m.constI64(1)), align: 8)
             arenaBase = m.load(m.ptrType, m.gep(m.i64Type, st, m.constI64(2)), align: 8)
             maxCtx = m.load(m.i64Type, m.gep(m.i64Type, st, m.constI64(3)), align: 8)
+            stateBase = m.load(m.ptrType, m.gep(m.i64Type, st, m.constI64(4)), align: 8)
             self.tokens = tokens
             self.n = n
             self.pos = pos
@@ -319,11 +325,9 @@ public struct ForwardEmitter {
                                                            rows, kScales, vScales, f.maxCtx])
             }
         case .gatedActivation(let gate, let up, let act):
-            guard plan.locations[gate.index].ld == plan.locations[up.index].ld else {
-                throw CompileError.unsupportedOp(node.name, "gate and up rows have different strides")
-            }
             let kernel = GatedActivationKernel(ff: node.type.cols, activation: act)
-            f.run(kernel, target: target, rows: rows, [pointer(gate, f), pointer(up, f), ld(gate, f), pointer(out, f), ld(out, f), rows])
+            f.run(kernel, target: target, rows: rows, [pointer(gate, f), ld(gate, f), pointer(up, f), ld(up, f), pointer(out, f),
+                                                       ld(out, f), rows])
         case .layerNorm(let x, let w, let bias, let eps, let group, let offset):
             let perHead = [w, bias].contains { $0.map { $0.count != group } ?? false }
             let kernel = LayerNormKernel(dim: group, eps: eps, affine: w != nil, bias: bias != nil, weightOffset: offset,
@@ -375,15 +379,40 @@ public struct ForwardEmitter {
         case .l2Normalize(let x):
             f.run(L2NormalizeKernel(width: node.type.cols), target: target, rows: rows,
                   [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
+        case .causalConv1d(let x, let spec):
+            let window = try stateRegion(recurrentState.conv, spec.stateSlot, node, f)
+            let kernel = CausalConv1dKernel(channels: spec.channels, kernel: spec.kernel, bias: spec.bias != nil, source: f.positionSource)
+            f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), weight(spec.weight, f),
+                                                       spec.bias.map { weight($0, f) } ?? m.constI64(0), pointer(out, f), ld(out, f),
+                                                       window, f.positions ?? f.pos, rows])
+        case .selectiveScan(let x, let dt, let b, let c, let spec):
+            guard SelectiveScanKernel.supports(headDim: spec.headDim, heads: spec.heads, groups: spec.groups, lanes: target.vectorWidth) else {
+                throw CompileError.unsupportedOp(node.name, "a scan of \(spec.heads) heads × \(spec.headDim) in \(spec.groups) groups "
+                                                 + "(vectors of \(target.vectorWidth) channels would span heads or groups)")
+            }
+            let state = try stateRegion(recurrentState.scan, spec.stateSlot, node, f)
+            let kernel = SelectiveScanKernel(heads: spec.heads, headDim: spec.headDim, groups: spec.groups, stateSize: spec.stateSize,
+                                             aPerState: spec.aPerState, skip: spec.d != nil, source: f.positionSource)
+            f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(dt, f), ld(dt, f), pointer(b, f), ld(b, f),
+                                                       pointer(c, f), ld(c, f), weight(spec.a, f), spec.d.map { weight($0, f) } ?? m.constI64(0),
+                                                       pointer(out, f), ld(out, f), state, f.positions ?? f.pos, rows])
         }
+    }
+
+    /// The address of a state-space op's region in the recurrent state.
+    private func stateRegion(_ regions: [Int: Int], _ slot: Int, _ node: Node, _ f: Frame) throws -> LLVMValueRef {
+        guard let offset = regions[slot] else {
+            throw CompileError.unsupportedOp(node.name, "recurrent state slot \(slot) has no region")
+        }
+        return f.offset(f.stateBase, f.m.constI64(offset))
     }
 
     // MARK: - Model table and main
 
-    /// `llmc_model` (llmc_abi.h): version, task, sizes, entry points (NULL when absent), output widths.
+    /// `llmc_model` (llmc_abi.h): version, task, sizes, entry points (NULL when absent), output widths, state bytes.
     private func emitModelTable(_ m: ModuleBuilder, forward: LLVMValueRef?, encode: LLVMValueRef?) {
         var fields: [LLVMTypeRef?] = [m.i32Type, m.i32Type, m.i64Type, m.i64Type, m.i64Type, m.i64Type, m.ptrType, m.ptrType,
-                                      m.i64Type, m.i64Type, m.i64Type, m.i64Type]
+                                      m.i64Type, m.i64Type, m.i64Type, m.i64Type, m.i64Type]
         let tableType = LLVMStructTypeInContext(m.context, &fields, UInt32(fields.count), 0)!
         let null = LLVMConstNull(m.ptrType)
         let width = { (value: ValueID?) in m.constI64(value.map { graph[$0].type.cols } ?? 0) }
@@ -393,6 +422,7 @@ public struct ForwardEmitter {
             m.constI64(graph.info.vocabSize), m.constI64(plan.maxBatch),
             m.constI64(plan.arenaBytes), m.constI64(kvCache.bytesPerPosition), forward ?? null, encode ?? null,
             width(pooling?.hidden), width(pooling?.pooled), width(pooling?.sequenceLogits), width(pooling?.tokenLogits),
+            m.constI64(recurrentState.bytes),
         ]
         let initializer = LLVMConstNamedStruct(tableType, &values, UInt32(values.count))
         let table = LLVMAddGlobal(m.module, tableType, "llmc_model_table")!
@@ -408,7 +438,7 @@ public struct ForwardEmitter {
     }
 
     /// LLMC_ABI_VERSION of llmc_abi.h.
-    static let abiVersion = 2
+    static let abiVersion = 3
 
     /// `llmc_task` codes of llmc_abi.h.
     static func taskCode(_ task: PoolingTask) -> Int {

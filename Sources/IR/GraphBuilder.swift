@@ -158,6 +158,23 @@ public struct GraphBuilder {
         add(.l2Normalize(x), type(of: x), name)
     }
 
+    /// Causal depthwise convolution of x `[T, spec.channels]` over its sequences.
+    public mutating func causalConv1d(_ x: ValueID, _ spec: ConvSpec, name: String) -> ValueID {
+        let t = type(of: x)
+        precondition(t.rows == .tokens && t.cols == spec.channels, "causal conv of \(spec.channels) channels does not take \(t)")
+        return add(.causalConv1d(x, spec), t, name)
+    }
+
+    /// Selective scan of x `[T, channels]` with dt `[T, heads]` and B, C `[T, groups · stateSize]`; y has x's shape.
+    public mutating func selectiveScan(x: ValueID, dt: ValueID, b: ValueID, c: ValueID, _ spec: ScanSpec, name: String) -> ValueID {
+        let (tx, tdt, tb, tc) = (type(of: x), type(of: dt), type(of: b), type(of: c))
+        let bc = spec.groups * spec.stateSize
+        precondition(tx.rows == .tokens && tx.cols == spec.channels && tdt == ValueType(rows: .tokens, cols: spec.heads)
+                     && tb == ValueType(rows: .tokens, cols: bc) && tc == tb,
+                     "selective scan \(spec.heads) heads × \(spec.headDim), B/C \(bc) does not take x \(tx), dt \(tdt), B \(tb), C \(tc)")
+        return add(.selectiveScan(x: x, dt: dt, b: b, c: c, spec), tx, name)
+    }
+
     /// Finishes the graph with `logits` as its output.
     public func finish(logits: ValueID, info: ModelInfo) -> Graph {
         Graph(nodes: nodes, logits: logits, info: info)

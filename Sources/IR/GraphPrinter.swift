@@ -51,6 +51,8 @@ extension Op {
         case .tokenTypes: "token_types"
         case .pool(_, let reduction): "pool_\(reduction.rawValue)"
         case .l2Normalize: "l2_normalize"
+        case .causalConv1d: "causal_conv1d"
+        case .selectiveScan: "selective_scan"
         }
     }
 }

@@ -107,6 +107,8 @@ public enum UnaryOp: Hashable, Sendable {
     case tanh
     /// x + constant.
     case shift(Float)
+    /// log(1 + eˣ), and x itself above 20 (torch's softplus with threshold 20; Mamba's step sizes).
+    case softplus
 }
 
 /// Elementwise functions of two values: `a op b` with b of a's shape, or one value per row (`[rows, 1]`,
@@ -177,6 +179,11 @@ public enum Op: Sendable {
     case pool(ValueID, PoolReduction)
     /// Each row divided by its L2 norm, max(‖x‖, 1e-12) (torch.nn.functional.normalize).
     case l2Normalize(ValueID)
+    /// Causal depthwise convolution over each sequence, continuing from the recurrent state (see `ConvSpec`).
+    case causalConv1d(ValueID, ConvSpec)
+    /// Selective state-space scan of x `[T, channels]` with step sizes dt `[T, heads]`, B and C
+    /// `[T, groups · stateSize]`, continuing from the recurrent state (see `ScanSpec`).
+    case selectiveScan(x: ValueID, dt: ValueID, b: ValueID, c: ValueID, ScanSpec)
 
     /// Values this op reads.
     public var inputs: [ValueID] {
@@ -185,7 +192,8 @@ public enum Op: Sendable {
         case .embedding(let ids, _): [ids]
         case .rmsNorm(let x, _, _, _, _), .rope(let x, _), .scale(let x, _), .slice(let x, _, _), .lastRow(let x),
              .layerNorm(let x, _, _, _, _, _), .positionEmbedding(let x, _, _), .unary(let x, _), .pool(let x, _),
-             .l2Normalize(let x): [x]
+             .l2Normalize(let x), .causalConv1d(let x, _): [x]
+        case .selectiveScan(let x, let dt, let b, let c, _): [x, dt, b, c]
         case .linear(let x, _, _, let acc): [x] + (acc.map { [$0] } ?? [])
         case .attention(let q, let k, let v, _): [q] + [k, v].compactMap { $0 }
         case .gatedActivation(let g, let u, _): [g, u]
@@ -204,6 +212,8 @@ public enum Op: Sendable {
         case .layerNorm(_, let w, let b, _, _, _): [w, b].compactMap { $0 }
         case .positionEmbedding(_, let table, _): [table]
         case .linear(_, let w, let b, _): [w] + (b.map { [$0] } ?? [])
+        case .causalConv1d(_, let spec): [spec.weight] + (spec.bias.map { [$0] } ?? [])
+        case .selectiveScan(_, _, _, _, let spec): [spec.a] + (spec.d.map { [$0] } ?? [])
         default: []
         }
     }
@@ -241,6 +251,8 @@ public enum Op: Sendable {
         case .tokenTypes: .tokenTypes
         case .pool(let x, let r): .pool(map(x), r)
         case .l2Normalize(let x): .l2Normalize(map(x))
+        case .causalConv1d(let x, let spec): .causalConv1d(map(x), spec)
+        case .selectiveScan(let x, let dt, let b, let c, let spec): .selectiveScan(x: map(x), dt: map(dt), b: map(b), c: map(c), spec)
         }
     }
 }

@@ -43,12 +43,15 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
     /// Column j of a matrix multiplied by element j of a vector: W·diag(s), an elementwise scale of a linear's input
     /// folded into its weight.
     case columnsScaled(WeightTransform, by: WeightTransform)
+    /// −eˣ of every element (Mamba's A = −exp(A_log), folded at compile time).
+    case negatedExp(WeightTransform)
 
     public var sourceNames: [String] {
         switch self {
         case .tensor(let name): [name]
         case .concatRows(let parts): parts.flatMap(\.sourceNames)
-        case .sliceRows(let base, _, _), .scaled(let base, _), .transposed(let base, _, _), .rowNormalized(let base):
+        case .sliceRows(let base, _, _), .scaled(let base, _), .transposed(let base, _, _), .rowNormalized(let base),
+             .negatedExp(let base):
             base.sourceNames
         case .columnsScaled(let base, let vector): base.sourceNames + vector.sourceNames
         }
@@ -63,6 +66,7 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
         case .transposed(let base, _, _): "\(base)ᵀ"
         case .rowNormalized(let base): "normalize(\(base))"
         case .columnsScaled(let base, let vector): "\(base)·diag(\(vector))"
+        case .negatedExp(let base): "-exp(\(base))"
         }
     }
 }

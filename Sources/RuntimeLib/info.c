@@ -10,11 +10,11 @@ static void runtime_facts(const llmc_context *ctx, llmc_strbuf *sb) {
     const llmc_model *m = ctx->model;
     llmc_sb_printf(sb,
                    "{\"vocab_size\":%lld,\"max_position\":%lld,\"default_context\":%lld,\"max_batch\":%lld,"
-                   "\"threads\":%lld,\"kv_bytes_per_position\":%lld,\"arena_bytes\":%lld,\"weights_bytes\":%llu,"
+                   "\"threads\":%lld,\"kv_bytes_per_position\":%lld,\"state_bytes\":%lld,\"arena_bytes\":%lld,\"weights_bytes\":%llu,"
                    "\"has_tokenizer\":%s,\"bos_id\":%lld,\"pad_id\":%lld,\"eos_ids\":[",
                    (long long)m->vocab_size, (long long)h->max_position, (long long)h->default_ctx,
                    (long long)m->max_batch, (long long)(ctx->opts->threads ? ctx->opts->threads : llmc_default_threads()),
-                   (long long)m->kv_bytes_per_position, (long long)m->arena_bytes,
+                   (long long)m->kv_bytes_per_position, (long long)m->state_bytes, (long long)m->arena_bytes,
                    (unsigned long long)h->weights_bytes, h->tokenizer_offset ? "true" : "false", (long long)h->bos_id,
                    (long long)h->pad_id);
     for (int64_t i = 0; i < h->n_eos; i++) llmc_sb_printf(sb, "%s%lld", i ? "," : "", (long long)h->eos_ids[i]);

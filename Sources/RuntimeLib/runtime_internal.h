@@ -65,12 +65,14 @@ typedef struct llmc_session {
     const llmc_model *model;
     llmc_model_state state;
     float *logits; ///< vocab_size floats: the logits of the last token fed
-    int64_t pos;   ///< positions filled in the KV cache
+    int64_t pos;   ///< positions filled in the KV cache (and consumed by the recurrent state); only ever advanced
+                   ///< by llmc_session_feed or reset to 0
     size_t kv_map_bytes;
+    size_t state_map_bytes;
     size_t arena_map_bytes;
 } llmc_session;
 
-/// Allocates the KV cache for max_ctx positions and the arena. Returns 0, or -1 with a reason.
+/// Allocates the KV cache for max_ctx positions, the recurrent state and the arena. Returns 0, or -1 with a reason.
 int llmc_session_init(llmc_session *s, const llmc_model *model, const uint8_t *weights, int64_t max_ctx, char *err,
                       uint64_t err_len);
 /// Runs tokens[0..n) at the next positions (in chunks of model->max_batch); returns the logits of the last one.

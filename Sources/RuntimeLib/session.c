@@ -1,7 +1,9 @@
-// One generation session: the KV cache, the activation arena and the forward calls that fill them.
+// One generation session: the KV cache, the recurrent state, the activation arena and the forward calls that fill
+// them.
 #define _GNU_SOURCE
 #include "runtime_internal.h"
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -17,34 +19,42 @@ static void *map_zeroed(size_t bytes, int huge) {
     return p;
 }
 
+/// Maps *bytes zeroed bytes (64 when the model needs none) into *out; on failure sets *bytes to 0, frees what the
+/// session holds and returns -1 with "cannot allocate <what> (<MiB>...)".
+static int map_region(llmc_session *s, void **out, size_t *bytes, int huge, const char *what, const char *detail,
+                      char *err, uint64_t err_len) {
+    size_t needed = *bytes;
+    if (*bytes == 0) *bytes = 64;
+    if ((*out = map_zeroed(*bytes, huge))) return 0;
+    int e = errno;
+    *bytes = 0;
+    llmc_session_free(s);
+    return llmc_rt_fail(err, err_len, "cannot allocate %s (%.1f MiB%s): %s", what, needed / 1048576.0, detail, strerror(e));
+}
+
 int llmc_session_init(llmc_session *s, const llmc_model *model, const uint8_t *weights, int64_t max_ctx, char *err,
                       uint64_t err_len) {
     memset(s, 0, sizeof *s);
     s->model = model;
-    if (max_ctx < 1 || model->kv_bytes_per_position < 0 || model->arena_bytes < 0 ||
+    if (model->arena_bytes < 0 || model->state_bytes < 0)
+        return llmc_rt_fail(err, err_len, "the model table has negative buffer sizes");
+    if (max_ctx < 1 || model->kv_bytes_per_position < 0 ||
         (model->kv_bytes_per_position > 0 && max_ctx > INT64_MAX / model->kv_bytes_per_position))
         return llmc_rt_fail(err, err_len, "KV cache size overflows for %lld positions", (long long)max_ctx);
-    size_t kv = (size_t)(model->kv_bytes_per_position * max_ctx);
-    s->kv_map_bytes = kv > 0 ? kv : 64;
-    s->arena_map_bytes = model->arena_bytes > 0 ? (size_t)model->arena_bytes : 64;
+    s->kv_map_bytes = (size_t)(model->kv_bytes_per_position * max_ctx);
+    s->state_map_bytes = (size_t)model->state_bytes;
+    s->arena_map_bytes = (size_t)model->arena_bytes;
+    char positions[48];
+    snprintf(positions, sizeof positions, " for %lld positions", (long long)max_ctx);
     // Small pages for the KV cache: every layer's K and V region is touched at its first positions by the first
     // forward call, and with huge pages each of those touches zeroes 2 MiB (120 MB for SmolLM2 at 4096 positions,
     // most of the first token's latency); small pages are zeroed as the cache fills, a few per token.
-    s->state.kv = map_zeroed(s->kv_map_bytes, 0);
-    if (!s->state.kv) {
-        int e = errno;
-        s->kv_map_bytes = 0;
-        return llmc_rt_fail(err, err_len, "cannot allocate the KV cache (%.1f MiB for %lld positions): %s",
-                            kv / 1048576.0, (long long)max_ctx, strerror(e));
-    }
-    s->state.arena = map_zeroed(s->arena_map_bytes, 1);
-    if (!s->state.arena) {
-        int e = errno;
-        s->arena_map_bytes = 0;
-        llmc_session_free(s);
-        return llmc_rt_fail(err, err_len, "cannot allocate the activation arena (%.1f MiB): %s",
-                            model->arena_bytes / 1048576.0, strerror(e));
-    }
+    void *arena = NULL;
+    if (map_region(s, &s->state.kv, &s->kv_map_bytes, 0, "the KV cache", positions, err, err_len) ||
+        map_region(s, &s->state.state, &s->state_map_bytes, 0, "the recurrent state", "", err, err_len) ||
+        map_region(s, &arena, &s->arena_map_bytes, 1, "the activation arena", "", err, err_len))
+        return -1;
+    s->state.arena = arena;
     s->logits = map_zeroed((size_t)model->vocab_size * sizeof(float), 0);
     if (!s->logits) {
         llmc_session_free(s);
@@ -68,6 +78,7 @@ const float *llmc_session_feed(llmc_session *s, const int32_t *tokens, int64_t n
 
 void llmc_session_free(llmc_session *s) {
     if (s->state.kv) munmap(s->state.kv, s->kv_map_bytes);
+    if (s->state.state) munmap(s->state.state, s->state_map_bytes);
     if (s->state.arena) munmap(s->state.arena, s->arena_map_bytes);
     if (s->logits) munmap(s->logits, (size_t)s->model->vocab_size * sizeof(float));
     memset(s, 0, sizeof *s);

@@ -52,10 +52,12 @@ struct ModelCompiler {
         let plan = MemoryPlan(graph: graph, maxBatch: maxBatch)
         let weights = WeightPlan(graph: graph, precision: precision)
         let kvCache = try KVCacheLayout(graph: graph, format: kvDtype)
+        let recurrentState = try RecurrentStateLayout(graph: graph)
 
         progress.stage("generating LLVM IR")
         let module = ModuleBuilder(name: directory.architecture)
-        var emitter = ForwardEmitter(graph: graph, plan: plan, weights: weights, target: target, kvCache: kvCache)
+        var emitter = ForwardEmitter(graph: graph, plan: plan, weights: weights, target: target, kvCache: kvCache,
+                                     recurrentState: recurrentState)
         let kernels = try emitter.emit(into: module)
 
         let fm = FileManager.default

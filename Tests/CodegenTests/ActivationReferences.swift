@@ -50,6 +50,7 @@ enum ActivationReference {
                 : (Foundation.expm1(min(x, Double(eps))) - x) * Double(alphaN) + Double(beta) * x
         case .tanh: Foundation.tanh(x)
         case .shift(let constant): x + Double(constant)
+        case .softplus: x > 20 ? x : Foundation.log1p(Foundation.exp(x))
         }
     }
 }

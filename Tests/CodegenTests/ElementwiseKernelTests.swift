@@ -115,18 +115,18 @@ final class ElementwiseKernelTests: XCTestCase {
                     let harness = try KernelHarness(GatedActivationKernel(ff: ff, activation: activation), target: target)
                     var random = TestRandom(seed: UInt64(ff))
                     for rows in [1, 3, 17] {
-                        let (ld, ldo) = (ff + 4, ff + 1)
+                        let (ld, ldu, ldo) = (ff + 4, ff + 2, ff + 1)
                         var gateValues = random.array(rows * ld, scale: 12)
                         let specials: [Float] = [0, -0.5, 90, -90, 1e-3, -20, 20]
                         for (i, s) in specials.enumerated() where i < gateValues.count { gateValues[i] = s }
-                        let gate = AlignedBuffer(floats: gateValues), up = AlignedBuffer(floats: random.array(rows * ld, scale: 2))
+                        let gate = AlignedBuffer(floats: gateValues), up = AlignedBuffer(floats: random.array(rows * ldu, scale: 2))
                         let out = AlignedBuffer(byteCount: rows * ldo * 4)
-                        harness.run(rows: rows, [slot(gate.raw), slot(up.raw), slot(ld), slot(out.raw), slot(ldo), slot(rows)])
+                        harness.run(rows: rows, [slot(gate.raw), slot(ld), slot(up.raw), slot(ldu), slot(out.raw), slot(ldo), slot(rows)])
                         var expected = [Double](), actual = [Float]()
                         for r in 0..<rows {
                             for i in 0..<ff {
                                 let act = ActivationReference.gated(activation, Double(gate.floats[r * ld + i]))
-                                expected.append(act * Double(up.floats[r * ld + i]))
+                                expected.append(act * Double(up.floats[r * ldu + i]))
                                 actual.append(out.floats[r * ldo + i])
                             }
                         }

@@ -47,6 +47,8 @@ struct ReferenceEvaluator {
             return Array(try materialize(base, rowLength: rowLength)[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
             return try materialize(base, rowLength: rowLength).map { $0 * Double(factor) }
+        case .negatedExp(let base):
+            return try materialize(base, rowLength: rowLength).map { -Foundation.exp($0) }
         case .rowNormalized(let base):
             let m = try materialize(base, rowLength: rowLength)
             return stride(from: 0, to: m.count, by: rowLength).flatMap { start in
@@ -202,7 +204,41 @@ struct ReferenceEvaluator {
             let all = input(x)
             let norm = max(all.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
             return all.map { $0 / norm }
+        case .causalConv1d(let x, let spec):  // one sequence from position 0
+            let (values, taps, bias) = (input(x), try weight(spec.weight), try spec.bias.map(weight))
+            let (width, k) = (spec.channels, spec.kernel)
+            return (0..<rows * width).map { i in
+                let (t, channel) = (i / width, i % width)
+                return (0..<k).filter { t - (k - 1) + $0 >= 0 }.reduce(bias?[channel] ?? 0) { sum, tap in
+                    sum + taps[tap * width + channel] * values[(t - (k - 1) + tap) * width + channel]
+                }
+            }
+        case .selectiveScan(let x, let dt, let b, let c, let spec):  // one sequence from a zero state
+            return try scan(input(x), input(dt), input(b), input(c), spec, rows: rows)
         }
+    }
+
+    /// The selective scan of `ScanSpec` in f64, one channel at a time.
+    private func scan(_ x: [Double], _ dt: [Double], _ b: [Double], _ c: [Double], _ s: ScanSpec, rows: Int) throws -> [Double] {
+        let (a, d) = (try weight(s.a), try s.d.map(weight))
+        let (channels, n, width) = (s.channels, s.stateSize, s.groups * s.stateSize)
+        var out = [Double](repeating: 0, count: rows * channels)
+        for channel in 0..<channels {
+            let head = channel / s.headDim
+            let group = head / (s.heads / s.groups)
+            var h = [Double](repeating: 0, count: n)
+            for t in 0..<rows {
+                let (step, value) = (dt[t * s.heads + head], x[t * channels + channel])
+                var y = (d?[head] ?? 0) * value
+                for j in 0..<n {
+                    let decay = exp(step * (s.aPerState ? a[j * s.heads + head] : a[head]))
+                    h[j] = decay * h[j] + step * value * b[t * width + group * n + j]
+                    y += c[t * width + group * n + j] * h[j]
+                }
+                out[t * channels + channel] = y
+            }
+        }
+        return out
     }
 
     /// a op b elementwise, b either of a's shape or one value per row.
@@ -229,6 +265,7 @@ struct ReferenceEvaluator {
             x > 0 ? Double(alphaP) * x * x + Double(beta) * x : (expm1(min(x, Double(eps))) - x) * Double(alphaN) + Double(beta) * x
         case .tanh: tanh(x)
         case .shift(let constant): x + Double(constant)
+        case .softplus: x > 20 ? x : log1p(exp(x))
         }
     }
 

@@ -2,7 +2,7 @@ import CLLVM
 import IR
 
 /// out[r][i] = act(gate[r][i]) * up[r][i] in f32 (act: `ModuleBuilder.silu`, `geluTanh` or `geluErf`).
-/// Slots: [0] gate ptr, [1] up ptr, [2] ld (shared row stride of gate and up), [3] out ptr, [4] ldo, [5] rows.
+/// Slots: [0] gate ptr, [1] ldg, [2] up ptr, [3] ldu, [4] out ptr, [5] ldo, [6] rows.
 public struct GatedActivationKernel: RowwiseKernel {
     public let ff: Int
     public let activation: GatedActivation
@@ -15,13 +15,13 @@ public struct GatedActivationKernel: RowwiseKernel {
 
     public var symbol: String { "llmc_gated_\(activation.rawValue)_f\(ff)" }
 
-    public static let rowsSlot = 5
+    public static let rowsSlot = 6
 
     public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
-        let (gate, up, ld) = (m.loadSlotPointer(args, 0), m.loadSlotPointer(args, 1), m.loadSlot(args, 2))
-        let out = StridedRows(m, args: args, base: 3, ld: 4)
+        let (gate, up) = (StridedRows(m, args: args, base: 0, ld: 1), StridedRows(m, args: args, base: 2, ld: 3))
+        let out = StridedRows(m, args: args, base: 4, ld: 5)
         return { row in
-            let inputs = [m.gepF32(gate, m.mul(row, ld)), m.gepF32(up, m.mul(row, ld))]
+            let inputs = [gate.row(m, row), up.row(m, row)]
             mapVectors(m, count: ff, lanes: target.vectorWidth, inputs: inputs, output: out.row(m, row)) { values in
                 m.fmul(activate(m, values[0]), values[1])
             }

@@ -30,6 +30,19 @@ extension ModuleBuilder {
         return fmul(capVector, tanh(fdiv(x, capVector)))
     }
 
+    /// softplus(x) = log(1 + eˣ), and x above 20 (torch's threshold), for an f32 vector: max(x, 0) + log1p(e^−|x|),
+    /// with log1p(u) = 2·atanh(s), s = u / (2 + u) <= 1/3, as 2s·Σ s^2k / (2k + 1) (8 terms, truncation below
+    /// 2e-9 relative), so there is no cancellation for small u. NaN propagates.
+    public func softplus(_ x: LLVMValueRef) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        let c = { (value: Float) in self.splatF32(value, lanes) }
+        let u = exp(fneg(fabs(x)))
+        let s = fdiv(u, fadd(u, c(2)))
+        let series = polynomial(fmul(s, s), (0..<8).map { 1 / Float(2 * $0 + 1) })
+        let result = fma(fadd(s, s), series, fmax(x, c(0)))
+        return select(fcmp(LLVMRealUGT, x, c(20)), x, result)
+    }
+
     /// e^x − 1 for an f32 vector, accurate near 0 where exp(x) − 1 cancels: a degree-9 Taylor polynomial for
     /// |x| < 0.5 (truncation below 1e-8 relative), exp(x) − 1 elsewhere.
     public func expm1(_ x: LLVMValueRef) -> LLVMValueRef {

@@ -99,6 +99,8 @@ public final class Checkpoint: @unchecked Sendable {
             return Array(all[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
             return try evaluate(base, rowLength: rowLength, loaded: &loaded).map { $0 * factor }
+        case .negatedExp(let base):
+            return try evaluate(base, rowLength: rowLength, loaded: &loaded).map { -Foundation.exp($0) }
         case .rowNormalized(let base):
             var values = try evaluate(base, rowLength: rowLength, loaded: &loaded)
             for start in stride(from: 0, to: values.count, by: max(rowLength, 1)) {

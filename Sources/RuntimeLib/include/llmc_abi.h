@@ -5,7 +5,7 @@
 #define LLMC_ABI_H
 #include <stdint.h>
 
-#define LLMC_ABI_VERSION 2
+#define LLMC_ABI_VERSION 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,6 +26,11 @@ typedef struct llmc_model_state {
                              ///< belong to the generated code, the runtime only allocates it
     float *arena;            ///< activation scratch of arena_bytes bytes, 64-byte aligned
     int64_t max_ctx;         ///< positions the KV cache holds
+    void *state;             ///< recurrent state of one sequence (state-space layers: conv windows, SSM states) of
+                             ///< llmc_model.state_bytes bytes, 64-byte aligned, zeroed at start; its layout belongs to
+                             ///< the generated code. A call whose first position is 0 ignores it (a new sequence);
+                             ///< a call at pos > 0 continues it, so for a model with state_bytes > 0 the caller may
+                             ///< only continue at the next position or restart at 0, never move back to another pos
 } llmc_model_state;
 
 /// Pooling models (embedders, classifiers, cross-encoders, reward models; docs/POOLING.md): one `encode` call runs
@@ -78,6 +83,7 @@ typedef struct llmc_model {
     int64_t pooled_size;     ///< columns of .pooled (0: not produced)
     int64_t seq_labels;      ///< columns of .seq_logits (0: not produced)
     int64_t token_labels;    ///< columns of .token_logits (0: not produced)
+    int64_t state_bytes;     ///< recurrent state of one sequence (0 for attention-only models)
 } llmc_model;
 
 /// The produced executable's entry point (CLI, bench, info); returns the process exit code.

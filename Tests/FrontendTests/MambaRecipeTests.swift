@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+@testable import Frontend
+import IR
+
+/// Family K1 (Mamba-1): the corpus cases build with the checkpoint's parameter count and their graphs, run by
+/// `ReferenceEvaluator`, reproduce transformers' last-position logits; Falcon-Mamba's dt/B/C norms bite; config
+/// defaults and errors.
+final class MambaRecipeTests: XCTestCase {
+    private struct Expected: Decodable {
+        var promptIds: [Int]
+        var lastLogits: [Double]
+        enum CodingKeys: String, CodingKey { case promptIds = "prompt_ids", lastLogits = "last_logits" }
+    }
+
+    func testCorpusCasesMatchTransformers() throws {
+        for name in ["mamba_for_causal_lm", "falcon_mamba_for_causal_lm"] {
+            let dir = LayerNormFamilyTests.corpus.appendingPathComponent(name)
+            let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.appendingPathComponent("expected.json")))
+            let model = try ModelDirectory(url: dir)
+            let checkpoint = try Checkpoint(directory: dir)
+            var graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
+            let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
+            XCTAssertEqual(graph.parameterCount, stored, name)
+            XCTAssertEqual(graph.info.kvWidths, [], name)
+            let logits = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
+            XCTAssertLessThan(nmse(logits, expected.lastLogits), 1e-9, "\(name): last-position logits NMSE")
+
+            // Falcon-Mamba's weightless norms on dt, B and C: without them the logits move.
+            let norms = graph.nodes.indices.filter { graph.nodes[$0].name.hasSuffix("_layernorm") }
+            XCTAssertEqual(norms.count, name.hasPrefix("falcon") ? 6 : 0, name)
+            guard !norms.isEmpty else { continue }
+            for index in norms {
+                guard case .rmsNorm(let x, nil, _, _, _) = graph.nodes[index].op else { return XCTFail("\(name): weighted inner norm") }
+                graph.nodes[index].op = .scale(x, 1)
+            }
+            let unnormed = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
+            XCTAssertGreaterThan(nmse(unnormed, expected.lastLogits), 1e-4, name)
+        }
+    }
+
+    func testConfigDefaultsAndErrors() throws {
+        func decode(_ extra: String, modelType: String = "mamba") throws -> MambaConfig {
+            let json = #"{"hidden_size": 40, "num_hidden_layers": 2, "vocab_size": 50, "model_type": ""# + modelType + "\"" + extra + "}"
+            return try ConfigDecoding.decode(MambaConfig.self, from: Data(json.utf8), file: "config.json")
+        }
+        let defaults = try decode("")
+        XCTAssertEqual(defaults.mixer, MambaMixerShape(hiddenSize: 40, intermediateSize: 80, stateSize: 16, convKernel: 4,
+                                                       timeStepRank: 3, projectionBias: false, convBias: true, activation: .silu))
+        XCTAssertNil(defaults.innerNormEps)
+        XCTAssertEqual(try decode(#", "time_step_rank": "auto", "expand": 3"#).mixer.timeStepRank, 3)
+        XCTAssertEqual(try decode(#", "time_step_rank": 5, "expand": 3"#).mixer.intermediateSize, 120)
+        XCTAssertEqual(try decode("", modelType: "falcon_mamba").innerNormEps, 1e-6)
+        XCTAssertThrowsError(try decode("", modelType: "mamba2")) { XCTAssertTrue("\($0)".contains("model_type"), "\($0)") }
+        for (extra, key) in [(#", "time_step_rank": "big""#, "time_step_rank"), (#", "time_step_rank": 0"#, "time_step_rank"),
+                             (#", "conv_kernel": 1"#, "conv_kernel"), (#", "hidden_act": "swish2""#, "hidden_act"),
+                             (#", "expand": 0"#, "expand")] {
+            XCTAssertThrowsError(try decode(extra), extra) { error in
+                XCTAssertTrue("\(error)".contains(key), "\(extra): \(error)")
+            }
+        }
+    }
+
+    private func nmse(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / b.reduce(0) { $0 + $1 * $1 }
+    }
+}
