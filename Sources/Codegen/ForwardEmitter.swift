@@ -233,6 +233,11 @@ public struct ForwardEmitter {
         f.offset(f.weightsBase, f.m.constI64(weights[ref].offset))
     }
 
+    /// An optional weight's address, or a null slot.
+    private func weight(_ ref: WeightRef?, _ f: Frame) -> LLVMValueRef {
+        ref.map { weight($0, f) } ?? f.m.constI64(0)
+    }
+
     private func format(_ ref: WeightRef) -> WeightFormat {
         switch weights[ref].layout {
         case .matmul(let format), .embeddingRows(let format): format
@@ -383,7 +388,7 @@ public struct ForwardEmitter {
             let window = try stateRegion(recurrentState.conv, spec.stateSlot, node, f)
             let kernel = CausalConv1dKernel(channels: spec.channels, kernel: spec.kernel, bias: spec.bias != nil, source: f.positionSource)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), weight(spec.weight, f),
-                                                       spec.bias.map { weight($0, f) } ?? m.constI64(0), pointer(out, f), ld(out, f),
+                                                       weight(spec.bias, f), pointer(out, f), ld(out, f),
                                                        window, f.positions ?? f.pos, rows])
         case .selectiveScan(let x, let dt, let b, let c, let spec):
             guard SelectiveScanKernel.supports(headDim: spec.headDim, heads: spec.heads, groups: spec.groups, lanes: target.vectorWidth) else {
@@ -392,9 +397,10 @@ public struct ForwardEmitter {
             }
             let state = try stateRegion(recurrentState.scan, spec.stateSlot, node, f)
             let kernel = SelectiveScanKernel(heads: spec.heads, headDim: spec.headDim, groups: spec.groups, stateSize: spec.stateSize,
-                                             aPerState: spec.aPerState, skip: spec.d != nil, source: f.positionSource)
+                                             aPerState: spec.aPerState, skip: spec.d != nil, dtBias: spec.dtBias != nil,
+                                             dtSoftplus: spec.dtSoftplus, source: f.positionSource)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(dt, f), ld(dt, f), pointer(b, f), ld(b, f),
-                                                       pointer(c, f), ld(c, f), weight(spec.a, f), spec.d.map { weight($0, f) } ?? m.constI64(0),
+                                                       pointer(c, f), ld(c, f), weight(spec.a, f), weight(spec.d, f), weight(spec.dtBias, f),
                                                        pointer(out, f), ld(out, f), state, f.positions ?? f.pos, rows])
         }
     }

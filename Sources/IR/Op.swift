@@ -213,7 +213,7 @@ public enum Op: Sendable {
         case .positionEmbedding(_, let table, _): [table]
         case .linear(_, let w, let b, _): [w] + (b.map { [$0] } ?? [])
         case .causalConv1d(_, let spec): [spec.weight] + (spec.bias.map { [$0] } ?? [])
-        case .selectiveScan(_, _, _, _, let spec): [spec.a] + (spec.d.map { [$0] } ?? [])
+        case .selectiveScan(_, _, _, _, let spec): [spec.a] + [spec.d, spec.dtBias].compactMap { $0 }
         default: []
         }
     }

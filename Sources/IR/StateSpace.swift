@@ -29,7 +29,8 @@ public struct ConvSpec: Hashable, Sendable {
 /// Channels (`heads · headDim`) are grouped in heads that share a step size; heads are grouped in `groups` that
 /// share B and C. For channel c of head h in group g, with state h_c of `stateSize` values:
 ///   h_c ← exp(dt_h · A_h) ⊙ h_c + dt_h · x_c · B_g,  y_c = C_g · h_c + D_h · x_c,
-/// where A_h is one value per state element (`[stateSize · heads]`, Mamba-1) or one scalar per head (`[heads]`,
+/// where dt_h is the step-size input, plus `dtBias` and through softplus when the spec says so (Mamba-2 takes
+/// them inside the scan; Mamba-1 computes dt beforehand), and A_h is one value per state element (`[stateSize · heads]`, Mamba-1) or one scalar per head (`[heads]`,
 /// Mamba-2). Each sequence starts from a zero state; the state after a call's last token is kept in the recurrent
 /// state (`stateSlot`) for a call continuing the sequence.
 public struct ScanSpec: Hashable, Sendable {
@@ -46,12 +47,18 @@ public struct ScanSpec: Hashable, Sendable {
     public var a: WeightRef
     /// The skip D, `[heads]`; nil for none.
     public var d: WeightRef?
+    /// Added to the step-size input, `[heads]`; nil for none.
+    public var dtBias: WeightRef?
+    /// Whether the step size is softplus(dt (+ dtBias)) rather than dt itself.
+    public var dtSoftplus: Bool
 
-    public init(stateSlot: Int, heads: Int, headDim: Int, groups: Int, stateSize: Int, a: WeightRef, d: WeightRef?) {
+    public init(stateSlot: Int, heads: Int, headDim: Int, groups: Int, stateSize: Int, a: WeightRef, d: WeightRef?,
+                dtBias: WeightRef? = nil, dtSoftplus: Bool = false) {
         precondition(heads > 0 && headDim > 0 && groups > 0 && heads % groups == 0 && stateSize > 0,
                      "scan of \(heads) heads × \(headDim) in \(groups) groups, state \(stateSize)")
         precondition(a.count == heads * stateSize || a.count == heads, "A \(a) does not match \(heads) heads × \(stateSize)")
-        precondition(d.map { $0.count == heads } ?? true, "D \(d.map(\.description) ?? "") does not match \(heads) heads")
+        precondition([d, dtBias].allSatisfy { $0.map { $0.count == heads } ?? true },
+                     "D / dt bias \([d, dtBias].compactMap { $0?.description }) do not match \(heads) heads")
         self.stateSlot = stateSlot
         self.heads = heads
         self.headDim = headDim
@@ -59,6 +66,8 @@ public struct ScanSpec: Hashable, Sendable {
         self.stateSize = stateSize
         self.a = a
         self.d = d
+        self.dtBias = dtBias
+        self.dtSoftplus = dtSoftplus
     }
 
     public var channels: Int { heads * headDim }

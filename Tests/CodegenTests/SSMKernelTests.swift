@@ -1,5 +1,6 @@
 import Codegen
 import Foundation
+import IR
 import XCTest
 
 /// CausalConv1dKernel and SelectiveScanKernel against f64 references of whole sequences from a zero state, and the
@@ -23,16 +24,17 @@ final class SSMKernelTests: XCTestCase {
     }
 
     func testSelectiveScanAgainstReference() throws {
-        // (heads, headDim, groups, state, A per state): Mamba-1 shapes (one channel per head), then Mamba-2 shapes.
+        // (heads, headDim, groups, state, A per state): Mamba-1 shapes (one channel per head), then Mamba-2 shapes
+        // (A per head, with dt bias and softplus in the scan).
         let shapes = [(20, 1, 1, 8, true), (37, 1, 1, 16, true), (64, 1, 1, 16, true), (3, 1, 1, 8, true),
                       (4, 16, 2, 16, false), (2, 32, 1, 8, false)]
         for target in testTargets {
             for (heads, headDim, groups, state, aPerState) in shapes {
                 let scan = ScanFixture(heads: heads, headDim: headDim, groups: groups, stateSize: state, aPerState: aPerState,
-                                       seed: UInt64(heads * 100 + state))
+                                       dtInScan: !aPerState, seed: UInt64(heads * 100 + state))
                 let make = { (source: PositionSource) in
                     SelectiveScanKernel(heads: heads, headDim: headDim, groups: groups, stateSize: state, aPerState: aPerState,
-                                        skip: true, source: source)
+                                        skip: true, dtBias: !aPerState, dtSoftplus: !aPerState, source: source)
                 }
                 let context = "scan h\(heads) p\(headDim) g\(groups) n\(state) \(target.name)"
                 try checkStateContract(scan, single: try KernelHarness(make(.consecutive), target: target),
@@ -158,16 +160,19 @@ struct ConvFixture: SequenceFixture {
 }
 
 /// A selective scan: x, dt, B and C as column blocks of one row buffer (as slices of a projection would be),
-/// A state-major (or per head), D per head, output rows of stride channels + 2.
+/// A state-major (or per head), D per head, output rows of stride channels + 2. With `dtInScan` the step size is
+/// softplus(dt + bias) (Mamba-2), else dt itself.
 struct ScanFixture: SequenceFixture {
-    let heads: Int, headDim: Int, groups: Int, stateSize: Int, aPerState: Bool
-    let a: AlignedBuffer, d: AlignedBuffer
+    let heads: Int, headDim: Int, groups: Int, stateSize: Int, aPerState: Bool, dtInScan: Bool
+    let a: AlignedBuffer, d: AlignedBuffer, bias: AlignedBuffer
 
-    init(heads: Int, headDim: Int, groups: Int, stateSize: Int, aPerState: Bool, seed: UInt64) {
+    init(heads: Int, headDim: Int, groups: Int, stateSize: Int, aPerState: Bool, dtInScan: Bool, seed: UInt64) {
         (self.heads, self.headDim, self.groups, self.stateSize, self.aPerState) = (heads, headDim, groups, stateSize, aPerState)
+        self.dtInScan = dtInScan
         var random = TestRandom(seed: seed)
         a = AlignedBuffer(floats: random.array(aPerState ? stateSize * heads : heads).map { -Foundation.exp($0) })
         d = AlignedBuffer(floats: random.array(heads))
+        bias = AlignedBuffer(floats: random.array(heads, scale: 2))
     }
 
     var channels: Int { heads * headDim }
@@ -194,7 +199,8 @@ struct ScanFixture: SequenceFixture {
         let out = AlignedBuffer(byteCount: rows.count * outputWidth * 4)
         let base = rowsBuffer.floats + rows.lowerBound * ld
         harness.run(rows: rows.count, [slot(base + xAt), slot(ld), slot(base + dtAt), slot(ld), slot(base + bAt), slot(ld),
-                                       slot(base + cAt), slot(ld), slot(a.raw), slot(d.raw), slot(out.raw), slot(outputWidth),
+                                       slot(base + cAt), slot(ld), slot(a.raw), slot(d.raw), slot(dtInScan ? bias.raw : nil),
+                                       slot(out.raw), slot(outputWidth),
                                        slot(state.raw), position.argument, slot(rows.count)])
         return out.floatArray(rows.count * outputWidth)
     }
@@ -206,7 +212,8 @@ struct ScanFixture: SequenceFixture {
             let head = channel / headDim, group = head / (heads / groups)
             var h = [Double](repeating: 0, count: stateSize)
             for (i, t) in rows.enumerated() {
-                let (step, x) = (value(t, dtAt + head), value(t, xAt + channel))
+                let raw = value(t, dtAt + head) + (dtInScan ? Double(bias.floats[head]) : 0)
+                let (step, x) = (dtInScan ? ActivationReference.unary(.softplus, raw) : raw, value(t, xAt + channel))
                 var y = Double(d.floats[head]) * x
                 for j in 0..<stateSize {
                     let rate = Double(a.floats[aPerState ? j * heads + head : head])

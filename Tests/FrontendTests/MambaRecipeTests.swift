@@ -3,7 +3,7 @@ import XCTest
 @testable import Frontend
 import IR
 
-/// Family K1 (Mamba-1): the corpus cases build with the checkpoint's parameter count and their graphs, run by
+/// Family K1 (Mamba-1, Mamba-2): the corpus cases build reading every checkpoint tensor and their graphs, run by
 /// `ReferenceEvaluator`, reproduce transformers' last-position logits; Falcon-Mamba's dt/B/C norms bite; config
 /// defaults and errors.
 final class MambaRecipeTests: XCTestCase {
@@ -14,14 +14,14 @@ final class MambaRecipeTests: XCTestCase {
     }
 
     func testCorpusCasesMatchTransformers() throws {
-        for name in ["mamba_for_causal_lm", "falcon_mamba_for_causal_lm"] {
+        for name in ["mamba_for_causal_lm", "falcon_mamba_for_causal_lm", "mamba2_for_causal_lm"] {
             let dir = LayerNormFamilyTests.corpus.appendingPathComponent(name)
             let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.appendingPathComponent("expected.json")))
             let model = try ModelDirectory(url: dir)
             let checkpoint = try Checkpoint(directory: dir)
             var graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
-            let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
-            XCTAssertEqual(graph.parameterCount, stored, name)
+            // Every tensor is read (Mamba-2's gated-norm weight folded into out_proj's columns).
+            XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames), name)
             XCTAssertEqual(graph.info.kvWidths, [], name)
             let logits = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
             XCTAssertLessThan(nmse(logits, expected.lastLogits), 1e-9, "\(name): last-position logits NMSE")
@@ -55,6 +55,23 @@ final class MambaRecipeTests: XCTestCase {
         for (extra, key) in [(#", "time_step_rank": "big""#, "time_step_rank"), (#", "time_step_rank": 0"#, "time_step_rank"),
                              (#", "conv_kernel": 1"#, "conv_kernel"), (#", "hidden_act": "swish2""#, "hidden_act"),
                              (#", "expand": 0"#, "expand")] {
+            XCTAssertThrowsError(try decode(extra), extra) { error in
+                XCTAssertTrue("\(error)".contains(key), "\(extra): \(error)")
+            }
+        }
+    }
+
+    func testMamba2ConfigErrors() throws {
+        func decode(_ extra: String) throws -> Mamba2Config {
+            let json = #"{"model_type": "mamba2", "hidden_size": 32, "num_hidden_layers": 2, "vocab_size": 50, "num_heads": 4, "head_dim": 16"#
+                + extra + "}"
+            return try ConfigDecoding.decode(Mamba2Config.self, from: Data(json.utf8), file: "config.json")
+        }
+        let config = try decode(#", "n_groups": 2, "time_step_limit": [0.0, {"__float__": "Infinity"}]"#)
+        XCTAssertEqual(config.mixer.convChannels, 64 + 2 * 2 * 128)
+        XCTAssertFalse(config.tiedEmbeddings)
+        for (extra, key) in [(#", "n_groups": 3"#, "n_groups"), (#", "n_groups": 2, "expand": 3"#, "num_heads"),
+                             (#", "n_groups": 1, "time_step_limit": [0.001, 0.1]"#, "time_step_limit")] {
             XCTAssertThrowsError(try decode(extra), extra) { error in
                 XCTAssertTrue("\(error)".contains(key), "\(extra): \(error)")
             }

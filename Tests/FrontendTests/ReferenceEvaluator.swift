@@ -220,7 +220,7 @@ struct ReferenceEvaluator {
 
     /// The selective scan of `ScanSpec` in f64, one channel at a time.
     private func scan(_ x: [Double], _ dt: [Double], _ b: [Double], _ c: [Double], _ s: ScanSpec, rows: Int) throws -> [Double] {
-        let (a, d) = (try weight(s.a), try s.d.map(weight))
+        let (a, d, bias) = (try weight(s.a), try s.d.map(weight), try s.dtBias.map(weight))
         let (channels, n, width) = (s.channels, s.stateSize, s.groups * s.stateSize)
         var out = [Double](repeating: 0, count: rows * channels)
         for channel in 0..<channels {
@@ -228,7 +228,8 @@ struct ReferenceEvaluator {
             let group = head / (s.heads / s.groups)
             var h = [Double](repeating: 0, count: n)
             for t in 0..<rows {
-                let (step, value) = (dt[t * s.heads + head], x[t * channels + channel])
+                let raw = dt[t * s.heads + head] + (bias?[head] ?? 0)
+                let (step, value) = (s.dtSoftplus ? apply(.softplus, raw) : raw, x[t * channels + channel])
                 var y = (d?[head] ?? 0) * value
                 for j in 0..<n {
                     let decay = exp(step * (s.aPerState ? a[j * s.heads + head] : a[head]))

@@ -4,12 +4,13 @@ import CLLVM
 /// vector keeps its `stateSize` state vectors in registers across the tokens. A row whose position is 0 starts from
 /// a zero state; the call's first row otherwise continues the state saved in the recurrent state, and the state
 /// after the last row is written back.
-/// Per-head values (dt, A, D) are vector loads when every channel is its own head (headDim 1, Mamba-1) and
+/// The step size is dt, plus a per-head bias and through softplus when configured (Mamba-2).
+/// Per-head values (dt, its bias, A, D) are vector loads when every channel is its own head (headDim 1, Mamba-1) and
 /// broadcasts when a vector lies within one head (headDim a multiple of the vector width); B and C are broadcasts of
 /// the vector's group.
 /// Slots: [0] x, [1] ldx, [2] dt, [3] lddt, [4] B, [5] ldb, [6] C, [7] ldc, [8] A (f32, state-major
-/// [stateSize][heads], or [heads]), [9] D (f32 [heads], or unused), [10] out, [11] ldo, [12] state (f32
-/// [stateSize][channels]), [13] pos0 or positions (`source`), [14] rows.
+/// [stateSize][heads], or [heads]), [9] D (f32 [heads], or unused), [10] dt bias (f32 [heads], or unused), [11] out,
+/// [12] ldo, [13] state (f32 [stateSize][channels]), [14] pos0 or positions (`source`), [15] rows.
 public struct SelectiveScanKernel: SequenceChannelKernel {
     public let heads: Int
     public let headDim: Int
@@ -18,10 +19,12 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
     /// A has one value per state element and head (else one per head).
     public let aPerState: Bool
     public let skip: Bool
+    public let dtBias: Bool
+    public let dtSoftplus: Bool
     public let source: PositionSource
 
-    public init(heads: Int, headDim: Int, groups: Int, stateSize: Int, aPerState: Bool, skip: Bool,
-                source: PositionSource = .consecutive) {
+    public init(heads: Int, headDim: Int, groups: Int, stateSize: Int, aPerState: Bool, skip: Bool, dtBias: Bool = false,
+                dtSoftplus: Bool = false, source: PositionSource = .consecutive) {
         precondition(heads > 0 && headDim > 0 && groups > 0 && heads % groups == 0 && stateSize > 0, "scan shape")
         self.heads = heads
         self.headDim = headDim
@@ -29,6 +32,8 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
         self.stateSize = stateSize
         self.aPerState = aPerState
         self.skip = skip
+        self.dtBias = dtBias
+        self.dtSoftplus = dtSoftplus
         self.source = source
     }
 
@@ -41,8 +46,8 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
     public var channels: Int { heads * headDim }
 
     public var symbol: String {
-        "llmc_selective_scan_h\(heads)_p\(headDim)_g\(groups)_n\(stateSize)\(aPerState ? "_an" : "")\(skip ? "_d" : "")"
-            + source.symbolSuffix
+        "llmc_selective_scan_h\(heads)_p\(headDim)_g\(groups)_n\(stateSize)\(aPerState ? "_an" : "")\(skip ? "_d" : "")\(dtBias ? "_sb" : "")"
+            + "\(dtSoftplus ? "_sp" : "")\(source.symbolSuffix)"
     }
 
     public func channelEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef)
@@ -52,11 +57,11 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
         precondition(Self.supports(headDim: headDim, heads: heads, groups: groups, lanes: lanes), "\(symbol) for \(lanes) lanes")
         let x = StridedRows(m, args: args, base: 0, ld: 1), dt = StridedRows(m, args: args, base: 2, ld: 3)
         let b = StridedRows(m, args: args, base: 4, ld: 5), c = StridedRows(m, args: args, base: 6, ld: 7)
-        let (a, d) = (m.loadSlotPointer(args, 8), m.loadSlotPointer(args, 9))
-        let out = StridedRows(m, args: args, base: 10, ld: 11)
-        let state = m.loadSlotPointer(args, 12)
-        let starts = source.startsSequence(m, args: args, slot: 13)
-        let rows = m.loadSlot(args, 14)
+        let (a, d, bias) = (m.loadSlotPointer(args, 8), m.loadSlotPointer(args, 9), m.loadSlotPointer(args, 10))
+        let out = StridedRows(m, args: args, base: 11, ld: 12)
+        let state = m.loadSlotPointer(args, 13)
+        let starts = source.startsSequence(m, args: args, slot: 14)
+        let rows = m.loadSlot(args, 15)
         let zero = LLVMConstNull(m.f32Vector(lanes))!
         return { channel, mask in
             // Per-head values of this vector: one per lane (headDim 1) or the vector's one head.
@@ -71,11 +76,14 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
                 perHead(a, aPerState ? m.add(m.constI64(j * heads), head) : head)
             }
             let skipFactor = skip ? perHead(d, head) : zero
+            let stepBias = dtBias ? perHead(bias, head) : nil
             let stateAt = { (j: Int) in m.gepF32(state, m.add(m.constI64(j * channels), channel)) }
             let saved = (0..<stateSize).map { m.loadF32Vector(stateAt($0), lanes, mask: mask) }
             let final = m.forLoop(from: m.constI64(0), to: rows, carrying: saved) { row, previous in
                 let fresh = starts(row)
-                let step = perHead(dt.row(m, row), head)
+                let raw = perHead(dt.row(m, row), head)
+                let biased = stepBias.map { m.fadd(raw, $0) } ?? raw
+                let step = dtSoftplus ? m.softplus(biased) : biased
                 let value = m.loadF32Vector(x.row(m, row, column: channel), lanes, mask: mask)
                 let input = m.fmul(step, value)
                 var y = m.fmul(skipFactor, value)

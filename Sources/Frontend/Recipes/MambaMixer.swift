@@ -20,10 +20,7 @@ extension GraphBuilder {
         let x = slice(projected, start: 0, count: channels, name: n + "x")
         let z = slice(projected, start: channels, count: channels, name: n + "z")
 
-        let taps = try w(p + "conv1d.weight", [channels, 1, kernel])
-        let conv = ConvSpec(stateSlot: stateSlot, channels: channels, kernel: kernel,
-                            weight: WeightRef(shape: [kernel * channels], transform: .transposed(taps.transform, rows: channels, cols: kernel)),
-                            bias: try w.optional(s.convBias, p + "conv1d.bias", [channels]))
+        let conv = try ConvSpec(module: p + "conv1d", channels: channels, kernel: kernel, bias: s.convBias, stateSlot: stateSlot, weights: w)
         let convolved = unary(causalConv1d(x, conv, name: n + "conv1d"), s.activation, name: n + "conv1d_act")
 
         let parameters = try linear(convolved, module: p + "x_proj", rows: rank + 2 * state, weights: w, name: n + "x_proj")
@@ -49,5 +46,16 @@ extension GraphBuilder {
         let y = selectiveScan(x: convolved, dt: dt, b: b, c: c, scan, name: n + "scan")
         let gated = gatedActivation(gate: z, up: y, .silu, name: n + "gate")
         return try linear(gated, module: p + "out_proj", rows: d, bias: s.projectionBias, weights: w, name: n + "out_proj")
+    }
+}
+
+extension ConvSpec {
+    /// The depthwise conv of the checkpoint module `module` (`.weight` `[channels, 1, kernel]`, transposed to taps
+    /// tap-major at compile time; `.bias` `[channels]` when `bias`).
+    init(module: String, channels: Int, kernel: Int, bias: Bool, stateSlot: Int, weights w: WeightBinder) throws {
+        let taps = try w(module + ".weight", [channels, 1, kernel])
+        self.init(stateSlot: stateSlot, channels: channels, kernel: kernel,
+                  weight: WeightRef(shape: [kernel * channels], transform: .transposed(taps.transform, rows: channels, cols: kernel)),
+                  bias: try w.optional(bias, module + ".bias", [channels]))
     }
 }
