@@ -3,7 +3,8 @@ import IR
 /// Family K1, state-space decoders (transformers' MambaForCausalLM, FalconMambaForCausalLM, Mamba2ForCausalLM): token
 /// embeddings, then per layer x + mixer(RMSNorm(x)), a final RMSNorm and the LM head. No attention and no positions:
 /// the recurrent state carries the context. Mamba-1 layers use `mambaMixer` (Falcon-Mamba adds weightless RMSNorms
-/// on dt, B and C before the scan), Mamba-2 layers `mamba2Mixer`.
+/// on dt, B and C before the scan), Mamba-2 layers `mamba2Mixer`. Compiled with `--pooling`, a checkpoint embeds
+/// through `encode` (`DecoderHead`): the scans restart at every packed sequence.
 public enum MambaRecipe: Recipe {
     public static let family = "K1: state-space (Mamba)"
     public static let architectures = ["MambaForCausalLM", "FalconMambaForCausalLM", "Mamba2ForCausalLM"]
@@ -46,9 +47,12 @@ public enum MambaRecipe: Recipe {
             let h = b.rmsNorm(x, weight: try w(p + "norm.weight", [d]), eps: normEps, name: n + "norm")
             x = b.add(x, try mixer(&b, h, l, p + "mixer.", n + "mixer."), name: n + "residual")
         }
-        let normed = b.rmsNorm(b.lastRow(x, name: "last"), weight: try w("backbone.norm_f.weight", [d]), eps: normEps, name: "norm_f")
-        let logits = try b.lmHead(normed, embedding: embed, tied: tied, weights: w)
-        return b.finish(logits: logits, info: ModelInfo(architecture: model.architecture, vocabSize: vocabSize, hiddenSize: d,
-                                                        layers: layers, maxPosition: unboundedContext, kvWidths: []))
+        let finalNorm = try w("backbone.norm_f.weight", [d])
+        return try DecoderHead(model).finish(
+            &b, residual: x, model: model, checkpoint: w.checkpoint,
+            info: ModelInfo(architecture: model.architecture, vocabSize: vocabSize, hiddenSize: d, layers: layers,
+                            maxPosition: unboundedContext, kvWidths: []),
+            finalNorm: { b, rows in b.rmsNorm(rows, weight: finalNorm, eps: normEps, name: "norm_f") },
+            lmHead: { b, normed in try b.lmHead(normed, embedding: embed, tied: tied, weights: w) })
     }
 }
