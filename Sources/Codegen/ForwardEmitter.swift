@@ -188,15 +188,8 @@ public struct ForwardEmitter {
 
         /// Stores `args` (pointers or i64) into the slots and runs `kernel` over `rows` through llmc_parallel_for.
         mutating func run(_ kernel: Kernel, target: TargetSpec, rows: LLVMValueRef, _ args: [LLVMValueRef]) {
-            let fn = kernel.emit(in: m, target: target)
             symbols.insert(kernel.symbol)
-            for (i, arg) in args.enumerated() {
-                let value = LLVMGetTypeKind(LLVMTypeOf(arg)) == LLVMPointerTypeKind ? m.ptrToInt(arg) : arg
-                _ = m.store(value, m.gep(m.i64Type, slots, m.constI64(i)), align: 8)
-            }
-            let tasks = kernel.taskCount(rows: rows, in: m, target: target)
-            let parallelFor = m.functionType(m.voidType, [m.ptrType, m.ptrType, m.i64Type])
-            _ = m.callExternal("llmc_parallel_for", parallelFor, [fn, slots, tasks])
+            emitParallelFor(m, kernel, target: target, slots: slots, rows: rows, args)
         }
 
         /// Byte offset `bytes` from `base`.
@@ -402,6 +395,17 @@ public struct ForwardEmitter {
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(dt, f), ld(dt, f), pointer(b, f), ld(b, f),
                                                        pointer(c, f), ld(c, f), weight(spec.a, f), weight(spec.d, f), weight(spec.dtBias, f),
                                                        pointer(out, f), ld(out, f), state, f.positions ?? f.pos, rows])
+        case .moe(let x, let router, let spec):
+            let formats = Set(spec.experts.map { format($0.gateUp) }), downFormats = Set(spec.experts.map { format($0.down) })
+            guard let scratch = plan.scratch[index], formats.count == 1, downFormats.count == 1, let gateUp = formats.first,
+                  let down = downFormats.first else {
+                throw CompileError.unsupportedOp(node.name, "experts planned in mixed formats or without scratch")
+            }
+            let kernel = MoEKernel(spec, gateUpFormat: gateUp, downFormat: down, capacity: plan.maxBatch)
+            let offsets = m.constantI64Array(named: "llmc_moe_experts.\(index)", spec.weights.map { weights[$0].offset })
+            f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(router, f), ld(router, f), f.weightsBase,
+                                                       offsets, f.offset(f.arenaBase, m.constI64(scratch)), pointer(out, f),
+                                                       ld(out, f), rows])
         }
     }
 

@@ -31,6 +31,20 @@ extension Kernel {
     }
 }
 
+/// Emits, at the current insertion point, a run of `kernel` over `rows` rows: stores `args` (pointers or i64) into
+/// the 8-byte `slots` and calls `llmc_parallel_for` with the kernel's task count.
+func emitParallelFor(_ m: ModuleBuilder, _ kernel: Kernel, target: TargetSpec, slots: LLVMValueRef, rows: LLVMValueRef,
+                     _ args: [LLVMValueRef]) {
+    let fn = kernel.emit(in: m, target: target)
+    for (i, arg) in args.enumerated() {
+        let value = LLVMGetTypeKind(LLVMTypeOf(arg)) == LLVMPointerTypeKind ? m.ptrToInt(arg) : arg
+        m.store(value, m.gep(m.i64Type, slots, m.constI64(i)), align: 8)
+    }
+    let tasks = kernel.taskCount(rows: rows, in: m, target: target)
+    let parallelFor = m.functionType(m.voidType, [m.ptrType, m.ptrType, m.i64Type])
+    _ = m.callExternal("llmc_parallel_for", parallelFor, [fn, slots, tasks])
+}
+
 /// Splits `total` work items into `parts` contiguous, nearly equal ranges; returns range `part` as (begin, end).
 func splitRange(
     _ module: ModuleBuilder, total: LLVMValueRef, parts: LLVMValueRef, part: LLVMValueRef

@@ -31,6 +31,9 @@ public struct MemoryPlan: Sendable {
     public let arenaBytes: Int
     /// Byte offset in the arena of the rotary table for each distinct rope parameter set.
     public let ropeTables: [RopeTableKey: Int]
+    /// Byte offset in the arena of the working space of each node that needs one (mixture-of-experts layers), by
+    /// node index; it lives only while that node runs.
+    public let scratch: [Int: Int]
     public let maxBatch: Int
 
     /// A distinct rotary table (rotaryDim × positions of the call).
@@ -77,7 +80,11 @@ public struct MemoryPlan: Sendable {
         var allocator = IntervalAllocator()
         var offsets: [Int: Int] = [:]
         var tables: [RopeTableKey: Int] = [:]
+        var scratch: [Int: Int] = [:]
         for (index, node) in graph.nodes.enumerated() {
+            if case .moe(_, _, let spec) = node.op {
+                scratch[index] = allocator.allocate(bytes: MoEKernel.scratchBytes(spec, capacity: maxBatch), from: index, to: index)
+            }
             if case .rope(_, let spec) = node.op {
                 let key = RopeTableKey(rotaryDim: spec.rotaryDim, invFreq: spec.invFreq, attentionScaling: spec.attentionScaling,
                                        longContext: spec.longContext)
@@ -95,6 +102,7 @@ public struct MemoryPlan: Sendable {
             }
         }
         ropeTables = tables
+        self.scratch = scratch
         arenaBytes = allocator.highWater
         locations = (0..<count).map { index in
             Self.location(of: index, graph: graph, owner: owner, offsets: offsets)

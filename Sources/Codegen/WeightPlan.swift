@@ -59,12 +59,19 @@ public struct WeightPlan: Sendable {
 
     public init(graph: Graph, precision: WeightPrecision) {
         let head = Self.lmHeadWeight(graph)
+        let routers = Self.routerWeights(graph)
         var linearFormats: [WeightRef: WeightFormat] = [:]
         var embeddingTables = Set<WeightRef>()
         for node in graph.nodes {
             switch node.op {
             case .linear(let x, let w, _, _):
-                linearFormats[w] = w == head ? precision.lmHead : Self.readsActivation(graph, x) ? precision.mlpDown : precision.linear
+                linearFormats[w] = w == head ? precision.lmHead : routers.contains(w) ? .f32
+                    : Self.readsActivation(graph, x) ? precision.mlpDown : precision.linear
+            case .moe(_, _, let spec):
+                for expert in spec.experts {
+                    linearFormats[expert.gateUp] = precision.linear
+                    linearFormats[expert.down] = precision.mlpDown
+                }
             case .embedding(_, let table): embeddingTables.insert(table)
             default: break
             }
@@ -134,6 +141,18 @@ public struct WeightPlan: Sendable {
     /// Quantized tables are stored as matmul panels (what `QuantEmbeddingKernel` reads), others as rows.
     private static func tableLayout(_ format: WeightFormat) -> PlannedWeight.Layout {
         format.isQuantized ? .matmul(format) : .embeddingRows(format)
+    }
+
+    /// Weights of the linears whose outputs (or column slices of them) route a mixture of experts. They stay f32 under
+    /// every `--dtype` (as llama.cpp keeps ffn_gate_inp): they are small (experts × hidden), and a rounding error
+    /// that flips a top-k choice swaps a whole expert's output.
+    private static func routerWeights(_ graph: Graph) -> Set<WeightRef> {
+        Set(graph.nodes.compactMap { node -> WeightRef? in
+            guard case .moe(_, var value, _) = node.op else { return nil }
+            while case .slice(let x, _, _) = graph[value].op { value = x }
+            if case .linear(_, let w, _, _) = graph[value].op { return w }
+            return nil
+        })
     }
 
     /// Whether `value` is an activation's output (what an MLP down projection reads).

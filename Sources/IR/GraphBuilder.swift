@@ -124,6 +124,17 @@ public struct GraphBuilder {
         return add(.gatedActivation(gate: gate, up: up, act), type(of: gate), name)
     }
 
+    /// Mixture of experts over x routed by `router` logits (one column per expert); the result has x's type.
+    public mutating func moe(_ x: ValueID, router: ValueID, _ spec: MoESpec, name: String) -> ValueID {
+        let (tx, tr) = (type(of: x), type(of: router))
+        let (hidden, ff) = (tx.cols, spec.experts.first?.down.shape.last ?? 0)
+        precondition(!spec.experts.isEmpty && tr.cols == spec.experts.count && tr.rows == tx.rows
+            && (1...spec.experts.count).contains(spec.routing.topK)
+            && spec.experts.allSatisfy { $0.gateUp.shape == [2 * ff, hidden] && $0.down.shape == [hidden, ff] },
+                     "moe of \(tx) routed by \(tr) does not match its \(spec.experts.count) experts")
+        return add(.moe(x, router: router, spec), tx, name)
+    }
+
     public mutating func add(_ a: ValueID, _ b: ValueID, name: String) -> ValueID {
         checkBinary(a, b, "add")
         return add(.add(a, b), type(of: a), name)

@@ -109,6 +109,8 @@ public enum UnaryOp: Hashable, Sendable {
     case shift(Float)
     /// log(1 + eˣ), and x itself above 20 (torch's softplus with threshold 20; Mamba's step sizes).
     case softplus
+    /// 1 / (1 + e^−x) (Qwen2-MoE's shared-expert gate).
+    case sigmoid
 }
 
 /// Elementwise functions of two values: `a op b` with b of a's shape, or one value per row (`[rows, 1]`,
@@ -184,6 +186,8 @@ public enum Op: Sendable {
     /// Selective state-space scan of x `[T, channels]` with step sizes dt `[T, heads]`, B and C
     /// `[T, groups · stateSize]`, continuing from the recurrent state (see `ScanSpec`).
     case selectiveScan(x: ValueID, dt: ValueID, b: ValueID, c: ValueID, ScanSpec)
+    /// Mixture of experts over x `[rows, hidden]` routed by `router` logits `[rows, experts]` (computed by a linear).
+    case moe(ValueID, router: ValueID, MoESpec)
 
     /// Values this op reads.
     public var inputs: [ValueID] {
@@ -201,6 +205,7 @@ public enum Op: Sendable {
         case .rowStatistic(let x, _): [x]
         case .blockMix(let x, let c, _): [x, c]
         case .concat(let parts): parts
+        case .moe(let x, let router, _): [x, router]
         }
     }
 
@@ -214,6 +219,7 @@ public enum Op: Sendable {
         case .linear(_, let w, let b, _): [w] + (b.map { [$0] } ?? [])
         case .causalConv1d(_, let spec): [spec.weight] + (spec.bias.map { [$0] } ?? [])
         case .selectiveScan(_, _, _, _, let spec): [spec.a] + [spec.d, spec.dtBias].compactMap { $0 }
+        case .moe(_, _, let spec): spec.weights
         default: []
         }
     }
@@ -253,6 +259,7 @@ public enum Op: Sendable {
         case .l2Normalize(let x): .l2Normalize(map(x))
         case .causalConv1d(let x, let spec): .causalConv1d(map(x), spec)
         case .selectiveScan(let x, let dt, let b, let c, let spec): .selectiveScan(x: map(x), dt: map(dt), b: map(b), c: map(c), spec)
+        case .moe(let x, let router, let spec): .moe(map(x), router: map(router), spec)
         }
     }
 }

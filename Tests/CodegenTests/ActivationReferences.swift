@@ -51,6 +51,7 @@ enum ActivationReference {
         case .tanh: Foundation.tanh(x)
         case .shift(let constant): x + Double(constant)
         case .softplus: x > 20 ? x : Foundation.log1p(Foundation.exp(x))
+        case .sigmoid: 1 / (1 + Foundation.exp(-x))
         }
     }
 }

@@ -12,7 +12,7 @@ final class UnaryBinaryKernelTests: XCTestCase {
     func testUnaryOps() throws {
         let ops: [UnaryOp] = [.gelu, .geluTanh, .relu, .reluSquared, .silu, .softcap(30), .softcap(0.75), .scale(0.3),
                               .clamp(3), .xielu(alphaP: 0.8788, alphaN: 0.7609, beta: 0.5, eps: -1e-6), .tanh, .shift(1),
-                              .shift(-2.5), .softplus]
+                              .shift(-2.5), .softplus, .sigmoid]
         for target in testTargets {
             for op in ops {
                 for width in widths {

@@ -215,6 +215,8 @@ struct ReferenceEvaluator {
             }
         case .selectiveScan(let x, let dt, let b, let c, let spec):  // one sequence from a zero state
             return try scan(input(x), input(dt), input(b), input(c), spec, rows: rows)
+        case .moe(let x, let router, let spec):
+            return try mixtureOfExperts(input(x), router: input(router), spec, rows: rows)
         }
     }
 
@@ -267,6 +269,7 @@ struct ReferenceEvaluator {
         case .tanh: tanh(x)
         case .shift(let constant): x + Double(constant)
         case .softplus: x > 20 ? x : log1p(exp(x))
+        case .sigmoid: 1 / (1 + exp(-x))
         }
     }
 

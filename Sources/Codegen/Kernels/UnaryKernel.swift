@@ -3,7 +3,7 @@ import IR
 
 /// out[r][i] = f(x[r][i]) for i < width, f a `UnaryOp` computed in f32: gelu (`ModuleBuilder.geluErf`), geluTanh,
 /// relu, reluSquared (relu(x)²), silu, softcap (cap·tanh(x/cap)), scale (x·factor), clamp, xIELU, tanh, shift
-/// (x + constant), softplus.
+/// (x + constant), softplus, sigmoid.
 /// Slots: [0] x, [1] ldx, [2] out, [3] ldo, [4] rows. out may equal x.
 public struct UnaryKernel: RowwiseKernel {
     public let width: Int
@@ -31,6 +31,7 @@ public struct UnaryKernel: RowwiseKernel {
         case .tanh: "tanh"
         case .shift(let constant): "shift\(symbolBits(constant))"
         case .softplus: "softplus"
+        case .sigmoid: "sigmoid"
         }
     }
 
@@ -58,6 +59,7 @@ public struct UnaryKernel: RowwiseKernel {
         case .scale(let factor): return m.fmul(x, m.splatF32(factor, Int(LLVMGetVectorSize(LLVMTypeOf(x)))))
         case .tanh: return m.tanh(x)
         case .softplus: return m.softplus(x)
+        case .sigmoid: return m.sigmoid(x)
         case .shift(let constant): return m.fadd(x, m.splatF32(constant, Int(LLVMGetVectorSize(LLVMTypeOf(x)))))
         case .clamp(let limit):
             let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))

@@ -1,7 +1,9 @@
 import CLLVM
+import RuntimeLib
 
 /// An in-process ORC LLJIT that loads objects produced by `ObjectEmitter` (so tests run exactly the code an
-/// ahead-of-time build links) and resolves external symbols (libm, ...) from the current process.
+/// ahead-of-time build links) and resolves external symbols (libm, ...) from the current process, and
+/// `llmc_parallel_for` (called by kernels that drive other kernels) from the RuntimeLib linked into it.
 public final class KernelJIT {
     private let jit: LLVMOrcLLJITRef
 
@@ -20,6 +22,22 @@ public final class KernelJIT {
             throw CodegenError.jit(stage: "create", name: "process symbols", message: message)
         }
         LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(jit), generator)
+        try defineParallelFor()
+    }
+
+    /// Binds `llmc_parallel_for` to this process's RuntimeLib (executables need not export it).
+    private func defineParallelFor() throws {
+        let function: @convention(c) (llmc_task_fn?, UnsafePointer<Int64>?, Int64) -> Void = llmc_parallel_for
+        let flags = LLVMJITSymbolFlags(
+            GenericFlags: UInt8(LLVMJITSymbolGenericFlagsExported.rawValue | LLVMJITSymbolGenericFlagsCallable.rawValue),
+            TargetFlags: 0)
+        var pair = LLVMOrcCSymbolMapPair(
+            Name: LLVMOrcLLJITMangleAndIntern(jit, "llmc_parallel_for"),
+            Sym: LLVMJITEvaluatedSymbol(Address: UInt64(UInt(bitPattern: unsafeBitCast(function, to: Int.self))), Flags: flags))
+        let unit = LLVMOrcAbsoluteSymbols(&pair, 1)
+        if let message = consumeErrorMessage(LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(jit), unit)) {
+            throw CodegenError.jit(stage: "define", name: "llmc_parallel_for", message: message)
+        }
     }
 
     deinit {

@@ -8,6 +8,12 @@ extension ModuleBuilder {
         return fdiv(x, fadd(splatF32(1, lanes), exp(fneg(x))))
     }
 
+    /// 1 / (1 + e^(-x)) for an f32 vector.
+    public func sigmoid(_ x: LLVMValueRef) -> LLVMValueRef {
+        let lanes = Int(LLVMGetVectorSize(LLVMTypeOf(x)))
+        return fdiv(splatF32(1, lanes), fadd(splatF32(1, lanes), exp(fneg(x))))
+    }
+
     /// gelu_pytorch_tanh / gelu_new: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), evaluated as
     /// x / (1 + e^(-2u)) (the same function, without tanh's cancellation near -1).
     public func geluTanh(_ x: LLVMValueRef) -> LLVMValueRef {

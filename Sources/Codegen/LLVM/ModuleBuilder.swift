@@ -80,9 +80,18 @@ public final class ModuleBuilder {
 
     /// A constant f32 array global (internal, unnamed_addr) holding `values`; returns the global (a pointer).
     public func constantF32Array(named name: String, _ values: [Float]) -> LLVMValueRef {
+        constantArray(named: name, f32Type, values.map { constF32($0) })
+    }
+
+    /// A constant i64 array global (internal, unnamed_addr) holding `values`; returns the global (a pointer).
+    public func constantI64Array(named name: String, _ values: [Int]) -> LLVMValueRef {
+        constantArray(named: name, i64Type, values.map { constI64($0) })
+    }
+
+    private func constantArray(named name: String, _ elementType: LLVMTypeRef, _ values: [LLVMValueRef]) -> LLVMValueRef {
         if let existing = LLVMGetNamedGlobal(module, name) { return existing }
-        var elements: [LLVMValueRef?] = values.map { constF32($0) }
-        let initializer = LLVMConstArray2(f32Type, &elements, UInt64(elements.count))
+        var elements: [LLVMValueRef?] = values
+        let initializer = LLVMConstArray2(elementType, &elements, UInt64(elements.count))
         let global = LLVMAddGlobal(module, LLVMTypeOf(initializer), name)!
         LLVMSetInitializer(global, initializer)
         LLVMSetGlobalConstant(global, 1)

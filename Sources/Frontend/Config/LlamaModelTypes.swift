@@ -74,6 +74,11 @@ struct LlamaModelType {
         case "internlm": LlamaModelType(aliases: ["attention_bias": "bias"])
         case "internlm2": LlamaModelType(bias: .attentionKey(true), aliases: ["attention_bias": "bias"])
         case "baichuan": LlamaModelType(maxPosition: 4096)
+        // Family H (MoERecipe): the attention blocks of the mixture-of-experts model types.
+        case "mixtral": LlamaModelType(rmsNormEps: 1e-5, maxPosition: 4096 * 32, bias: .never, slidingByDefault: true)
+        case "qwen2_moe": LlamaModelType(maxPosition: 32768, bias: .qkvFromAttentionKey(true), aliases: ["attention_bias": "qkv_bias"])
+        case "qwen3_moe": LlamaModelType(maxPosition: 32768)
+        case "olmoe": LlamaModelType(rmsNormEps: 1e-5, maxPosition: 4096)
         default: LlamaModelType()
         }
     }

@@ -64,27 +64,33 @@ public enum LlamaRecipe: Recipe {
 
             // MLP block.
             let h2 = b.rmsNorm(x, weight: try w(p + n.mlpNorm + ".weight", [d]), eps: c.rmsNormEps, name: name + n.mlpNorm)
-            let act: ValueID
-            switch c.activation {
-            case .gated(let f):
-                let (gate, up): (ValueID, ValueID)
-                if s.gateUpFused {
-                    let both = try linear(h2, n.gateUp, 2 * ff, bias: c.mlpBias)
-                    gate = b.slice(both, start: 0, count: ff, name: name + "gate")
-                    up = b.slice(both, start: ff, count: ff, name: name + "up")
-                } else {
-                    gate = try linear(h2, n.gate, ff, bias: c.mlpBias)
-                    up = try linear(h2, n.up, ff, bias: c.mlpBias)
+            let mlp: ValueID
+            if let block = try s.feedForward?(&b, h2, l, p, name, w) {
+                mlp = block
+            } else {
+                let act: ValueID
+                switch c.activation {
+                case .gated(let f):
+                    let (gate, up): (ValueID, ValueID)
+                    if s.gateUpFused {
+                        let both = try linear(h2, n.gateUp, 2 * ff, bias: c.mlpBias)
+                        gate = b.slice(both, start: 0, count: ff, name: name + "gate")
+                        up = b.slice(both, start: ff, count: ff, name: name + "up")
+                    } else {
+                        gate = try linear(h2, n.gate, ff, bias: c.mlpBias)
+                        up = try linear(h2, n.up, ff, bias: c.mlpBias)
+                    }
+                    act = b.gatedActivation(gate: gate, up: up, f, name: name + "mlp_act")
+                case .plain(let f):
+                    act = b.unary(try linear(h2, n.up, ff, bias: c.mlpBias), f, name: name + "mlp_act")
+                case .xielu:
+                    let x = try XIELUParameters(checkpoint: checkpoint, module: p + n.activation)
+                    act = b.unary(try linear(h2, n.up, ff, bias: c.mlpBias),
+                                  .xielu(alphaP: x.alphaP, alphaN: x.alphaN, beta: x.beta, eps: x.eps), name: name + "mlp_act")
                 }
-                act = b.gatedActivation(gate: gate, up: up, f, name: name + "mlp_act")
-            case .plain(let f):
-                act = b.unary(try linear(h2, n.up, ff, bias: c.mlpBias), f, name: name + "mlp_act")
-            case .xielu:
-                let x = try XIELUParameters(checkpoint: checkpoint, module: p + n.activation)
-                act = b.unary(try linear(h2, n.up, ff, bias: c.mlpBias),
-                              .xielu(alphaP: x.alphaP, alphaN: x.alphaN, beta: x.beta, eps: x.eps), name: name + "mlp_act")
+                mlp = try linear(act, n.down, d, bias: c.mlpBias)
             }
-            x = b.add(x, residual(try linear(act, n.down, d, bias: c.mlpBias), "mlp"), name: name + "mlp_residual")
+            x = b.add(x, residual(mlp, "mlp"), name: name + "mlp_residual")
         }
 
         // Final norm and head. A tied head reads the (possibly scaled) embedding table; the scalars the logits need

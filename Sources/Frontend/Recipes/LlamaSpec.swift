@@ -39,6 +39,15 @@ struct LlamaSpec {
     var logitMultiplier: Float = 1
     /// lm_head rows are L2-normalised before use (Baichuan2's NormHead).
     var normalizedHead = false
+    /// The feed-forward block of the layers that do not have the dense MLP (mixture-of-experts models): nil keeps
+    /// the dense MLP everywhere.
+    var feedForward: FeedForward? = nil
+
+    /// Builds layer `layer`'s feed-forward output (before the residual multiplier and add) from its normalised
+    /// input, or returns nil for a dense-MLP layer. `prefix` is the layer's checkpoint prefix, `name` its node-name
+    /// prefix.
+    typealias FeedForward = (_ b: inout GraphBuilder, _ input: ValueID, _ layer: Int, _ prefix: String, _ name: String,
+                             _ weights: WeightBinder) throws -> ValueID?
 
     init(_ config: LlamaConfig) {
         self.config = config

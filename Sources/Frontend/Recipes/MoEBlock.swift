@@ -1,0 +1,84 @@
+import IR
+
+/// Where a checkpoint keeps a mixture-of-experts block's experts.
+enum ExpertWeights {
+    /// One module per expert, `<experts>.<i>.<gate|up|down>.weight` (Mixtral's w1/w3/w2, Qwen-MoE's and OLMoE's
+    /// gate_proj/up_proj/down_proj).
+    case perExpert(experts: String, gate: String, up: String, down: String)
+    /// Two 3-D stacks, `<gateUp>.weight` `[experts, 2·ff, hidden]` (gate rows, then up rows) and `<down>.weight`
+    /// `[experts, hidden, ff]` (GraniteMoE's input_linear / output_linear).
+    case stacked(gateUp: String, down: String)
+
+    /// Expert `e`'s gate|up and down matrices, module paths relative to `prefix`.
+    func expert(_ e: Int, count: Int, hidden: Int, ff: Int, prefix: String, w: WeightBinder) throws -> MoEExpert {
+        switch self {
+        case .perExpert(let experts, let gate, let up, let down):
+            let module = "\(prefix)\(experts).\(e)."
+            let (g, u) = (try w(module + gate + ".weight", [ff, hidden]), try w(module + up + ".weight", [ff, hidden]))
+            return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .concatRows([g.transform, u.transform])),
+                             down: try w(module + down + ".weight", [hidden, ff]))
+        case .stacked(let gateUp, let down):
+            let (gateUp, down) = (try w(prefix + gateUp + ".weight", [count, 2 * ff, hidden]), try w(prefix + down + ".weight", [count, hidden, ff]))
+            return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .sliceRows(gateUp.transform, start: e * 2 * ff, count: 2 * ff)),
+                             down: WeightRef(shape: [hidden, ff], transform: .sliceRows(down.transform, start: e * hidden, count: hidden)))
+        }
+    }
+}
+
+/// A softmax-routed mixture-of-experts block as checkpoints lay it out: the router linear (`router`, no bias) and
+/// the experts, plus an optional always-on shared expert.
+struct MoEBlock {
+    var router: String
+    var experts: ExpertWeights
+    var count: Int
+    var ff: Int
+    var routing: MoERouting
+    var activation = GatedActivation.silu
+    var shared: SharedExpert? = nil
+
+    /// The block's output for the normalised rows `h` of the layer at checkpoint prefix `prefix`.
+    func build(_ b: inout GraphBuilder, _ h: ValueID, prefix: String, name: String, w: WeightBinder) throws -> ValueID {
+        let hidden = b.type(of: h).cols
+        let logits = try b.linear(h, module: prefix + router, rows: count, weights: w, name: name + router)
+        let spec = MoESpec(experts: try (0..<count).map { try experts.expert($0, count: count, hidden: hidden, ff: ff, prefix: prefix, w: w) },
+                           routing: routing, activation: activation)
+        let routed = b.moe(h, router: logits, spec, name: name + "moe")
+        guard let shared else { return routed }
+        return b.add(routed, try shared.build(&b, h, prefix: prefix, name: name, activation: activation, w: w), name: name + "moe_shared")
+    }
+}
+
+/// An always-on dense expert next to the routed ones, optionally scaled per token by sigmoid(gate(x)) (Qwen2-MoE).
+struct SharedExpert {
+    enum Projections {
+        /// Separate gate and up modules.
+        case separate(gate: String, up: String)
+        /// One module of gate rows then up rows (GraniteMoeShared's input_linear).
+        case fused(String)
+    }
+
+    var projections: Projections
+    var down: String
+    var ff: Int
+    /// A `[1, hidden]` module whose sigmoid scales the expert's output.
+    var gate: String? = nil
+
+    func build(_ b: inout GraphBuilder, _ h: ValueID, prefix: String, name: String, activation: GatedActivation,
+               w: WeightBinder) throws -> ValueID {
+        let (gate, up): (ValueID, ValueID)
+        switch projections {
+        case .separate(let gateModule, let upModule):
+            gate = try b.linear(h, module: prefix + gateModule, rows: ff, weights: w, name: name + gateModule)
+            up = try b.linear(h, module: prefix + upModule, rows: ff, weights: w, name: name + upModule)
+        case .fused(let module):
+            let both = try b.linear(h, module: prefix + module, rows: 2 * ff, weights: w, name: name + module)
+            (gate, up) = (b.slice(both, start: 0, count: ff, name: name + "shared_gate"),
+                          b.slice(both, start: ff, count: ff, name: name + "shared_up"))
+        }
+        let act = b.gatedActivation(gate: gate, up: up, activation, name: name + "shared_act")
+        let out = try b.linear(act, module: prefix + down, rows: b.type(of: h).cols, weights: w, name: name + down)
+        guard let scale = self.gate else { return out }
+        let logit = try b.linear(h, module: prefix + scale, rows: 1, weights: w, name: name + scale)
+        return b.mul(out, b.unary(logit, .sigmoid, name: name + scale + "_sigmoid"), name: name + "shared_scaled")
+    }
+}

@@ -1,0 +1,143 @@
+import Codegen
+import IR
+import XCTest
+
+/// `MoEKernel` (routing, expert-order gather, per-expert matmuls, gated activation, combine) JIT-compiled and run
+/// through llmc_parallel_for, against a scalar f64 mixture of experts: softmax over each row's router logits, the
+/// top-k with ties to the lowest expert index, optional renormalisation and scale, Σ weight · down(act(gate x) · up x).
+final class MoEKernelTests: XCTestCase {
+    private struct Case {
+        var hidden = 37
+        var ff = 21
+        var experts = 5
+        var routing = MoERouting(topK: 2, renormalize: true)
+        var activation = GatedActivation.silu
+        var format = WeightFormat.f32
+        var rows = [1, 3, 37]
+        /// Relative tolerance on each output (of the sum of its terms' magnitudes).
+        var tolerance = 1e-5
+    }
+
+    /// Expert 4 never wins (its logit is far below), so its weights are NaN: any read of them would show.
+    private static let unusedExpert = 4
+
+    private func check(_ c: Case, target: TargetSpec) throws {
+        let capacity = c.rows.max() ?? 1
+        let kernel = MoEKernel(hidden: c.hidden, ff: c.ff, experts: c.experts, routing: c.routing, activation: c.activation,
+                               gateUpFormat: c.format, downFormat: c.format, capacity: capacity)
+        let harness = try KernelHarness(kernel, target: target)
+        var random = TestRandom(seed: UInt64(c.hidden * 100 + c.ff + c.routing.topK))
+        let context = "\(kernel.symbol) \(target.name)"
+
+        // Expert weights, packed one after another at 64-byte aligned offsets (gate|up matrices, then down ones).
+        let gateUps = (0..<c.experts).map { _ in random.array(2 * c.ff * c.hidden, scale: 0.5) }
+        let downs = (0..<c.experts).map { _ in random.array(c.hidden * c.ff, scale: 0.5) }
+        let matrices = zip(gateUps, Array(repeating: (c.hidden, 2 * c.ff), count: c.experts)).map { ($0, $1) }
+            + zip(downs, Array(repeating: (c.ff, c.hidden), count: c.experts)).map { ($0, $1) }
+        var offsets: [Int] = [], end = 0
+        for (_, (k, n)) in matrices {
+            offsets.append(end)
+            end += (MatmulKernel.packedBytes(k: k, n: n, weight: c.format) + 63) & ~63
+        }
+        let packed = AlignedBuffer(byteCount: end)
+        for (index, (values, (k, n))) in matrices.enumerated() {
+            let poisoned = index % c.experts == Self.unusedExpert ? values.map { _ in Float.nan } : values
+            poisoned.withUnsafeBufferPointer {
+                MatmulKernel.pack($0, k: k, n: n, weight: c.format, into: packed.raw + offsets[index])
+            }
+        }
+        // What the kernel multiplies by: bf16-rounded weights for bf16; int8 is checked against f32 with a tolerance.
+        let stored = { (values: [Float]) in
+            values.map { c.format == .bf16 ? Double(BFloat16Bits.widen(BFloat16Bits.round($0))) : Double($0) }
+        }
+        let (gateUpValues, downValues) = (gateUps.map(stored), downs.map(stored))
+        let table = AlignedBuffer(byteCount: 8 * offsets.count)
+        for (i, offset) in offsets.enumerated() { table.raw.storeBytes(of: Int64(offset), toByteOffset: 8 * i, as: Int64.self) }
+        let scratch = AlignedBuffer(byteCount: kernel.scratchBytes)
+
+        for rows in c.rows {
+            let (ldx, ldr, ldo) = (c.hidden + 3, c.experts + 1, c.hidden + 5)
+            let xValues = random.array(rows * ldx, scale: 2)
+            var logits = random.array(rows * ldr, scale: 3)
+            for r in 0..<rows {
+                logits[r * ldr + Self.unusedExpert] = -40
+                // Ties: row 0 has equal logits for experts 1..3, row 1 for every usable expert.
+                if r == 0 { for e in 1...3 { logits[r * ldr + e] = 0.75 } }
+                if r == 1 { for e in 0..<Self.unusedExpert { logits[r * ldr + e] = -0.5 } }
+            }
+            let (x, router) = (AlignedBuffer(floats: xValues), AlignedBuffer(floats: logits))
+            let out = AlignedBuffer(floats: Array(repeating: .nan, count: rows * ldo))
+            harness.run(rows: rows, [slot(x.raw), slot(ldx), slot(router.raw), slot(ldr), slot(packed.raw), slot(table.raw),
+                                     slot(scratch.raw), slot(out.raw), slot(ldo), slot(rows)])
+
+            var expected: [Double] = [], magnitude: [Double] = [], actual: [Float] = []
+            for r in 0..<rows {
+                let row = xValues[(r * ldx)..<(r * ldx + c.hidden)].map(Double.init)
+                let picks = route(logits[(r * ldr)..<(r * ldr + c.experts)].map(Double.init), c.routing)
+                var sums = [Double](repeating: 0, count: c.hidden), sizes = sums
+                for (e, weight) in picks {
+                    let (value, size) = expert(row, gateUp: gateUpValues[e], down: downValues[e], ff: c.ff, c.activation)
+                    for o in 0..<c.hidden {
+                        sums[o] += weight * value[o]
+                        sizes[o] += abs(weight) * size[o]
+                    }
+                }
+                expected += sums
+                magnitude += sizes
+                actual += out.floatArray(rows * ldo)[(r * ldo)..<(r * ldo + c.hidden)]
+            }
+            assertClose(actual, expected, magnitude: magnitude, relative: c.tolerance, "\(context) rows \(rows)")
+            let padding = (0..<rows).flatMap { r in out.floatArray(rows * ldo)[(r * ldo + c.hidden)..<((r + 1) * ldo)] }
+            XCTAssertTrue(padding.allSatisfy(\.isNaN), "\(context) rows \(rows): wrote past the row width")
+        }
+    }
+
+    /// (expert, weight) pairs of one token, in pick order.
+    private func route(_ logits: [Double], _ routing: MoERouting) -> [(Int, Double)] {
+        let top = logits.max() ?? 0
+        let exps = logits.map { Foundation.exp($0 - top) }
+        let total = exps.reduce(0, +)
+        let order = exps.indices.sorted { exps[$0] > exps[$1] || (exps[$0] == exps[$1] && $0 < $1) }
+        let picks = order.prefix(routing.topK)
+        let denominator = routing.renormalize ? picks.reduce(0) { $0 + exps[$1] } : total
+        return picks.map { ($0, exps[$0] / denominator * Double(routing.scale)) }
+    }
+
+    /// down(act(gate · x) · (up · x)) and the magnitude of its terms.
+    private func expert(_ x: [Double], gateUp: [Double], down: [Double], ff: Int, _ activation: GatedActivation)
+        -> (value: [Double], size: [Double]) {
+        let hidden = x.count
+        let dot = { (row: Int) in (0..<hidden).reduce(0.0) { $0 + gateUp[row * hidden + $1] * x[$1] } }
+        let dotSize = { (row: Int) in (0..<hidden).reduce(0.0) { $0 + abs(gateUp[row * hidden + $1] * x[$1]) } }
+        let h = (0..<ff).map { ActivationReference.gated(activation, dot($0)) * dot(ff + $0) }
+        let hSize = (0..<ff).map { (abs(ActivationReference.gated(activation, dot($0))) + dotSize($0)) * (dotSize(ff + $0) + 1) }
+        return ((0..<hidden).map { o in (0..<ff).reduce(0.0) { $0 + down[o * ff + $1] * h[$1] } },
+                (0..<hidden).map { o in (0..<ff).reduce(0.0) { $0 + abs(down[o * ff + $1]) * hSize[$1] } })
+    }
+
+    func testF32TopTwoRenormalised() throws {
+        for target in testTargets { try check(Case(), target: target) }
+    }
+
+    func testBF16TopOneWithoutRenormalisation() throws {
+        // Jamba-style routing (softmax, top-k, not renormalised) with a routed scaling factor.
+        let c = Case(hidden: 40, ff: 19, routing: MoERouting(topK: 1, renormalize: false, scale: 2.5), activation: .geluTanh,
+                     format: .bf16)
+        for target in testTargets { try check(c, target: target) }
+    }
+
+    func testBF16TopTwoWithoutRenormalisation() throws {
+        let c = Case(hidden: 33, ff: 24, routing: MoERouting(topK: 2, renormalize: false), format: .bf16)
+        for target in testTargets { try check(c, target: target) }
+    }
+
+    func testInt8Experts() throws {
+        let c = Case(hidden: 70, ff: 40, routing: MoERouting(topK: 2, renormalize: true), format: .int8, tolerance: 2e-2)
+        for target in testTargets { try check(c, target: target) }
+    }
+
+    func testInt4Experts() throws {
+        let c = Case(hidden: 64, ff: 32, routing: MoERouting(topK: 2, renormalize: true), format: .int4, tolerance: 8e-2)
+        try check(c, target: .avx512)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import IR
+
+extension ReferenceEvaluator {
+    /// `Op.moe` as `MoESpec` documents it: softmax over each row's router logits, the top-k (ties to the lowest
+    /// index), optionally renormalised, scaled; the sum of the weighted selected experts' gated MLPs.
+    func mixtureOfExperts(_ x: [Double], router: [Double], _ spec: MoESpec, rows: Int) throws -> [Double] {
+        let (hidden, ff, count) = (spec.hidden, spec.ff, spec.experts.count)
+        let act: (Double) -> Double = switch spec.activation {
+        case .silu: { $0 / (1 + exp(-$0)) }
+        case .geluTanh: { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
+        case .gelu: { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
+        }
+        var out = [Double](repeating: 0, count: rows * hidden)
+        for r in 0..<rows {
+            let logits = router[r * count ..< (r + 1) * count]
+            let top = logits.max() ?? 0
+            let probabilities = logits.map { exp($0 - top) / logits.reduce(0) { $0 + exp($1 - top) } }
+            var order = Array(0..<count)
+            order.sort { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+            let picks = order.prefix(spec.routing.topK)
+            let total = spec.routing.renormalize ? picks.reduce(0) { $0 + probabilities[$1] } : 1
+            let row = Array(x[r * hidden ..< (r + 1) * hidden])
+            for e in picks {
+                let (gateUp, down) = (try weight(spec.experts[e].gateUp), try weight(spec.experts[e].down))
+                let hiddenActivation = (0..<ff).map { i in
+                    let dot = { (o: Int) in (0..<hidden).reduce(0) { $0 + gateUp[o * hidden + $1] * row[$1] } }
+                    return act(dot(i)) * dot(ff + i)
+                }
+                let factor = probabilities[e] / total * Double(spec.routing.scale)
+                for o in 0..<hidden {
+                    out[r * hidden + o] += factor * (0..<ff).reduce(0) { $0 + down[o * ff + $1] * hiddenActivation[$1] }
+                }
+            }
+        }
+        return out
+    }
+}
