@@ -114,7 +114,7 @@ public struct MoEKernel: Kernel {
                                     m.gepF32(second, m.mul(start, m.constI64(2 * ff))), m.constI64(2 * ff), count])
             }
             run(GatedActivationKernel(ff: ff, activation: activation), positions,
-                [second, m.gepF32(second, m.constI64(ff)), m.constI64(2 * ff), first, m.constI64(ff), positions])
+                [second, m.constI64(2 * ff), m.gepF32(second, m.constI64(ff)), m.constI64(2 * ff), first, m.constI64(ff), positions])
             forEachExpertWithTokens(m, expertStart: expertStart) { e, start, count in
                 let offset = m.load(m.i64Type, m.gep(m.i64Type, offsets, m.add(e, m.constI64(experts))), align: 8)
                 run(down, count, [m.gepF32(first, m.mul(start, m.constI64(ff))), m.constI64(ff), m.gep(m.i8Type, weightsBase, offset),
