@@ -1,14 +1,15 @@
 // Kernel benchmark: JIT-compiles llmc kernels, runs them through the runtime's llmc_parallel_for (and on one
 // thread; timed by thread CPU time) and prints GB/s (decode GEMV: packed weight bytes streamed per second) and
 // GOP/s (prefill GEMM, attention) for every weight format (f32, bf16, int8, int4) next to OpenBLAS in the same run.
-// Usage: KernelBench [avx512|avx2|native] [--quick] [decode] [prefill] [attention] (default: all sections)
+// Usage: KernelBench [avx512|avx512-bf16|avx2|native] [--quick] [decode] [prefill] [attention] (default: all sections)
 import CBLAS
 import Codegen
 import Foundation
 import RuntimeLib
 
 let arguments = CommandLine.arguments.dropFirst()
-let target: TargetSpec = arguments.contains("avx2") ? .avx2 : arguments.contains("native") ? .native : .avx512
+let target: TargetSpec = arguments.contains("avx2") ? .avx2 : arguments.contains("native") ? .native
+    : arguments.contains("avx512-bf16") ? .avx512BF16 : .avx512
 let quick = arguments.contains("--quick")
 let sections = Set(arguments.filter { ["decode", "prefill", "attention"].contains($0) })
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }

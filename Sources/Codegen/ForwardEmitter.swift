@@ -442,6 +442,14 @@ public struct ForwardEmitter {
 
         let mainType = m.functionType(m.i32Type, [m.i32Type, m.ptrType])
         _ = m.defineFunction("main", mainType, target: target) { fn in
+            // First make sure the CPU has what the kernels were compiled for (llmc_require_cpu exits otherwise).
+            let require = m.functionType(m.voidType, [m.ptrType, m.ptrType, m.ptrType])
+            let features = target.requiredCPUFeatures.joined(separator: ",")
+            m.callExternal("llmc_require_cpu", require, [
+                m.load(m.ptrType, m.param(fn, 1), align: 8),
+                LLVMBuildGlobalStringPtr(m.builder, target.name, "llmc_target_name"),
+                LLVMBuildGlobalStringPtr(m.builder, features, "llmc_target_features"),
+            ])
             let llmcMain = m.functionType(m.i32Type, [m.i32Type, m.ptrType, m.ptrType])
             m.ret(m.callExternal("llmc_run_main", llmcMain, [m.param(fn, 0), m.param(fn, 1), table]))
         }

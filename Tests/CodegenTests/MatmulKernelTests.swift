@@ -3,7 +3,9 @@ import Codegen
 import XCTest
 
 final class MatmulKernelTests: XCTestCase {
-    /// Runs one kernel configuration for several row counts against a scalar f64 reference.
+    /// Runs one kernel configuration for several row counts against a scalar f64 reference. The reference rounds
+    /// bf16 weights to bf16 (nearest even) and, where the kernel computes in bf16 (bf16 weights, a target with AVX-512
+    /// BF16, more than `decodeMaxRows` rows), x too; x holds some exact bf16 ties (rounded to even, not away).
     private func check(
         k: Int, n: Int, weight: WeightFormat, bias: Bool, accumulate: Bool, target: TargetSpec,
         rowCounts: [Int] = [1, 2, 3, 4, 5, 8, 17, 40]
@@ -20,7 +22,13 @@ final class MatmulKernelTests: XCTestCase {
 
         for rows in rowCounts {
             let (ldx, ldy) = (k + 3, n + 5)
-            let x = AlignedBuffer(floats: random.array(rows * ldx))
+            var xValues = random.array(rows * ldx)
+            for index in stride(from: 0, to: xValues.count, by: 7) {
+                xValues[index] = Float(bitPattern: (xValues[index].bitPattern & 0xffff_0000) | 0x8000)
+            }
+            let x = AlignedBuffer(floats: xValues)
+            let bf16Activations = weight == .bf16 && target.hasAVX512BF16 && rows > MatmulKernel.decodeMaxRows
+            let xRef = bf16Activations ? xValues.map { BFloat16Bits.widen(BFloat16Bits.round($0)) } : xValues
             let y0 = random.array(rows * ldy)
             let y = AlignedBuffer(floats: y0)
             let args = [slot(x.raw), slot(ldx), slot(packed.raw), bias ? slot(biasValues.raw) : 0, slot(y.raw),
@@ -39,7 +47,7 @@ final class MatmulKernelTests: XCTestCase {
                     }
                     var sum = 0.0, size = 0.0
                     for kk in 0..<k {
-                        let term = Double(x.floats[r * ldx + kk]) * Double(wRef[j * k + kk])
+                        let term = Double(xRef[r * ldx + kk]) * Double(wRef[j * k + kk])
                         sum += term
                         size += abs(term)
                     }
@@ -80,6 +88,26 @@ final class MatmulKernelTests: XCTestCase {
             try check(k: 2100, n: 40, weight: .f32, bias: true, accumulate: false, target: target, rowCounts: [1, 13])
             try check(k: 1500, n: 20, weight: .bf16, bias: true, accumulate: true, target: target, rowCounts: [3, 9])
         }
+    }
+
+    /// The bf16-compute prefill (`vdpbf16ps`) and the f32-activation decode on the AVX-512 BF16 target: odd k, n not
+    /// a multiple of 16 (short last panel group), every row count from 1 to 37.
+    func testBF16ComputeOddShapes() throws {
+        guard TargetSpec.native.hasAVX512BF16 else { throw XCTSkip("this CPU lacks AVX-512 BF16") }
+        let rows = Array(1...37)
+        try check(k: 1, n: 1, weight: .bf16, bias: false, accumulate: false, target: .avx512BF16, rowCounts: rows)
+        try check(k: 17, n: 33, weight: .bf16, bias: true, accumulate: false, target: .avx512BF16, rowCounts: rows)
+        try check(k: 33, n: 200, weight: .bf16, bias: false, accumulate: true, target: .avx512BF16, rowCounts: rows)
+        try check(k: 385, n: 70, weight: .bf16, bias: true, accumulate: true, target: .avx512BF16, rowCounts: rows)
+        // f32 weights on the same target keep the f32 path.
+        try check(k: 33, n: 17, weight: .f32, bias: true, accumulate: false, target: .avx512BF16, rowCounts: [3, 9])
+    }
+
+    /// Rows spanning several activation slices of a task (k = 1537: 3 KiB records, slices of 40 rows) and more row
+    /// tiles than tasks.
+    func testBF16ComputeSlices() throws {
+        guard TargetSpec.native.hasAVX512BF16 else { throw XCTSkip("this CPU lacks AVX-512 BF16") }
+        try check(k: 1537, n: 50, weight: .bf16, bias: true, accumulate: false, target: .avx512BF16, rowCounts: [5, 300])
     }
 
     func testAgainstOpenBLAS() throws {

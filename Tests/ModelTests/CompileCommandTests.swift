@@ -24,7 +24,7 @@ final class CompileCommandTests: XCTestCase {
 
     func testEveryTargetMatchesTransformers() throws {
         let expected = try expected()
-        for target in ["x86-64-avx512", "x86-64-avx2", "native"] {
+        for target in ["x86-64-avx512", "x86-64-avx512-bf16", "x86-64-avx2", "native"] {
             let binary = dir.appendingPathComponent(target)
             try Tools.compile(model, to: binary, extra: ["--target", target])
             if let failure = generationMismatch(expected: expected, produced: try generate(binary, expected)) {

@@ -53,10 +53,16 @@ public struct EmbeddingKernel: RowwiseKernel {
                 Self.emitRowsLayoutRow(m, table: table, weight: weight, dim: dim, index: token, lanes: lanes,
                                        into: destination, accumulate: false)
             case .matmulPacked:
-                // Element (token, d) sits at ((token / 16) * dim + d) * 16 + token % 16: a stride-16 gather.
+                // Element (token, d) sits at the token's panel start + its column's place in a panel row + the
+                // offset of d in the panel, `MatmulPacking.index(j: 0, kk: d)` (d * 16 for f32; for bf16, whose k
+                // pairs interleave, (d / 2) * 32 + d % 2, which is offset * 16 + index(0, lane) as offsets are even).
                 let width = m.constI64(MatmulPacking.panelWidth)
-                let base = m.add(m.mul(m.mul(m.sdiv(token, width), m.constI64(dim)), width), m.srem(token, width))
-                let strides = m.constVector((0..<lanes).map { m.constI64($0 * MatmulPacking.panelWidth) })
+                let panelStart = m.mul(m.sdiv(token, width),
+                                       m.constI64(MatmulPacking.storedK(dim, weight: weight) * MatmulPacking.panelWidth))
+                let base = m.add(panelStart, m.mul(m.srem(token, width), m.constI64(weight == .bf16 ? 2 : 1)))
+                let strides = m.constVector((0..<lanes).map {
+                    m.constI64(MatmulPacking.index(j: 0, kk: $0, k: dim, weight: weight))
+                })
                 let elementType = weight.elementType(m)
                 forEachVector(m, count: dim, lanes: lanes) { offset, mask in
                     let first = m.add(base, m.mul(offset, width))

@@ -4,50 +4,54 @@ import CLLVM
 /// over k (hides FMA latency when the tile is small, e.g. in a GEMV). Emitted as an internal function
 /// `void (ptr x, i64 ldx, ptr w, i64 kLen, ptr y, i64 ldy, ptr bias, i64 validCols, i1 loadY, i1 addBias)`:
 /// y[r][c] = (loadY ? y[r][c] : 0) + sum_{k<kLen} x[r][k] * W[c][k] + (addBias ? bias[c] : 0) for c < validCols,
-/// where `w` points at the tile's first panel at the tile's first k and consecutive panels are `panelStride` apart.
+/// where `w` points at the tile's first panel at the tile's first k (even for bf16, whose panels hold k pairs) and
+/// consecutive panels are `panelStride` elements apart. The f32 and bf16 formats (widened exactly) only.
 struct MatmulMicroKernel {
     let rows: Int
     let panels: Int
     let unroll: Int
-    /// Elements between consecutive panels (k * panelWidth of the full matrix).
+    /// Elements between consecutive panels (`MatmulPacking.storedK` * panelWidth of the full matrix).
     let panelStride: Int
     let weight: WeightFormat
 
     func name(prefix: String) -> String { "\(prefix).m\(rows)p\(panels)u\(unroll)" }
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
-        let type = m.functionType(m.voidType, [
-            m.ptrType, m.i64Type, m.ptrType, m.i64Type, m.ptrType, m.i64Type, m.ptrType, m.i64Type, m.i1Type, m.i1Type,
-        ])
-        return m.defineFunction(name(prefix: prefix), type, linkage: LLVMInternalLinkage, target: target) { fn in
-            m.addAttribute(fn, "noinline")
-            emitBody(fn, m, target)
-            m.retVoid()
+        let inputs = [m.ptrType, m.i64Type, m.ptrType, m.i64Type]
+        return TileOutput.defineTile(m, name: name(prefix: prefix), inputs: inputs, target: target) { inputs, output in
+            emitBody(m, target, x: inputs[0], ldx: inputs[1], w: inputs[2], kLen: inputs[3], output: output)
         }
     }
 
-    private func emitBody(_ fn: LLVMValueRef, _ m: ModuleBuilder, _ target: TargetSpec) {
+    private func emitBody(
+        _ m: ModuleBuilder, _ target: TargetSpec, x: LLVMValueRef, ldx: LLVMValueRef, w: LLVMValueRef,
+        kLen: LLVMValueRef, output: TileOutput
+    ) {
         let lanes = target.vectorWidth
         let perPanel = MatmulPacking.panelWidth / lanes
         let vectors = panels * perPanel
-        let (x, ldx, w, kLen) = (m.param(fn, 0), m.param(fn, 1), m.param(fn, 2), m.param(fn, 3))
-        let (y, ldy, bias, validCols) = (m.param(fn, 4), m.param(fn, 5), m.param(fn, 6), m.param(fn, 7))
-        let (loadY, addBias) = (m.param(fn, 8), m.param(fn, 9))
-        let elementType = weight == .f32 ? m.f32Type : m.i16Type
         let rowBases = (0..<rows).map { m.gepF32(x, m.mul(m.constI64($0), ldx)) }
-
-        // One k step: acc[r][v] += x[r][k] * W[v][k] for the accumulator set `acc`.
-        func step(_ k: LLVMValueRef, _ acc: [LLVMValueRef]) -> [LLVMValueRef] {
-            let weights = (0..<vectors).map { v -> LLVMValueRef in
-                let offset = m.add(m.mul(k, m.constI64(MatmulPacking.panelWidth)),
-                                   m.constI64((v / perPanel) * panelStride + (v % perPanel) * lanes))
-                let pointer = m.gep(elementType, w, offset)
-                return weight == .f32 ? m.loadF32Vector(pointer, lanes) : m.loadBF16AsF32(pointer, lanes)
+        let pairs = weight == .bf16
+        // A step covers one k (f32) or one k pair (bf16 panels, `MatmulPacking`); `evenOnly` drops the pair's odd
+        // k (the last step of an odd kLen, whose x has no value there).
+        func step(_ s: LLVMValueRef, _ acc: [LLVMValueRef], evenOnly: Bool = false) -> [LLVMValueRef] {
+            let weights = (0..<vectors).map { v -> [LLVMValueRef] in
+                let stepSize = MatmulPacking.panelWidth * (pairs ? 2 : 1)
+                let offset = m.add(m.mul(s, m.constI64(stepSize)), m.constI64(
+                    (v / perPanel) * panelStride + (v % perPanel) * lanes * (pairs ? 2 : 1)))
+                guard pairs else { return [m.loadF32Vector(m.gepF32(w, offset), lanes)] }
+                let widened = m.widenBF16Pairs(m.load(m.vectorType(m.i32Type, lanes), m.gep(m.i16Type, w, offset)))
+                return evenOnly ? [widened.low] : [widened.low, widened.high]
             }
             var next = acc
             for r in 0..<rows {
-                let xs = m.splat(m.load(m.f32Type, m.gepF32(rowBases[r], k)), lanes)
-                for v in 0..<vectors { next[r * vectors + v] = m.fma(xs, weights[v], acc[r * vectors + v]) }
+                let firstK = pairs ? m.mul(s, m.constI64(2)) : s
+                let xs = (0..<weights[0].count).map { half in
+                    m.splat(m.load(m.f32Type, m.gepF32(rowBases[r], m.add(firstK, m.constI64(half)))), lanes)
+                }
+                for v in 0..<vectors {
+                    for (xValue, wValue) in zip(xs, weights[v]) { next[r * vectors + v] = m.fma(xValue, wValue, next[r * vectors + v]) }
+                }
             }
             return next
         }
@@ -55,7 +59,8 @@ struct MatmulMicroKernel {
         let zero = LLVMConstNull(m.f32Vector(lanes))!
         let setSize = rows * vectors
         let initial = Array(repeating: zero, count: setSize * unroll)
-        let mainEnd = m.sub(kLen, m.srem(kLen, m.constI64(unroll)))
+        let steps = pairs ? m.sdiv(kLen, m.constI64(2)) : kLen
+        let mainEnd = m.sub(steps, m.srem(steps, m.constI64(unroll)))
         let unrolled = m.forLoop(from: m.constI64(0), to: mainEnd, step: unroll, carrying: initial) { k, acc in
             (0..<unroll).flatMap { u in
                 step(m.add(k, m.constI64(u)), Array(acc[(u * setSize)..<((u + 1) * setSize)]))
@@ -63,11 +68,16 @@ struct MatmulMicroKernel {
         }
         var sets = (0..<unroll).map { Array(unrolled[($0 * setSize)..<(($0 + 1) * setSize)]) }
         if unroll > 1 {
-            sets[0] = m.forLoop(from: mainEnd, to: kLen, carrying: sets[0]) { k, acc in step(k, acc) }
+            sets[0] = m.forLoop(from: mainEnd, to: steps, carrying: sets[0]) { k, acc in step(k, acc) }
+        }
+        if pairs {
+            // An odd kLen (only at the end of k: k blocks start at even k) leaves one k of a last pair.
+            sets[0] = m.forLoop(from: steps, to: m.ceilDiv(kLen, m.constI64(2)), carrying: sets[0]) { k, acc in
+                step(k, acc, evenOnly: true)
+            }
         }
         let sums = (0..<setSize).map { index in m.sumTree(sets.map { $0[index] }) }
 
-        let output = TileOutput(y: y, ldy: ldy, bias: bias, validCols: validCols, loadY: loadY, addBias: addBias)
         output.store(m, rows: rows, vectors: vectors, lanes: lanes) { r, v in sums[r * vectors + v] }
     }
 }
@@ -77,6 +87,25 @@ struct MatmulMicroKernel {
 struct TileOutput {
     let y: LLVMValueRef, ldy: LLVMValueRef, bias: LLVMValueRef, validCols: LLVMValueRef
     let loadY: LLVMValueRef, addBias: LLVMValueRef
+
+    /// Defines (once) the internal, never inlined micro-kernel `name` of type
+    /// `void (inputs..., ptr y, i64 ldy, ptr bias, i64 validCols, i1 loadY, i1 addBias)`; `body` emits its work
+    /// from the input parameters and the tile's output.
+    static func defineTile(
+        _ m: ModuleBuilder, name: String, inputs: [LLVMTypeRef], target: TargetSpec,
+        body: (_ inputs: [LLVMValueRef], _ output: TileOutput) -> Void
+    ) -> LLVMValueRef {
+        let outputs = [m.ptrType, m.i64Type, m.ptrType, m.i64Type, m.i1Type, m.i1Type]
+        let type = m.functionType(m.voidType, inputs + outputs)
+        return m.defineFunction(name, type, linkage: LLVMInternalLinkage, target: target) { fn in
+            m.addAttribute(fn, "noinline")
+            let parameter = { (index: Int) in m.param(fn, inputs.count + index) }
+            let output = TileOutput(y: parameter(0), ldy: parameter(1), bias: parameter(2), validCols: parameter(3),
+                                    loadY: parameter(4), addBias: parameter(5))
+            body((0..<inputs.count).map { m.param(fn, $0) }, output)
+            m.retVoid()
+        }
+    }
 
     /// Stores `value(r, v)`, the f32 vector of row r and the tile's v-th `lanes`-wide column vector (vectors
     /// cover whole 16-column panels in order).

@@ -25,8 +25,6 @@ struct QuantMatmul {
     }
     /// Decode tasks: fewer than the f32 path's 8, as each task quantizes the rows again (measured faster).
     private var decodeTasks: Int { min(panels, 4) }
-    /// Upper bound on tasks of one prefill call, and on row chunks.
-    private static let maxTasks = 16
     /// Bytes of quantized activation records a prefill task keeps on its stack.
     private static let sliceBudget = 96 << 10
 
@@ -42,19 +40,14 @@ struct QuantMatmul {
         return rows * max(1, min(16, Self.sliceBudget / activations.recordBytes / rows))
     }
 
-    /// Row chunks and panel chunks of a prefill call (i64 values): up to 16 row chunks, and enough panel chunks
-    /// for about 8 tasks when rows are few.
-    private func chunks(rows: LLVMValueRef, _ m: ModuleBuilder, _ target: TargetSpec) -> (rows: LLVMValueRef, panels: LLVMValueRef) {
-        let rowBlocks = m.ceilDiv(rows, m.constI64(tileRows(target)))
-        let rowChunks = m.smin(rowBlocks, m.constI64(Self.maxTasks))
-        let panelChunks = m.smin(m.ceilDiv(m.constI64(8), rowChunks), m.constI64(panels))
-        return (rowChunks, panelChunks)
+    /// The prefill split: row chunks of whole tiles × panel chunks.
+    private func split(_ target: TargetSpec) -> MatmulTaskSplit {
+        MatmulTaskSplit(tileRows: tileRows(target), columnUnits: panels)
     }
 
     func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         let decode = m.icmp(LLVMIntSLE, rows, m.constI64(MatmulKernel.decodeMaxRows))
-        let split = chunks(rows: m.smax(rows, m.constI64(1)), m, target)
-        return m.select(decode, m.constI64(decodeTasks), m.mul(split.rows, split.panels))
+        return m.select(decode, m.constI64(decodeTasks), split(target).taskCount(m, rows: rows))
     }
 
     func emit(in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
@@ -71,13 +64,9 @@ struct QuantMatmul {
 
     private typealias Operands = MatmulKernel.Operands
 
-    /// The output-side arguments of a tile at (row0, panel0): y, ldy, bias, validCols, loadY, addBias.
+    /// The output-side arguments of a tile at (row0, panel0) (`MatmulKernel.Operands.outputArguments`).
     private func outputArguments(_ m: ModuleBuilder, _ o: Operands, row0: LLVMValueRef, panel0: LLVMValueRef) -> [LLVMValueRef] {
-        let column0 = m.mul(panel0, m.constI64(MatmulPacking.panelWidth))
-        let y = m.gepF32(o.y, m.add(m.mul(row0, o.ldy), column0))
-        // Without bias the tile gets y as a (never read) bias pointer.
-        let bias = o.bias.map { m.gepF32($0, column0) } ?? y
-        return [y, o.ldy, bias, m.sub(m.constI64(kernel.n), column0), m.constI1(kernel.accumulate), m.constI1(kernel.bias)]
+        o.outputArguments(m, kernel, row0: row0, panel0: panel0)
     }
 
     private func panelPointer(_ m: ModuleBuilder, _ o: Operands, _ panel: LLVMValueRef) -> LLVMValueRef {
@@ -118,10 +107,7 @@ struct QuantMatmul {
         task: LLVMValueRef
     ) {
         let (tile, lanes, slice) = (tileRows(target), Self.lanes(target), sliceRows(target))
-        let split = chunks(rows: rows, m, target)
-        let blockRange = splitRange(m, total: m.ceilDiv(rows, m.constI64(tile)), parts: split.rows,
-                                    part: m.sdiv(task, split.panels))
-        let panelRange = splitRange(m, total: m.constI64(panels), parts: split.panels, part: m.srem(task, split.panels))
+        let (blockRange, panelRange) = split(target).ranges(m, rows: rows, task: task)
         let rowEnd = m.smin(rows, m.mul(blockRange.end, m.constI64(tile)))
         m.forLoop(from: m.mul(blockRange.begin, m.constI64(tile)), to: rowEnd, step: slice) { sliceStart in
             let sliceEnd = m.smin(rowEnd, m.add(sliceStart, m.constI64(slice)))

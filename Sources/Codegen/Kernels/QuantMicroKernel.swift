@@ -23,20 +23,12 @@ struct QuantMicroKernel {
     func name(prefix: String) -> String { "\(prefix).q\(rows)\(activations.wide ? "w" : "")" }
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec, lanes: Int) -> LLVMValueRef {
-        let type = m.functionType(m.voidType, [
-            m.ptrType, m.ptrType, m.ptrType, m.i64Type, m.ptrType, m.i64Type, m.i1Type, m.i1Type,
-        ])
-        return m.defineFunction(name(prefix: prefix), type, linkage: LLVMInternalLinkage, target: target) { fn in
-            m.addAttribute(fn, "noinline")
-            emitBody(fn, m, lanes: lanes)
-            m.retVoid()
+        TileOutput.defineTile(m, name: name(prefix: prefix), inputs: [m.ptrType, m.ptrType], target: target) { inputs, output in
+            emitBody(m, records: inputs[0], w: inputs[1], output: output, lanes: lanes)
         }
     }
 
-    private func emitBody(_ fn: LLVMValueRef, _ m: ModuleBuilder, lanes: Int) {
-        let (records, w) = (m.param(fn, 0), m.param(fn, 1))
-        let output = TileOutput(y: m.param(fn, 2), ldy: m.param(fn, 3), bias: m.param(fn, 4), validCols: m.param(fn, 5),
-                                loadY: m.param(fn, 6), addBias: m.param(fn, 7))
+    private func emitBody(_ m: ModuleBuilder, records: LLVMValueRef, w: LLVMValueRef, output: TileOutput, lanes: Int) {
         let vectors = MatmulPacking.panelWidth / lanes
         // int16 activations: each output vector's columns are summed in two accumulators of (column, k pair)
         // lanes (half its columns each), folded together at the end.

@@ -89,6 +89,12 @@ typedef struct llmc_model {
 /// The produced executable's entry point (CLI, bench, info); returns the process exit code.
 int llmc_run_main(int argc, char **argv, const llmc_model *model);
 
+/// Called first by the generated `main` (prog = argv[0], may be NULL): returns when the CPU (and the OS, for vector
+/// registers) supports every instruction-set extension in `features`, the comma-separated LLVM names
+/// ("avx2,avx512f,avx512bf16") the code was compiled for; otherwise prints one line naming the first missing one and
+/// `target` and exits with status 1. Names it cannot test are skipped.
+void llmc_require_cpu(const char *prog, const char *target, const char *features);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
 // thread pool control, weight-blob loading, sampling, command-line parsing and JSON string escaping.
 #ifndef LLMC_RUNTIME_H
 #define LLMC_RUNTIME_H
+#include <stddef.h>
 #include <stdint.h>
 #include "llmc_blob.h"
 
@@ -23,6 +24,13 @@ void llmc_threadpool_shutdown(void);
 int64_t llmc_threadpool_threads(void);
 /// llmc_parallel_for calls made so far outside of tasks (nested calls run inline and are not counted).
 uint64_t llmc_threadpool_calls(void);
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU features (cpu_check.c), behind llmc_require_cpu (llmc_abi.h).
+
+/// Writes the first name in the comma-separated `features` (LLVM names) that this CPU or OS lacks into `missing`
+/// (`size` bytes, NUL-terminated) and returns 1; returns 0 when every name it can test is supported.
+int llmc_cpu_missing_feature(const char *features, char *missing, size_t size);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Weight blob (blob.c): the data llmc appends to every produced executable (layout in llmc_blob.h).
