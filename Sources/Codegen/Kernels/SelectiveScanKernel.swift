@@ -72,9 +72,8 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
             }
             let group = m.sdiv(channel, m.constI64(heads / groups * headDim))
             let firstState = m.mul(group, m.constI64(stateSize))
-            let decayRates = (0..<stateSize).map { j in
-                perHead(a, aPerState ? m.add(m.constI64(j * heads), head) : head)
-            }
+            // One rate per state element, or the head's one rate (then one exp per token serves every element).
+            let decayRates = (0..<(aPerState ? stateSize : 1)).map { j in perHead(a, m.add(m.constI64(j * heads), head)) }
             let skipFactor = skip ? perHead(d, head) : zero
             let stepBias = dtBias ? perHead(bias, head) : nil
             let stateAt = { (j: Int) in m.gepF32(state, m.add(m.constI64(j * channels), channel)) }
@@ -87,13 +86,13 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
                 let value = m.loadF32Vector(x.row(m, row, column: channel), lanes, mask: mask)
                 let input = m.fmul(step, value)
                 var y = m.fmul(skipFactor, value)
+                let decays = decayRates.map { m.exp(m.fmul(step, $0)) }
                 var next: [LLVMValueRef] = []
                 for j in 0..<stateSize {
                     let element = m.add(firstState, m.constI64(j))
                     let bj = m.splat(m.load(m.f32Type, b.row(m, row, column: element)), lanes)
                     let cj = m.splat(m.load(m.f32Type, c.row(m, row, column: element)), lanes)
-                    let decay = m.exp(m.fmul(step, decayRates[j]))
-                    let h = m.fma(decay, m.select(fresh, zero, previous[j]), m.fmul(input, bj))
+                    let h = m.fma(decays[aPerState ? j : 0], m.select(fresh, zero, previous[j]), m.fmul(input, bj))
                     y = m.fma(cj, h, y)
                     next.append(h)
                 }
