@@ -3,8 +3,8 @@ import IR
 /// Where each causal conv's window and each scan's state live in the runtime's recurrent state buffer
 /// (`llmc_model_state.state`, `state_bytes`: the fixed-size state of one sequence, zeroed by the runtime). Regions
 /// are f32 and 64-byte aligned, in graph order: a conv slot holds its last kernel − 1 inputs
-/// `[kernel − 1][channels]` (oldest first), a scan slot its state `[stateSize][channels]` (state element-major, so
-/// a vector of channels is one load). Attention-only graphs have none (0 bytes).
+/// `[kernel − 1][channels]` (oldest first), a scan slot its state in blocks of channels (`SelectiveScanKernel`).
+/// Attention-only graphs have none (0 bytes).
 public struct RecurrentStateLayout: Sendable {
     /// Byte offset of each conv slot's window.
     public let conv: [Int: Int]
@@ -29,7 +29,8 @@ public struct RecurrentStateLayout: Sendable {
             case .causalConv1d(_, let spec):
                 try place(&conv, spec.stateSlot, bytes: (spec.kernel - 1) * spec.channels * 4, node)
             case .selectiveScan(_, _, _, _, let spec):
-                try place(&scan, spec.stateSlot, bytes: spec.stateSize * spec.channels * 4, node)
+                try place(&scan, spec.stateSlot, bytes: SelectiveScanKernel.stateFloats(channels: spec.channels, stateSize: spec.stateSize) * 4,
+                          node)
             default: continue
             }
         }

@@ -70,7 +70,7 @@ final class SSMKernelTests: XCTestCase {
             let first = f.run(single, inputs, rows: start ..< start + split, position: .first(0), state: state)
             let second = f.run(single, inputs, rows: start + split ..< start + length, position: .first(split), state: state)
             XCTAssertEqual(first + second, oneCall, "\(context): chunks of \(split) and \(length - split) differ from one call")
-            XCTAssertEqual(state.floatArray(f.stateCount), finalState.floatArray(f.stateCount), "\(context): state after chunks")
+            XCTAssertEqual(f.stateValues(state), f.stateValues(finalState), "\(context): state after chunks")
         }
         let state = AlignedBuffer(byteCount: f.stateCount * 4)
         let stepped = (0..<length).flatMap { t in
@@ -108,6 +108,8 @@ protocol SequenceFixture {
     var outputWidth: Int { get }
     /// Floats of the recurrent state region.
     var stateCount: Int { get }
+    /// The values of a state region that hold state (without padding).
+    func stateValues(_ state: AlignedBuffer) -> [Float]
     func inputs(rows: Int) -> Inputs
     /// Runs the kernel over `rows` of the inputs with `state`; returns the output rows.
     func run(_ harness: KernelHarness, _ inputs: Inputs, rows: Range<Int>, position: RowPositions, state: AlignedBuffer) -> [Float]
@@ -132,6 +134,7 @@ struct ConvFixture: SequenceFixture {
     var ldx: Int { channels + 3 }
     var outputWidth: Int { channels + 1 }
     var stateCount: Int { (kernel - 1) * channels }
+    func stateValues(_ state: AlignedBuffer) -> [Float] { state.floatArray(stateCount) }
 
     func inputs(rows: Int) -> AlignedBuffer {
         var random = TestRandom(seed: UInt64(rows))
@@ -184,7 +187,15 @@ struct ScanFixture: SequenceFixture {
     var cAt: Int { bAt + bcWidth }
     var ld: Int { cAt + bcWidth + 1 }
     var outputWidth: Int { channels + 2 }
-    var stateCount: Int { stateSize * channels }
+    var stateCount: Int { SelectiveScanKernel.stateFloats(channels: channels, stateSize: stateSize) }
+
+    /// Blocks of `stateBlock` channels; the last block's lanes past `channels` are padding.
+    func stateValues(_ state: AlignedBuffer) -> [Float] {
+        let block = SelectiveScanKernel.stateBlock
+        return state.floatArray(stateCount).enumerated().filter { index, _ in
+            index / (block * stateSize) * block + index % block < channels
+        }.map(\.element)
+    }
 
     func inputs(rows: Int) -> AlignedBuffer {
         var random = TestRandom(seed: UInt64(rows) + 7)

@@ -10,7 +10,8 @@ import CLLVM
 /// the vector's group.
 /// Slots: [0] x, [1] ldx, [2] dt, [3] lddt, [4] B, [5] ldb, [6] C, [7] ldc, [8] A (f32, state-major
 /// [stateSize][heads], or [heads]), [9] D (f32 [heads], or unused), [10] dt bias (f32 [heads], or unused), [11] out,
-/// [12] ldo, [13] state (f32 [stateSize][channels]), [14] pos0 or positions (`source`), [15] rows.
+/// [12] ldo, [13] state (`stateFloats` f32 in blocks of `stateBlock` channels: [channel block][stateSize][stateBlock],
+/// so one channel vector's state is one contiguous stream), [14] pos0 or positions (`source`), [15] rows.
 public struct SelectiveScanKernel: SequenceChannelKernel {
     public let heads: Int
     public let headDim: Int
@@ -45,6 +46,14 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
 
     public var channels: Int { heads * headDim }
 
+    /// Channels whose states are stored together (a multiple of every target's vector width).
+    public static let stateBlock = 16
+
+    /// Floats of the state of `channels` channels with `stateSize` elements each (the last block padded).
+    public static func stateFloats(channels: Int, stateSize: Int) -> Int {
+        (channels + stateBlock - 1) / stateBlock * stateBlock * stateSize
+    }
+
     public var symbol: String {
         "llmc_selective_scan_h\(heads)_p\(headDim)_g\(groups)_n\(stateSize)\(aPerState ? "_an" : "")\(skip ? "_d" : "")\(dtBias ? "_sb" : "")"
             + "\(dtSoftplus ? "_sp" : "")\(source.symbolSuffix)"
@@ -76,7 +85,10 @@ public struct SelectiveScanKernel: SequenceChannelKernel {
             let decayRates = (0..<(aPerState ? stateSize : 1)).map { j in perHead(a, m.add(m.constI64(j * heads), head)) }
             let skipFactor = skip ? perHead(d, head) : zero
             let stepBias = dtBias ? perHead(bias, head) : nil
-            let stateAt = { (j: Int) in m.gepF32(state, m.add(m.constI64(j * channels), channel)) }
+            let block = Self.stateBlock
+            let stateBase = m.add(m.mul(m.sdiv(channel, m.constI64(block)), m.constI64(block * stateSize)),
+                                  m.srem(channel, m.constI64(block)))
+            let stateAt = { (j: Int) in m.gepF32(state, m.add(stateBase, m.constI64(j * block))) }
             let saved = (0..<stateSize).map { m.loadF32Vector(stateAt($0), lanes, mask: mask) }
             let final = m.forLoop(from: m.constI64(0), to: rows, carrying: saved) { row, previous in
                 let fresh = starts(row)
