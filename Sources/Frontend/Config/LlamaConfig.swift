@@ -67,8 +67,10 @@ extension LlamaConfig {
         }
         self.activation = activation
 
-        let window = try c.positiveIfPresent(key("sliding_window"))
         let useSliding = try c.decodeIfPresent(Bool.self, forKey: key("use_sliding_window")) ?? type.slidingByDefault
+        // Qwen2-MoE's config class writes sliding_window 0 when use_sliding_window is off.
+        let zeroWindow = try c.decodeIfPresent(Int.self, forKey: key("sliding_window")) == 0
+        let window = !useSliding && zeroWindow ? nil : try c.positiveIfPresent(key("sliding_window"))
         // Without layer_types, layers from max_window_layers on slide when use_sliding_window and a window are set.
         let maxWindowLayers = try c.decodeIfPresent(Int.self, forKey: key("max_window_layers")) ?? 0
         let types = try c.layerTypes(key("layer_types"), layers: layers) {

@@ -46,10 +46,18 @@ public enum LlamaRecipe: Recipe {
             let h = b.rmsNorm(x, weight: try w(p + n.attentionNorm + ".weight", [d]), eps: c.rmsNormEps, name: name + n.attentionNorm)
             var (qs, ks, vs) = try attentionInputs(h, s, prefix: p, name: name, w: w, b: &b)
             func qkNorm() throws {
-                qs = b.rmsNorm(qs, weight: try w(p + n.qNorm + ".weight", [hd]), eps: c.rmsNormEps, groupSize: hd, name: name + n.qNorm)
-                ks = b.rmsNorm(ks, weight: try w(p + n.kNorm + ".weight", [hd]), eps: c.rmsNormEps, groupSize: hd, name: name + n.kNorm)
+                func norm(_ x: ValueID, _ module: String) throws -> ValueID {
+                    let width = s.qkNorm == .fullWidth ? b.type(of: x).cols : hd
+                    return b.rmsNorm(x, weight: try w(p + module + ".weight", [width]), eps: c.rmsNormEps, groupSize: width,
+                                     name: name + module)
+                }
+                (qs, ks) = (try norm(qs, n.qNorm), try norm(ks, n.kNorm))
             }
-            if s.qkNorm == .beforeRope { try qkNorm() }
+            if s.qkNorm == .beforeRope || s.qkNorm == .fullWidth { try qkNorm() }
+            if let clip = s.clipQKV {
+                (qs, ks, vs) = (b.unary(qs, .clamp(clip), name: name + "clip_q"), b.unary(ks, .clamp(clip), name: name + "clip_k"),
+                                b.unary(vs, .clamp(clip), name: name + "clip_v"))
+            }
             if c.ropeLayers[l] {
                 qs = b.rope(qs, rope(c.heads), name: name + "q_rope")
                 ks = b.rope(ks, rope(c.kvHeads), name: name + "k_rope")

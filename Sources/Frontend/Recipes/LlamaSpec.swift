@@ -21,6 +21,8 @@ struct LlamaSpec {
         case beforeRope
         /// After rotary (HunYuan dense).
         case afterRope
+        /// Before rotary, one norm over the whole projected q and one over k (OLMoE).
+        case fullWidth
     }
 
     var config: LlamaConfig
@@ -39,6 +41,8 @@ struct LlamaSpec {
     var logitMultiplier: Float = 1
     /// lm_head rows are L2-normalised before use (Baichuan2's NormHead).
     var normalizedHead = false
+    /// q, k and v clamped to ±clip after the q/k norm, before rotary (OLMoE's `clip_qkv`).
+    var clipQKV: Float? = nil
     /// The feed-forward block of the layers that do not have the dense MLP (mixture-of-experts models): nil keeps
     /// the dense MLP everywhere.
     var feedForward: FeedForward? = nil

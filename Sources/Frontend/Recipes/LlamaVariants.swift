@@ -67,11 +67,7 @@ enum LlamaVariants {
             s.names.kNorm = "self_attn.key_layernorm"
         },
         LlamaVariant(["GraniteForCausalLM"]) { s, _, model in
-            let m = try model.config(GraniteMultipliers.self)
-            s.embeddingMultiplier = m.embedding
-            s.residualMultiplier = m.residual
-            s.attentionScale = m.attention
-            s.logitMultiplier = 1 / m.logitsScaling
+            s.apply(try model.config(GraniteMultipliers.self))
         },
         LlamaVariant(["Phi3ForCausalLM"]) { s, _, _ in
             s.qkv = .fused
@@ -96,6 +92,16 @@ extension LlamaWeightNames {
         embed: "transformer.wte", finalNorm: "transformer.ln_f", layerPrefix: { "transformer.h.\($0)." },
         attentionNorm: "ln_1", mlpNorm: "ln_2", q: "attn.attention.q_proj", k: "attn.attention.k_proj",
         v: "attn.attention.v_proj", o: "attn.attention.out_proj", gate: "mlp.c_fc_0", up: "mlp.c_fc_1", down: "mlp.c_proj")
+}
+
+extension LlamaSpec {
+    /// Granite's (and GraniteMoE's) scalars on the embeddings, residual branches, attention and logits.
+    mutating func apply(_ m: GraniteMultipliers) {
+        embeddingMultiplier = m.embedding
+        residualMultiplier = m.residual
+        attentionScale = m.attention
+        logitMultiplier = 1 / m.logitsScaling
+    }
 }
 
 /// Granite's muP-style scalars (`GraniteConfig` defaults: all 1).

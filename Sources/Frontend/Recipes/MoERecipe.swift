@@ -9,22 +9,71 @@ public enum MoERecipe: DispatchingRecipe {
     public static let builders: [(architecture: String, build: Builder)] = [
         ("MixtralForCausalLM", { model, checkpoint in
             // top-k of the logits, then softmax over the k: softmax, top-k, renormalised.
-            try build(model, checkpoint) { _, moe in
+            try build(model, checkpoint) { moe in
                 MoEBlock(router: "block_sparse_moe.gate",
                          experts: .perExpert(experts: "block_sparse_moe.experts", gate: "w1", up: "w3", down: "w2"),
                          count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true))
             }
         }),
+        ("Qwen2MoeForCausalLM", { model, checkpoint in
+            try build(model, checkpoint) { moe in
+                var block = qwenExperts(moe)
+                if let size = moe.sharedExpertSize {
+                    block.shared = SharedExpert(projections: .separate(gate: "mlp.shared_expert.gate_proj", up: "mlp.shared_expert.up_proj"),
+                                                down: "mlp.shared_expert.down_proj", ff: size, gate: "mlp.shared_expert_gate")
+                }
+                return block
+            }
+        }),
+        ("Qwen3MoeForCausalLM", { model, checkpoint in
+            try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe in qwenExperts(moe) }
+        }),
+        ("OlmoeForCausalLM", { model, checkpoint in
+            try build(model, checkpoint, adjusting: { s, _ in
+                s.qkNorm = .fullWidth
+                s.clipQKV = try model.config(ClipQKV.self).clip
+            }) { moe in qwenExperts(moe) }
+        }),
+        ("GraniteMoeForCausalLM", { model, checkpoint in
+            try build(model, checkpoint, adjusting: { s, _ in s.apply(try model.config(GraniteMultipliers.self)) }) { moe in
+                graniteExperts(moe)
+            }
+        }),
+        ("GraniteMoeSharedForCausalLM", { model, checkpoint in
+            try build(model, checkpoint, adjusting: { s, _ in s.apply(try model.config(GraniteMultipliers.self)) }) { moe in
+                var block = graniteExperts(moe)
+                if let size = moe.sharedExpertSize {
+                    block.shared = SharedExpert(projections: .fused("shared_mlp.input_linear"), down: "shared_mlp.output_linear", ff: size)
+                }
+                return block
+            }
+        }),
     ]
 
-    /// The Llama forward pass of `model` with `block(spec, moeConfig)` as the feed-forward of its sparse layers.
+    /// Qwen-MoE's and OLMoE's layout: `mlp.gate` routes `mlp.experts.<i>.{gate,up,down}_proj`; softmax top-k,
+    /// renormalised when `norm_topk_prob` (default false).
+    private static func qwenExperts(_ moe: MoEConfig) -> MoEBlock {
+        MoEBlock(router: "mlp.gate", experts: .perExpert(experts: "mlp.experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
+                 count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: moe.normTopK ?? false))
+    }
+
+    /// GraniteMoE's layout: `block_sparse_moe.router.layer` routes 3-D stacks `input_linear` / `output_linear`;
+    /// top-k of the logits, then softmax over the k (softmax, top-k, renormalised).
+    private static func graniteExperts(_ moe: MoEConfig) -> MoEBlock {
+        MoEBlock(router: "block_sparse_moe.router.layer",
+                 experts: .stacked(gateUp: "block_sparse_moe.input_linear", down: "block_sparse_moe.output_linear"),
+                 count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true))
+    }
+
+    /// The Llama forward pass of `model`, its spec adjusted by `adjust`, with `block(moeConfig)` as the feed-forward
+    /// of its sparse layers.
     static func build(_ model: ModelDirectory, _ checkpoint: Checkpoint,
                       adjusting adjust: (inout LlamaSpec, MoEConfig) throws -> Void = { _, _ in },
-                      block: @escaping (LlamaSpec, MoEConfig) -> MoEBlock) throws -> Graph {
+                      block: (MoEConfig) -> MoEBlock) throws -> Graph {
         let moe = try model.config(MoEConfig.self)
         var spec = LlamaSpec(try model.config(LlamaConfig.self))
         try adjust(&spec, moe)
-        let layerBlock = block(spec, moe)
+        let layerBlock = block(moe)
         spec.feedForward = { b, h, l, prefix, name, w in
             moe.isSparse(l) ? try layerBlock.build(&b, h, prefix: prefix, name: name, w: w) : nil
         }

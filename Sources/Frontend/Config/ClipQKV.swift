@@ -1,0 +1,10 @@
+/// OLMoE's `clip_qkv` (nil or absent: no clamp).
+struct ClipQKV: Decodable {
+    var clip: Float?
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: ConfigKey.self)
+        clip = try c.decodeIfPresent(Float.self, forKey: "clip_qkv")
+        if let clip, !(clip > 0) { throw c.invalid("clip_qkv", "must be positive, got \(clip)") }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+@testable import Frontend
+import IR
+
+/// Family-H cases of the golden corpus through `MoERecipe`: the graph, run by `ReferenceEvaluator` (f64, its own
+/// mixture-of-experts reference), reproduces transformers' last-position logits and reads every stored tensor once;
+/// routing knobs land in the `MoESpec`s and bad MoE keys are refused by name.
+final class MoERecipeTests: XCTestCase {
+    private static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("golden/corpus")
+
+    private struct Expected: Decodable {
+        var prompt_ids: [Int]
+        var last_logits: [Double]
+    }
+
+    private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
+                                "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm"]
+
+    private func build(_ url: URL) throws -> (Graph, Checkpoint) {
+        let checkpoint = try Checkpoint(directory: url)
+        return (try MoERecipe.build(try ModelDirectory(url: url), checkpoint: checkpoint), checkpoint)
+    }
+
+    func testGraphsReproduceTransformersLogits() throws {
+        for name in Self.cases {
+            let url = Self.corpus.appendingPathComponent(name)
+            let (graph, checkpoint) = try build(url)
+            let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
+            XCTAssertEqual(graph.parameterCount, stored, "\(name): every stored tensor read once")
+            let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url.appendingPathComponent("expected.json")))
+            let got = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.prompt_ids)
+            let want = expected.last_logits
+            let nmse = zip(got, want).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / want.reduce(0) { $0 + $1 * $1 }
+            XCTAssertLessThan(nmse, 1e-8, "\(name): last-position logits NMSE")
+        }
+    }
+
+    private func specs(_ name: String) throws -> [MoESpec] {
+        try build(Self.corpus.appendingPathComponent(name)).0.nodes.compactMap {
+            if case .moe(_, _, let spec) = $0.op { spec } else { nil }
+        }
+    }
+
+    func testRoutingKnobs() throws {
+        let expectations: [(String, Bool)] = [("mixtral_for_causal_lm", true), ("qwen2_moe_for_causal_lm", false),
+                                              ("qwen3_moe_for_causal_lm", true), ("olmoe_for_causal_lm", false),
+                                              ("granite_moe_for_causal_lm", true)]
+        for (name, renormalize) in expectations {
+            let all = try specs(name)
+            XCTAssertEqual(all.count, 2, name)
+            XCTAssertEqual(all.map(\.routing), Array(repeating: MoERouting(topK: 2, renormalize: renormalize), count: 2), name)
+            XCTAssertEqual(all.first?.experts.count, 4, name)
+        }
+    }
+
+    func testBadKeysAreRefusedByName() throws {
+        let dir = try SafetensorsFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Self.corpus.appendingPathComponent("qwen2_moe_for_causal_lm")
+        try FileManager.default.copyItem(at: source.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as? [String: Any] ?? [:]
+        let refusals: [([String: Any], String)] = [(["num_experts_per_tok": 5], "num_experts_per_tok"), (["num_experts": 0], "num_experts"),
+                                                   (["shared_expert_intermediate_size": -1], "shared_expert_intermediate_size"),
+                                                   (["num_experts": 3], "mlp.gate.weight")]
+        for (changes, key) in refusals {
+            try JSONSerialization.data(withJSONObject: original.merging(changes) { $1 }).write(to: dir.appendingPathComponent("config.json"))
+            XCTAssertThrowsError(try build(dir)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+        }
+    }
+}
