@@ -10,12 +10,14 @@ embedded end to end: tokenization, the forward pass and the model's pooling + no
             packed batches, JSON printing included)
     torch   transformers' AutoTokenizer (fast, padding=True, truncation) + AutoModel under torch.inference_mode, mean
             pooling over the attention mask and F.normalize, torch.set_num_threads(N); model loaded once, outside
-            the timing
+            the timing. Run in f32 (the reference every speed-up and cosine is measured against) and, unless
+            --no-torch-bf16, with the model in bf16 (`dtype=torch.bfloat16`: bf16 weights and activations, pooling
+            in f32) as an extra row
 
 Rounds alternate between the backends; each round takes the best of --repeat runs per backend, the table the median
 over rounds, both by wall-clock time and by CPU time (user + system of the process for ours, `time.process_time` for
-torch): on a machine shared with other jobs the CPU-time figure is the steadier one. Every binary's embeddings are
-compared with torch's (the smallest cosine is reported), so a fast wrong answer shows.
+torch): on a machine shared with other jobs the CPU-time figure is the steadier one. Every backend's embeddings are
+compared with torch f32's (the smallest cosine over the batch is reported), so a fast wrong answer shows.
 """
 from __future__ import annotations
 
@@ -76,6 +78,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-torch-bf16", action="store_true", help="leave out the torch bf16 row")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = parser.parse_args()
 
@@ -84,18 +87,20 @@ def main() -> int:
     from transformers import AutoModel, AutoTokenizer
     torch.set_num_threads(args.threads)
     tokenizer = AutoTokenizer.from_pretrained(args.hf_dir)
-    model = AutoModel.from_pretrained(args.hf_dir, dtype=torch.float32).eval()
+    models = {"f32": AutoModel.from_pretrained(args.hf_dir, dtype=torch.float32).eval()}
+    if not args.no_torch_bf16:
+        models["bf16"] = AutoModel.from_pretrained(args.hf_dir, dtype=torch.bfloat16).eval()
 
     texts = sentences(args.batch, args.seed)
     file = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
     file.write("\n".join(texts) + "\n")
     file.close()
 
-    def torch_once() -> tuple[float, float, np.ndarray]:
+    def torch_once(model) -> tuple[float, float, np.ndarray]:
         start, cpu = time.perf_counter(), time.process_time()
         with torch.inference_mode():
             batch = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
-            hidden = model(**batch).last_hidden_state
+            hidden = model(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).float()
             pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9), dim=-1)
         return time.perf_counter() - start, time.process_time() - cpu, pooled.numpy()
@@ -105,7 +110,8 @@ def main() -> int:
         return json.loads(info.stdout).get("dtype", "?") if info.returncode == 0 else "?"
 
     backends = {f"llmc {dtype(b)} ({Path(b).name})": (lambda b=b: run_ours(b, file.name, args.threads)) for b in args.binaries}
-    backends["transformers + torch f32"] = torch_once
+    for precision, model in models.items():
+        backends[f"transformers + torch {precision}"] = lambda model=model: torch_once(model)
     for once in backends.values():
         once()  # warm-up: page cache, allocator
     wall: dict[str, list[float]] = {name: [] for name in backends}
@@ -126,7 +132,7 @@ def main() -> int:
         cosine = float(((v * reference).sum(1) / (np.linalg.norm(v, axis=1) * np.linalg.norm(reference, axis=1))).min())
         rows.append({"backend": name, "sentences_per_s_wall": args.batch / statistics.median(wall[name]),
                      "sentences_per_s_cpu": args.batch / statistics.median(cpu[name]), "min_cosine_vs_torch": cosine})
-    torch_row = rows[-1]
+    torch_row = next(row for row in rows if row["backend"] == "transformers + torch f32")
     for row in rows:
         row["speedup_wall"] = row["sentences_per_s_wall"] / torch_row["sentences_per_s_wall"]
         row["speedup_cpu"] = row["sentences_per_s_cpu"] / torch_row["sentences_per_s_cpu"]
