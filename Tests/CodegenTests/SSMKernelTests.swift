@@ -78,13 +78,25 @@ final class SSMKernelTests: XCTestCase {
         }
         XCTAssertEqual(stepped, oneCall, "\(context): token by token differs from one call")
 
-        // The packed batch: positions restart at 0 in each sequence.
+        // The packed batch: positions restart at 0 in each sequence; tasks on two threads write disjoint channels.
         let positions = Self.packed.flatMap { (0..<$0).map(Int32.init) }
         let packedOut = positions.withUnsafeBufferPointer { p in
             f.run(batch, inputs, rows: 0 ..< total, position: .perToken(p.baseAddress!),
-                  state: AlignedBuffer(floats: random.array(f.stateCount, scale: 5)))
+                  state: AlignedBuffer(floats: random.array(f.stateCount, scale: 5)), concurrently: true)
         }
         XCTAssertEqual(packedOut, whole, "\(context): packed batch differs from separate calls")
+    }
+}
+
+extension SequenceFixture {
+    func run(_ harness: KernelHarness, _ inputs: Inputs, rows: Range<Int>, position: RowPositions, state: AlignedBuffer) -> [Float] {
+        run(harness, inputs, rows: rows, position: position, state: state, concurrently: false)
+    }
+}
+
+extension KernelHarness {
+    func run(rows: Int, concurrently: Bool, _ args: [Int64]) {
+        if concurrently { runConcurrently(rows: rows, args) } else { run(rows: rows, args) }
     }
 }
 
@@ -111,8 +123,10 @@ protocol SequenceFixture {
     /// The values of a state region that hold state (without padding).
     func stateValues(_ state: AlignedBuffer) -> [Float]
     func inputs(rows: Int) -> Inputs
-    /// Runs the kernel over `rows` of the inputs with `state`; returns the output rows.
-    func run(_ harness: KernelHarness, _ inputs: Inputs, rows: Range<Int>, position: RowPositions, state: AlignedBuffer) -> [Float]
+    /// Runs the kernel's tasks (serially, or concurrently on two threads) over `rows` of the inputs with `state`;
+    /// returns the output rows.
+    func run(_ harness: KernelHarness, _ inputs: Inputs, rows: Range<Int>, position: RowPositions, state: AlignedBuffer,
+             concurrently: Bool) -> [Float]
     /// The output of `rows` as one sequence from a zero state.
     func reference(_ inputs: Inputs, rows: Range<Int>) -> [Double]
 }
@@ -141,9 +155,10 @@ struct ConvFixture: SequenceFixture {
         return AlignedBuffer(floats: random.array(rows * ldx, scale: 2))
     }
 
-    func run(_ harness: KernelHarness, _ x: AlignedBuffer, rows: Range<Int>, position: RowPositions, state: AlignedBuffer) -> [Float] {
+    func run(_ harness: KernelHarness, _ x: AlignedBuffer, rows: Range<Int>, position: RowPositions, state: AlignedBuffer,
+             concurrently: Bool) -> [Float] {
         let out = AlignedBuffer(byteCount: rows.count * outputWidth * 4)
-        harness.run(rows: rows.count, [slot(x.floats + rows.lowerBound * ldx), slot(ldx), slot(taps.raw), slot(bias ? biases.raw : nil),
+        harness.run(rows: rows.count, concurrently: concurrently, [slot(x.floats + rows.lowerBound * ldx), slot(ldx), slot(taps.raw), slot(bias ? biases.raw : nil),
                                        slot(out.raw), slot(outputWidth), slot(state.raw), position.argument, slot(rows.count)])
         return out.floatArray(rows.count * outputWidth)
     }
@@ -206,10 +221,10 @@ struct ScanFixture: SequenceFixture {
     }
 
     func run(_ harness: KernelHarness, _ rowsBuffer: AlignedBuffer, rows: Range<Int>, position: RowPositions,
-             state: AlignedBuffer) -> [Float] {
+             state: AlignedBuffer, concurrently: Bool) -> [Float] {
         let out = AlignedBuffer(byteCount: rows.count * outputWidth * 4)
         let base = rowsBuffer.floats + rows.lowerBound * ld
-        harness.run(rows: rows.count, [slot(base + xAt), slot(ld), slot(base + dtAt), slot(ld), slot(base + bAt), slot(ld),
+        harness.run(rows: rows.count, concurrently: concurrently, [slot(base + xAt), slot(ld), slot(base + dtAt), slot(ld), slot(base + bAt), slot(ld),
                                        slot(base + cAt), slot(ld), slot(a.raw), slot(d.raw), slot(dtInScan ? bias.raw : nil),
                                        slot(out.raw), slot(outputWidth),
                                        slot(state.raw), position.argument, slot(rows.count)])
