@@ -50,13 +50,7 @@ public struct MambaConfig: Decodable, Sendable {
         guard expand > 0, (expand * Double(hidden)).rounded(.towardZero) >= 1 else {
             throw c.invalid("expand", "must be positive, got \(expand)")
         }
-        let rank: Int
-        if let text = try? c.decodeIfPresent(String.self, forKey: "time_step_rank") {
-            guard text == "auto" else { throw c.invalid("time_step_rank", "must be a positive integer or \"auto\", got '\(text)'") }
-            rank = (hidden + 15) / 16
-        } else {
-            rank = try c.positiveIfPresent("time_step_rank") ?? (hidden + 15) / 16
-        }
+        let rank = try c.timeStepRank("time_step_rank", hidden: hidden)
         mixer = MambaMixerShape(
             hiddenSize: hidden, intermediateSize: Int(expand * Double(hidden)), stateSize: try c.positiveIfPresent("state_size") ?? 16,
             convKernel: try c.positiveIfPresent("conv_kernel") ?? 4, timeStepRank: rank,
@@ -74,5 +68,16 @@ public struct MambaConfig: Decodable, Sendable {
         case "falcon_mamba": innerNormEps = try c.decodeIfPresent(Float.self, forKey: "mixer_rms_eps") ?? 1e-6
         default: throw c.invalid("model_type", "'\(modelType)' is not a Mamba-1 model type (mamba, falcon_mamba)")
         }
+    }
+}
+
+extension KeyedDecodingContainer where Key == ConfigKey {
+    /// A Mamba-1 time-step rank under `key`: a positive integer, or "auto" (also when absent) for ⌈hidden / 16⌉.
+    func timeStepRank(_ key: String, hidden: Int) throws -> Int {
+        if let text = try? decodeIfPresent(String.self, forKey: ConfigKey(key)) {
+            guard text == "auto" else { throw invalid(key, "must be a positive integer or \"auto\", got '\(text)'") }
+            return (hidden + 15) / 16
+        }
+        return try positiveIfPresent(ConfigKey(key)) ?? (hidden + 15) / 16
     }
 }

@@ -56,7 +56,8 @@ struct DecoderHead: Equatable {
                              ("Qwen3ForSequenceClassification", "Qwen3ForCausalLM"),
                              ("GemmaForSequenceClassification", "GemmaForCausalLM"),
                              ("Gemma2ForSequenceClassification", "Gemma2ForCausalLM"),
-                             ("GPT2ForSequenceClassification", "GPT2LMHeadModel")] {
+                             ("GPT2ForSequenceClassification", "GPT2LMHeadModel"),
+                             ("JambaForSequenceClassification", "JambaForCausalLM")] {
             table[name] = DecoderHead(kind: .classifier(module: "score", temperature: false), base: base)
         }
         table["LlamaBidirectionalModel"] = DecoderHead(kind: .embed, base: "LlamaForCausalLM", bidirectional: true, pooling: .mean)

@@ -1,0 +1,67 @@
+import IR
+
+/// Family K2, Jamba (transformers' JambaForCausalLM and its sequence classifier): a pre-norm decoder whose layers
+/// mix tokens either with attention (GQA, no positional encoding: the Mamba layers carry order) or with a Mamba-1
+/// mixer whose dt, B and C are RMS-normed with weights, and whose feed-forward is a dense SwiGLU MLP or a mixture of
+/// SwiGLU experts (softmax router, top-k, weights not renormalised). Which layer is which comes from the config's
+/// periods and offsets (`JambaConfig`).
+public enum JambaRecipe: Recipe {
+    public static let family = "K2: Mamba + attention hybrids"
+    public static let architectures = ["JambaForCausalLM"] + DecoderHead.poolingArchitectures(over: ["JambaForCausalLM"])
+
+    public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
+        let head = DecoderHead(model)
+        let c = try model.config(JambaConfig.self)
+        let w = WeightBinder(checkpoint: checkpoint)
+        let (d, hd, ff) = (c.hiddenSize, c.headDim, c.intermediateSize)
+        let innerNorms = MambaInnerNorms(eps: c.rmsNormEps, weighted: true)
+        let moe = MoEBlock(router: "router", experts: .perExpert(experts: "experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
+                           count: c.experts, ff: ff, routing: MoERouting(topK: c.expertsPerToken, renormalize: false))
+
+        var b = GraphBuilder()
+        let embed = try w("model.embed_tokens.weight", [c.vocabSize, d])
+        var x = b.embedding(b.tokenIDs(), table: embed, name: "embed_tokens")
+        var kvSlots = 0
+        for l in 0..<c.layers {
+            let (p, n) = ("model.layers.\(l).", "layers.\(l).")
+            let h = b.rmsNorm(x, weight: try w(p + "input_layernorm.weight", [d]), eps: c.rmsNormEps, name: n + "input_layernorm")
+            let mixed: ValueID
+            if c.attentionLayers[l] {
+                func projection(_ module: String, _ rows: Int) throws -> ValueID {
+                    try b.linear(h, module: p + "self_attn." + module, rows: rows, weights: w, name: n + module)
+                }
+                let spec = AttentionSpec(cacheSlot: kvSlots, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
+                                         scale: 1 / Float(hd).squareRoot(), window: nil, causal: head.causal)
+                kvSlots += 1
+                let attn = b.attention(q: try projection("q_proj", c.heads * hd), k: try projection("k_proj", c.kvHeads * hd),
+                                       v: try projection("v_proj", c.kvHeads * hd), spec, name: n + "attention")
+                mixed = try b.linear(attn, module: p + "self_attn.o_proj", rows: d, weights: w, name: n + "o_proj")
+            } else {
+                mixed = try b.mambaMixer(h, c.mixer, innerNorms: innerNorms, stateSlot: l, module: p + "mamba.", name: n + "mamba.", weights: w)
+            }
+            x = b.add(x, mixed, name: n + "mixer_residual")
+
+            let h2 = b.rmsNorm(x, weight: try w(p + "pre_ff_layernorm.weight", [d]), eps: c.rmsNormEps, name: n + "pre_ff_layernorm")
+            let fed: ValueID
+            if c.expertLayers[l] {
+                fed = try moe.build(&b, h2, prefix: p + "feed_forward.", name: n + "feed_forward.", w: w)
+            } else {
+                func projection(_ input: ValueID, _ module: String, _ rows: Int) throws -> ValueID {
+                    try b.linear(input, module: p + "feed_forward." + module, rows: rows, weights: w, name: n + module)
+                }
+                let act = b.gatedActivation(gate: try projection(h2, "gate_proj", ff), up: try projection(h2, "up_proj", ff), .silu,
+                                            name: n + "mlp_act")
+                fed = try projection(act, "down_proj", d)
+            }
+            x = b.add(x, fed, name: n + "ff_residual")
+        }
+
+        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
+                             maxPosition: c.maxPosition, kvWidths: Array(repeating: c.kvHeads * hd, count: kvSlots))
+        return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint, info: info,
+                               finalNorm: { b, rows in
+                                   b.rmsNorm(rows, weight: try w("model.final_layernorm.weight", [d]), eps: c.rmsNormEps, name: "final_layernorm")
+                               },
+                               lmHead: { b, normed in try b.lmHead(normed, embedding: embed, tied: c.tiedEmbeddings, weights: w) })
+    }
+}
