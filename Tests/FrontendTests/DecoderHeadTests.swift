@@ -40,11 +40,6 @@ final class DecoderHeadTests: XCTestCase {
         return (try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint), checkpoint, expected)
     }
 
-    private func nmse(_ got: [Double], _ want: [Double]) -> Double {
-        XCTAssertEqual(got.count, want.count)
-        let error = zip(got, want).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-        return error / max(want.reduce(0) { $0 + $1 * $1 }, 1e-30)
-    }
 
     private func softmax(_ x: [Double]) -> [Double] {
         let top = x.max() ?? 0

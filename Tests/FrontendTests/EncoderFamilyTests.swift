@@ -36,9 +36,6 @@ final class EncoderFamilyTests: XCTestCase {
         }
     }
 
-    private func nmse(_ a: [Double], _ b: [Double]) -> Double {
-        zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / max(b.reduce(0) { $0 + $1 * $1 }, 1e-30)
-    }
 
     /// The graph's outputs for the first sequence of a case.
     private func outputs(_ graph: Graph, _ checkpoint: Checkpoint, _ e: Expected) throws -> [(String, [Double], [Double])] {

@@ -78,7 +78,4 @@ final class MambaRecipeTests: XCTestCase {
         }
     }
 
-    private func nmse(_ a: [Double], _ b: [Double]) -> Double {
-        zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / b.reduce(0) { $0 + $1 * $1 }
-    }
 }
