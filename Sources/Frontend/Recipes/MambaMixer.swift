@@ -12,7 +12,8 @@ extension GraphBuilder {
     /// nodes named under `n`, on the normed hidden rows h; its conv window and SSM state use recurrent state slot
     /// `stateSlot`:
     /// in_proj → (x, z); x ← act(causal depthwise conv1d(x)); x_proj(x) → (dt, B, C), optionally RMS-normed;
-    /// dt ← softplus(dt_proj(dt)); y ← selective scan(x, dt, A = −exp(A_log), B, C, D); out_proj(y ⊙ silu(z)).
+    /// dt ← dt_proj.weight · dt; y ← selective scan(x, softplus(dt + dt_proj.bias), A = −exp(A_log), B, C, D) (the bias
+    /// and softplus applied inside the scan, as transformers' selective scan takes them); out_proj(y ⊙ silu(z)).
     mutating func mambaMixer(_ h: ValueID, _ s: MambaMixerShape, innerNorms: MambaInnerNorms?, stateSlot: Int,
                              module p: String, name n: String, weights w: WeightBinder) throws -> ValueID {
         let (d, channels, state, rank, kernel) = (s.hiddenSize, s.intermediateSize, s.stateSize, s.timeStepRank, s.convKernel)
@@ -35,14 +36,13 @@ extension GraphBuilder {
             b = try norm(b, "b_layernorm", state)
             c = try norm(c, "c_layernorm", state)
         }
-        dt = unary(try linear(dt, module: p + "dt_proj", rows: channels, bias: true, weights: w, name: n + "dt_proj"), .softplus,
-                   name: n + "dt_softplus")
+        dt = try linear(dt, module: p + "dt_proj", rows: channels, weights: w, name: n + "dt_proj")
 
         let aLog = try w(p + "A_log", [channels, state])
         let scan = ScanSpec(stateSlot: stateSlot, heads: channels, headDim: 1, groups: 1, stateSize: state,
                             a: WeightRef(shape: [state * channels],
                                          transform: .negatedExp(.transposed(aLog.transform, rows: channels, cols: state))),
-                            d: try w(p + "D", [channels]))
+                            d: try w(p + "D", [channels]), dtBias: try w(p + "dt_proj.bias", [channels]), dtSoftplus: true)
         let y = selectiveScan(x: convolved, dt: dt, b: b, c: c, scan, name: n + "scan")
         let gated = gatedActivation(gate: z, up: y, .silu, name: n + "gate")
         return try linear(gated, module: p + "out_proj", rows: d, bias: s.projectionBias, weights: w, name: n + "out_proj")
