@@ -379,7 +379,8 @@ public struct ForwardEmitter {
                   [pointer(x, f), ld(x, f), pointer(out, f), ld(out, f), rows])
         case .causalConv1d(let x, let spec):
             let window = try stateRegion(recurrentState.conv, spec.stateSlot, node, f)
-            let kernel = CausalConv1dKernel(channels: spec.channels, kernel: spec.kernel, bias: spec.bias != nil, source: f.positionSource)
+            let kernel = CausalConv1dKernel(channels: spec.channels, kernel: spec.kernel, bias: spec.bias != nil, activation: spec.activation,
+                                            source: f.positionSource)
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), weight(spec.weight, f),
                                                        weight(spec.bias, f), pointer(out, f), ld(out, f),
                                                        window, f.positions ?? f.pos, rows])

@@ -1,5 +1,5 @@
-/// A causal depthwise convolution over the sequence (Mamba's conv1d): out[t][c] = bias[c] + Σ_k w[k][c] ·
-/// x[t − (kernel − 1) + k][c], inputs before a sequence's first token counting as zero. The last kernel − 1 inputs
+/// A causal depthwise convolution over the sequence (Mamba's conv1d): out[t][c] = act(bias[c] + Σ_k w[k][c] ·
+/// x[t − (kernel − 1) + k][c]), inputs before a sequence's first token counting as zero. The last kernel − 1 inputs
 /// of a sequence are kept in the recurrent state (`stateSlot`), so a call continuing a sequence (first position > 0)
 /// reads its predecessors from there.
 public struct ConvSpec: Hashable, Sendable {
@@ -12,8 +12,10 @@ public struct ConvSpec: Hashable, Sendable {
     public var weight: WeightRef
     /// `[channels]`, or nil for no bias.
     public var bias: WeightRef?
+    /// Applied to every output (Mamba's SiLU); nil for none.
+    public var activation: UnaryOp?
 
-    public init(stateSlot: Int, channels: Int, kernel: Int, weight: WeightRef, bias: WeightRef?) {
+    public init(stateSlot: Int, channels: Int, kernel: Int, weight: WeightRef, bias: WeightRef?, activation: UnaryOp? = nil) {
         precondition(channels > 0 && kernel > 1, "a causal conv needs channels and a kernel of at least 2 taps")
         precondition(weight.count == kernel * channels && bias.map { $0.count == channels } ?? true,
                      "conv weights \(weight) / \(bias.map(\.description) ?? "none") do not match \(channels) channels × \(kernel)")
@@ -22,6 +24,7 @@ public struct ConvSpec: Hashable, Sendable {
         self.kernel = kernel
         self.weight = weight
         self.bias = bias
+        self.activation = activation
     }
 }
 

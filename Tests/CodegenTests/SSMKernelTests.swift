@@ -12,12 +12,15 @@ final class SSMKernelTests: XCTestCase {
 
     func testCausalConvAgainstReference() throws {
         for target in testTargets {
-            for (channels, kernel, bias) in [(20, 4, true), (37, 2, false), (64, 3, true), (5, 4, true)] {
-                let conv = ConvFixture(channels: channels, kernel: kernel, bias: bias, seed: UInt64(channels * 10 + kernel))
-                let single = try KernelHarness(CausalConv1dKernel(channels: channels, kernel: kernel, bias: bias), target: target)
-                let batch = try KernelHarness(CausalConv1dKernel(channels: channels, kernel: kernel, bias: bias, source: .perToken),
-                                              target: target)
-                let context = "conv c\(channels) k\(kernel) bias \(bias) \(target.name)"
+            let shapes: [(Int, Int, Bool, UnaryOp?)] = [(20, 4, true, .silu), (37, 2, false, nil), (64, 3, true, nil), (5, 4, true, .silu)]
+            for (channels, kernel, bias, activation) in shapes {
+                let conv = ConvFixture(channels: channels, kernel: kernel, bias: bias, activation: activation,
+                                       seed: UInt64(channels * 10 + kernel))
+                let make = { (source: PositionSource) in
+                    CausalConv1dKernel(channels: channels, kernel: kernel, bias: bias, activation: activation, source: source)
+                }
+                let (single, batch) = (try KernelHarness(make(.consecutive), target: target), try KernelHarness(make(.perToken), target: target))
+                let context = "conv c\(channels) k\(kernel) bias \(bias) \(activation.map { "\($0)" } ?? "") \(target.name)"
                 try checkStateContract(conv, single: single, batch: batch, context: context)
             }
         }
@@ -133,13 +136,11 @@ protocol SequenceFixture {
 
 /// A causal depthwise conv: x rows of stride channels + 3, taps tap-major, output rows of stride channels + 1.
 struct ConvFixture: SequenceFixture {
-    let channels: Int, kernel: Int, bias: Bool
+    let channels: Int, kernel: Int, bias: Bool, activation: UnaryOp?
     let taps: AlignedBuffer, biases: AlignedBuffer
 
-    init(channels: Int, kernel: Int, bias: Bool, seed: UInt64) {
-        self.channels = channels
-        self.kernel = kernel
-        self.bias = bias
+    init(channels: Int, kernel: Int, bias: Bool, activation: UnaryOp?, seed: UInt64) {
+        (self.channels, self.kernel, self.bias, self.activation) = (channels, kernel, bias, activation)
         var random = TestRandom(seed: seed)
         taps = AlignedBuffer(floats: random.array(kernel * channels))
         biases = AlignedBuffer(floats: random.array(channels))
@@ -171,7 +172,7 @@ struct ConvFixture: SequenceFixture {
                 for k in 0..<kernel where t - (kernel - 1) + k >= rows.lowerBound {
                     sum += Double(taps.floats[k * channels + c]) * Double(x.floats[(t - (kernel - 1) + k) * ldx + c])
                 }
-                return sum
+                return activation.map { ActivationReference.unary($0, sum) } ?? sum
             }
         }
     }

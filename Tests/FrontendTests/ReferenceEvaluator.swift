@@ -209,9 +209,10 @@ struct ReferenceEvaluator {
             let (width, k) = (spec.channels, spec.kernel)
             return (0..<rows * width).map { i in
                 let (t, channel) = (i / width, i % width)
-                return (0..<k).filter { t - (k - 1) + $0 >= 0 }.reduce(bias?[channel] ?? 0) { sum, tap in
+                let sum = (0..<k).filter { t - (k - 1) + $0 >= 0 }.reduce(bias?[channel] ?? 0) { sum, tap in
                     sum + taps[tap * width + channel] * values[(t - (k - 1) + tap) * width + channel]
                 }
+                return spec.activation.map { apply($0, sum) } ?? sum
             }
         case .selectiveScan(let x, let dt, let b, let c, let spec):  // one sequence from a zero state
             return try scan(input(x), input(dt), input(b), input(c), spec, rows: rows)

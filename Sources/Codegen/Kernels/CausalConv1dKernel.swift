@@ -1,7 +1,8 @@
 import CLLVM
+import IR
 
-/// Causal depthwise convolution along the tokens of a call (`ConvSpec`): out[t][c] = bias[c] + Σ_k w[k][c] ·
-/// in[t − (kernel − 1) + k][c], where inputs before a row whose position is 0 count as zero and inputs before the
+/// Causal depthwise convolution along the tokens of a call (`ConvSpec`): out[t][c] = act(bias[c] + Σ_k w[k][c] ·
+/// in[t − (kernel − 1) + k][c]), where inputs before a row whose position is 0 count as zero and inputs before the
 /// call's first row come from the conv window in the recurrent state (the previous kernel − 1 inputs, oldest
 /// first). The window after the last row is written back. Each channel vector keeps its window in registers.
 /// Slots: [0] x, [1] ldx, [2] taps (f32 [kernel][channels]), [3] bias (f32 [channels], or unused), [4] out,
@@ -10,17 +11,22 @@ public struct CausalConv1dKernel: SequenceChannelKernel {
     public let channels: Int
     public let kernel: Int
     public let bias: Bool
+    /// Applied to every output; nil for none.
+    public let activation: UnaryOp?
     public let source: PositionSource
 
-    public init(channels: Int, kernel: Int, bias: Bool, source: PositionSource = .consecutive) {
+    public init(channels: Int, kernel: Int, bias: Bool, activation: UnaryOp? = nil, source: PositionSource = .consecutive) {
         precondition(channels > 0 && kernel > 1, "a causal conv needs channels and at least 2 taps")
         self.channels = channels
         self.kernel = kernel
         self.bias = bias
+        self.activation = activation
         self.source = source
     }
 
-    public var symbol: String { "llmc_causal_conv1d_c\(channels)_k\(kernel)\(bias ? "_b" : "")\(source.symbolSuffix)" }
+    public var symbol: String {
+        "llmc_causal_conv1d_c\(channels)_k\(kernel)\(bias ? "_b" : "")\(activation.map { "_" + $0.symbolName } ?? "")\(source.symbolSuffix)"
+    }
 
     public func channelEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef)
         -> (LLVMValueRef, LLVMValueRef) -> Void
@@ -40,7 +46,7 @@ public struct CausalConv1dKernel: SequenceChannelKernel {
                 let fresh = starts(row)
                 let inputs = previous.map { m.select(fresh, zero, $0) } + [m.loadF32Vector(x.row(m, row, column: channel), lanes, mask: mask)]
                 let sum = zip(weights, inputs).reduce(initial) { m.fma($1.0, $1.1, $0) }
-                m.storeVector(sum, out.row(m, row, column: channel), mask: mask)
+                m.storeVector(activation.map { $0.apply(m, sum) } ?? sum, out.row(m, row, column: channel), mask: mask)
                 return Array(inputs.dropFirst())
             }
             for (index, value) in last.enumerated() { m.storeVector(value, at(window, index), mask: mask) }

@@ -15,10 +15,24 @@ public struct UnaryKernel: RowwiseKernel {
         self.op = op
     }
 
-    public var symbol: String { "llmc_unary_\(opName)_w\(width)" }
+    public var symbol: String { "llmc_unary_\(op.symbolName)_w\(width)" }
 
-    private var opName: String {
-        switch op {
+    public static let rowsSlot = 4
+
+    public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
+        let (x, out) = (StridedRows(m, args: args, base: 0, ld: 1), StridedRows(m, args: args, base: 2, ld: 3))
+        return { row in
+            mapVectors(m, count: width, lanes: target.vectorWidth, inputs: [x.row(m, row)], output: out.row(m, row)) {
+                op.apply(m, $0[0])
+            }
+        }
+    }
+}
+
+extension UnaryOp {
+    /// The op and its constants, for kernel symbols.
+    var symbolName: String {
+        switch self {
         case .gelu: "gelu"
         case .geluTanh: "gelutanh"
         case .relu: "relu"
@@ -35,19 +49,9 @@ public struct UnaryKernel: RowwiseKernel {
         }
     }
 
-    public static let rowsSlot = 4
-
-    public func rowEmitter(_ m: ModuleBuilder, target: TargetSpec, args: LLVMValueRef) -> (LLVMValueRef) -> Void {
-        let (x, out) = (StridedRows(m, args: args, base: 0, ld: 1), StridedRows(m, args: args, base: 2, ld: 3))
-        return { row in
-            mapVectors(m, count: width, lanes: target.vectorWidth, inputs: [x.row(m, row)], output: out.row(m, row)) {
-                apply(m, $0[0])
-            }
-        }
-    }
-
-    private func apply(_ m: ModuleBuilder, _ x: LLVMValueRef) -> LLVMValueRef {
-        switch op {
+    /// The op on an f32 vector.
+    func apply(_ m: ModuleBuilder, _ x: LLVMValueRef) -> LLVMValueRef {
+        switch self {
         case .gelu: return m.geluErf(x)
         case .geluTanh: return m.geluTanh(x)
         case .relu: return m.relu(x)

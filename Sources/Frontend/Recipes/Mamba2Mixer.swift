@@ -17,8 +17,8 @@ extension GraphBuilder {
         let dt = slice(projected, start: channels + convChannels, count: heads, name: n + "dt")
 
         let conv = try ConvSpec(module: p + "conv1d", channels: convChannels, kernel: s.convKernel, bias: s.convBias,
-                                stateSlot: stateSlot, weights: w)
-        let convolved = unary(causalConv1d(xBC, conv, name: n + "conv1d"), s.activation, name: n + "conv1d_act")
+                                activation: s.activation, stateSlot: stateSlot, weights: w)
+        let convolved = causalConv1d(xBC, conv, name: n + "conv1d")
         let x = slice(convolved, start: 0, count: channels, name: n + "x")
         let b = slice(convolved, start: channels, count: bc, name: n + "B")
         let c = slice(convolved, start: channels + bc, count: bc, name: n + "C")

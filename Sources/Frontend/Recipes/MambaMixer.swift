@@ -21,8 +21,9 @@ extension GraphBuilder {
         let x = slice(projected, start: 0, count: channels, name: n + "x")
         let z = slice(projected, start: channels, count: channels, name: n + "z")
 
-        let conv = try ConvSpec(module: p + "conv1d", channels: channels, kernel: kernel, bias: s.convBias, stateSlot: stateSlot, weights: w)
-        let convolved = unary(causalConv1d(x, conv, name: n + "conv1d"), s.activation, name: n + "conv1d_act")
+        let conv = try ConvSpec(module: p + "conv1d", channels: channels, kernel: kernel, bias: s.convBias, activation: s.activation,
+                                stateSlot: stateSlot, weights: w)
+        let convolved = causalConv1d(x, conv, name: n + "conv1d")
 
         let parameters = try linear(convolved, module: p + "x_proj", rows: rank + 2 * state, weights: w, name: n + "x_proj")
         var dt = slice(parameters, start: 0, count: rank, name: n + "dt_low")
@@ -51,11 +52,11 @@ extension GraphBuilder {
 
 extension ConvSpec {
     /// The depthwise conv of the checkpoint module `module` (`.weight` `[channels, 1, kernel]`, transposed to taps
-    /// tap-major at compile time; `.bias` `[channels]` when `bias`).
-    init(module: String, channels: Int, kernel: Int, bias: Bool, stateSlot: Int, weights w: WeightBinder) throws {
+    /// tap-major at compile time; `.bias` `[channels]` when `bias`), followed by `activation`.
+    init(module: String, channels: Int, kernel: Int, bias: Bool, activation: UnaryOp, stateSlot: Int, weights w: WeightBinder) throws {
         let taps = try w(module + ".weight", [channels, 1, kernel])
         self.init(stateSlot: stateSlot, channels: channels, kernel: kernel,
                   weight: WeightRef(shape: [kernel * channels], transform: .transposed(taps.transform, rows: channels, cols: kernel)),
-                  bias: try w.optional(bias, module + ".bias", [channels]))
+                  bias: try w.optional(bias, module + ".bias", [channels]), activation: activation)
     }
 }
