@@ -55,6 +55,19 @@ final class MoERecipeTests: XCTestCase {
         }
     }
 
+    func testStackedExpertSlicesReadOnlyTheirRows() throws {
+        let (graph, checkpoint) = try build(Self.corpus.appendingPathComponent("granite_moe_for_causal_lm"))
+        let name = "model.layers.1.block_sparse_moe.input_linear.weight"
+        let all = try checkpoint.floats(name)
+        let experts = try specs("granite_moe_for_causal_lm")[1].experts
+        XCTAssertEqual(graph.weights.filter { $0.sourceNames == [name] }.count, 4)
+        for (e, expert) in experts.enumerated() {
+            let rows = expert.gateUp.count
+            XCTAssertEqual(try checkpoint.materialize(expert.gateUp), Array(all[(e * rows)..<((e + 1) * rows)]), "expert \(e)")
+        }
+        XCTAssertThrowsError(try checkpoint.floats(name, elements: 0 ..< all.count + 1)) { XCTAssertTrue("\($0)".contains(name)) }
+    }
+
     func testBadKeysAreRefusedByName() throws {
         let dir = try SafetensorsFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -49,18 +49,32 @@ public final class Checkpoint: @unchecked Sendable {
         if let expectedShape, expectedShape != entry.shape {
             throw FrontendError.tensorShape(name: name, file: file.path, expected: expectedShape, found: entry.shape)
         }
-        let raw = file.bytes(of: entry)
-        let count = entry.shape.reduce(1, *)
+        return try convert(name, file, entry, elements: 0 ..< entry.shape.reduce(1, *))
+    }
+
+    /// Elements `elements` of a stored tensor (in row-major order) converted to f32: a slice without the rest.
+    public func floats(_ name: String, elements: Range<Int>) throws -> [Float] {
+        let (file, entry) = try find(name)
+        guard elements.lowerBound >= 0, elements.upperBound <= entry.shape.reduce(1, *) else {
+            throw FrontendError.tensorShape(name: name, file: file.path, expected: [elements.upperBound], found: entry.shape)
+        }
+        return try convert(name, file, entry, elements: elements)
+    }
+
+    private func convert(_ name: String, _ file: SafetensorsFile, _ entry: TensorEntry, elements: Range<Int>) throws -> [Float] {
+        let all = file.bytes(of: entry)
+        let count = elements.count
         switch entry.dtype {
         case .f32:
+            let raw = UnsafeRawBufferPointer(rebasing: all[(4 * elements.lowerBound)..<(4 * elements.upperBound)])
             return [Float](unsafeUninitializedCapacity: count) { out, n in
                 _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(out))
                 n = count
             }
         case .bf16:
-            return (0..<count).map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
+            return elements.map { Float(bitPattern: UInt32(all.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) << 16) }
         case .f16:
-            return (0..<count).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+            return elements.map { Float(Float16(bitPattern: all.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
         case .i32:
             throw FrontendError.unsupportedDType(name: name, file: file.path, dtype: "I32")
         }
@@ -90,6 +104,9 @@ public final class Checkpoint: @unchecked Sendable {
             var values: [Float] = []
             for part in parts { values += try evaluate(part, rowLength: rowLength, loaded: &loaded) }
             return values
+        case .sliceRows(.tensor(let name), let start, let count) where loaded[name] == nil && start >= 0 && count >= 0:
+            // One expert of a stacked 3-D tensor (or rows of a fused matrix) without converting the rest.
+            return try floats(name, elements: start * rowLength ..< (start + count) * rowLength)
         case .sliceRows(let base, let start, let count):
             let all = try evaluate(base, rowLength: rowLength, loaded: &loaded)
             guard start >= 0, count >= 0, (start + count) * rowLength <= all.count else {
