@@ -403,10 +403,10 @@ public struct ForwardEmitter {
                 throw CompileError.unsupportedOp(node.name, "experts planned in mixed formats or without scratch")
             }
             let kernel = MoEKernel(spec, gateUpFormat: gateUp, downFormat: down, capacity: plan.maxBatch)
-            let offsets = m.constantI64Array(named: "llmc_moe_experts.\(index)", spec.weights.map { weights[$0].offset })
+            let offsets = m.constantI64Array(named: "llmc_moe_experts.\(index)", spec.expertWeights.map { weights[$0].offset })
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(router, f), ld(router, f), f.weightsBase,
-                                                       offsets, f.offset(f.arenaBase, m.constI64(scratch)), pointer(out, f),
-                                                       ld(out, f), rows])
+                                                       offsets, spec.selectionBias.map { weight($0, f) } ?? m.constI64(0),
+                                                       f.offset(f.arenaBase, m.constI64(scratch)), pointer(out, f), ld(out, f), rows])
         }
     }
 

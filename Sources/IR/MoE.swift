@@ -11,19 +11,29 @@ public struct MoEExpert: Hashable, Sendable {
     }
 }
 
-/// How a token's experts and their weights come from its router logits: softmax over all experts, the `topK`
-/// largest probabilities (ties go to the lowest expert index, as torch.topk on CPU), optionally divided by their
-/// sum, then multiplied by `scale`. Mixtral's and GraniteMoE's "top-k of the logits, then softmax over the k" is
-/// this rule with `renormalize`.
+/// How router logits become per-expert probabilities.
+public enum MoEScoring: String, Sendable, Hashable {
+    /// Softmax over all experts (Mixtral, Qwen-MoE, OLMoE, GraniteMoE, Jamba).
+    case softmax
+    /// Each logit's own sigmoid (MiniMax-M2).
+    case sigmoid
+}
+
+/// How a token's experts and their weights come from its router logits: probabilities p by `scoring`, the `topK`
+/// experts of largest p (plus the spec's selection bias when it has one; ties go to the lowest expert index, as
+/// torch.topk on CPU), each weighted by its p, optionally divided by the sum of the k picked p, then multiplied by
+/// `scale`. Mixtral's and GraniteMoE's "top-k of the logits, then softmax over the k" is softmax with `renormalize`.
 public struct MoERouting: Hashable, Sendable {
     public var topK: Int
-    /// Divide the k selected probabilities by their sum (Mixtral, `norm_topk_prob`); Jamba and Qwen2-MoE do not.
+    public var scoring: MoEScoring
+    /// Divide the k picked probabilities by their sum (Mixtral, `norm_topk_prob`); Jamba and Qwen2-MoE do not.
     public var renormalize: Bool
-    /// Factor on every selected weight (`routed_scaling_factor`; 1 for most models).
+    /// Factor on every picked weight (`routed_scaling_factor`; 1 for most models).
     public var scale: Float
 
-    public init(topK: Int, renormalize: Bool, scale: Float = 1) {
+    public init(topK: Int, scoring: MoEScoring = .softmax, renormalize: Bool, scale: Float = 1) {
         self.topK = topK
+        self.scoring = scoring
         self.renormalize = renormalize
         self.scale = scale
     }
@@ -36,11 +46,15 @@ public struct MoESpec: Hashable, Sendable {
     public var experts: [MoEExpert]
     public var routing: MoERouting
     public var activation: GatedActivation
+    /// `[experts]` added to the probabilities to choose the experts, not to weigh them (e_score_correction_bias of
+    /// Ernie 4.5-MoE and MiniMax-M2); nil: choose by the probabilities.
+    public var selectionBias: WeightRef?
 
-    public init(experts: [MoEExpert], routing: MoERouting, activation: GatedActivation) {
+    public init(experts: [MoEExpert], routing: MoERouting, activation: GatedActivation, selectionBias: WeightRef? = nil) {
         self.experts = experts
         self.routing = routing
         self.activation = activation
+        self.selectionBias = selectionBias
     }
 
     /// Width of the tokens the experts read and write.
@@ -48,6 +62,9 @@ public struct MoESpec: Hashable, Sendable {
     /// Width of one expert's gated activation.
     public var ff: Int { experts[0].down.shape[1] }
 
-    /// Every expert weight: the gate|up matrices in expert order, then the down matrices.
-    public var weights: [WeightRef] { experts.map(\.gateUp) + experts.map(\.down) }
+    /// The expert matrices: the gate|up ones in expert order, then the down ones.
+    public var expertWeights: [WeightRef] { experts.map(\.gateUp) + experts.map(\.down) }
+
+    /// Every weight the op reads: the expert matrices, then the selection bias.
+    public var weights: [WeightRef] { expertWeights + (selectionBias.map { [$0] } ?? []) }
 }

@@ -11,6 +11,8 @@ final class MoEKernelTests: XCTestCase {
         var ff = 21
         var experts = 5
         var routing = MoERouting(topK: 2, renormalize: true)
+        /// Selection bias per expert (nil: none).
+        var bias: [Float]? = nil
         var activation = GatedActivation.silu
         var format = WeightFormat.f32
         var rows = [1, 3, 37]
@@ -23,8 +25,8 @@ final class MoEKernelTests: XCTestCase {
 
     private func check(_ c: Case, target: TargetSpec) throws {
         let capacity = c.rows.max() ?? 1
-        let kernel = MoEKernel(hidden: c.hidden, ff: c.ff, experts: c.experts, routing: c.routing, activation: c.activation,
-                               gateUpFormat: c.format, downFormat: c.format, capacity: capacity)
+        let kernel = MoEKernel(hidden: c.hidden, ff: c.ff, experts: c.experts, routing: c.routing, biased: c.bias != nil,
+                               activation: c.activation, gateUpFormat: c.format, downFormat: c.format, capacity: capacity)
         let harness = try KernelHarness(kernel, target: target)
         var random = TestRandom(seed: UInt64(c.hidden * 100 + c.ff + c.routing.topK))
         let context = "\(kernel.symbol) \(target.name)"
@@ -54,6 +56,7 @@ final class MoEKernelTests: XCTestCase {
         let table = AlignedBuffer(byteCount: 8 * offsets.count)
         for (i, offset) in offsets.enumerated() { table.raw.storeBytes(of: Int64(offset), toByteOffset: 8 * i, as: Int64.self) }
         let scratch = AlignedBuffer(byteCount: kernel.scratchBytes)
+        let bias = c.bias.map { AlignedBuffer(floats: $0) }
 
         for rows in c.rows {
             let (ldx, ldr, ldo) = (c.hidden + 3, c.experts + 1, c.hidden + 5)
@@ -68,12 +71,12 @@ final class MoEKernelTests: XCTestCase {
             let (x, router) = (AlignedBuffer(floats: xValues), AlignedBuffer(floats: logits))
             let out = AlignedBuffer(floats: Array(repeating: .nan, count: rows * ldo))
             harness.run(rows: rows, [slot(x.raw), slot(ldx), slot(router.raw), slot(ldr), slot(packed.raw), slot(table.raw),
-                                     slot(scratch.raw), slot(out.raw), slot(ldo), slot(rows)])
+                                     slot(bias?.raw), slot(scratch.raw), slot(out.raw), slot(ldo), slot(rows)])
 
             var expected: [Double] = [], magnitude: [Double] = [], actual: [Float] = []
             for r in 0..<rows {
                 let row = xValues[(r * ldx)..<(r * ldx + c.hidden)].map(Double.init)
-                let picks = route(logits[(r * ldr)..<(r * ldr + c.experts)].map(Double.init), c.routing)
+                let picks = route(logits[(r * ldr)..<(r * ldr + c.experts)].map(Double.init), c.routing, bias: c.bias)
                 var sums = [Double](repeating: 0, count: c.hidden), sizes = sums
                 for (e, weight) in picks {
                     let (value, size) = expert(row, gateUp: gateUpValues[e], down: downValues[e], ff: c.ff, c.activation)
@@ -93,14 +96,17 @@ final class MoEKernelTests: XCTestCase {
     }
 
     /// (expert, weight) pairs of one token, in pick order.
-    private func route(_ logits: [Double], _ routing: MoERouting) -> [(Int, Double)] {
+    private func route(_ logits: [Double], _ routing: MoERouting, bias: [Float]?) -> [(Int, Double)] {
         let top = logits.max() ?? 0
-        let exps = logits.map { Foundation.exp($0 - top) }
-        let total = exps.reduce(0, +)
-        let order = exps.indices.sorted { exps[$0] > exps[$1] || (exps[$0] == exps[$1] && $0 < $1) }
+        let p = switch routing.scoring {
+        case .softmax: logits.map { Foundation.exp($0 - top) / logits.reduce(0) { $0 + Foundation.exp($1 - top) } }
+        case .sigmoid: logits.map { 1 / (1 + Foundation.exp(-$0)) }
+        }
+        let score = p.indices.map { p[$0] + Double(bias?[$0] ?? 0) }
+        let order = p.indices.sorted { score[$0] > score[$1] || (score[$0] == score[$1] && $0 < $1) }
         let picks = order.prefix(routing.topK)
-        let denominator = routing.renormalize ? picks.reduce(0) { $0 + exps[$1] } : total
-        return picks.map { ($0, exps[$0] / denominator * Double(routing.scale)) }
+        let denominator = routing.renormalize ? picks.reduce(0) { $0 + p[$1] } : 1
+        return picks.map { ($0, p[$0] / denominator * Double(routing.scale)) }
     }
 
     /// down(act(gate · x) · (up · x)) and the magnitude of its terms.
@@ -128,6 +134,13 @@ final class MoEKernelTests: XCTestCase {
 
     func testBF16TopTwoWithoutRenormalisation() throws {
         let c = Case(hidden: 33, ff: 24, routing: MoERouting(topK: 2, renormalize: false), format: .bf16)
+        for target in testTargets { try check(c, target: target) }
+    }
+
+    func testSigmoidWithSelectionBias() throws {
+        // MiniMax-M2-style routing: sigmoid, choice by p + bias (the bias makes expert 3 win over larger logits),
+        // weights from p, renormalised.
+        let c = Case(routing: MoERouting(topK: 2, scoring: .sigmoid, renormalize: true), bias: [0, 0.1, -0.2, 0.6, 0])
         for target in testTargets { try check(c, target: target) }
     }
 

@@ -16,7 +16,8 @@ final class MoERecipeTests: XCTestCase {
     }
 
     private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
-                                "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm"]
+                                "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm", "hunyuan_moe_v1_for_causal_lm",
+                                "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm"]
 
     private func build(_ url: URL) throws -> (Graph, Checkpoint) {
         let checkpoint = try Checkpoint(directory: url)
@@ -53,6 +54,13 @@ final class MoERecipeTests: XCTestCase {
             XCTAssertEqual(all.map(\.routing), Array(repeating: MoERouting(topK: 2, renormalize: renormalize), count: 2), name)
             XCTAssertEqual(all.first?.experts.count, 4, name)
         }
+        // Ernie 4.5: layer 0 dense; the choice adds e_score_correction_bias ([1, 4] stored). MiniMax-M2: sigmoid + bias.
+        let ernie = try specs("ernie4_5_moe_for_causal_lm")
+        XCTAssertEqual(ernie.map(\.routing), [MoERouting(topK: 2, renormalize: true)])
+        XCTAssertEqual(ernie.first?.selectionBias?.shape, [4])
+        let minimax = try specs("minimax_m2_for_causal_lm")
+        XCTAssertEqual(minimax.map(\.routing.scoring), [.sigmoid, .sigmoid])
+        XCTAssertEqual(minimax.compactMap(\.selectionBias).count, 2)
     }
 
     func testStackedExpertSlicesReadOnlyTheirRows() throws {

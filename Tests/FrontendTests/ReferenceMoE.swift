@@ -2,8 +2,9 @@ import Foundation
 import IR
 
 extension ReferenceEvaluator {
-    /// `Op.moe` as `MoESpec` documents it: softmax over each row's router logits, the top-k (ties to the lowest
-    /// index), optionally renormalised, scaled; the sum of the weighted selected experts' gated MLPs.
+    /// `Op.moe` as `MoESpec` documents it: softmax or sigmoid of each row's router logits, the top-k by those plus
+    /// the selection bias (ties to the lowest index), weighted by the probabilities, optionally renormalised, scaled;
+    /// the sum of the weighted selected experts' gated MLPs.
     func mixtureOfExperts(_ x: [Double], router: [Double], _ spec: MoESpec, rows: Int) throws -> [Double] {
         let (hidden, ff, count) = (spec.hidden, spec.ff, spec.experts.count)
         let act: (Double) -> Double = switch spec.activation {
@@ -11,13 +12,18 @@ extension ReferenceEvaluator {
         case .geluTanh: { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
         case .gelu: { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
         }
+        let bias = try spec.selectionBias.map(weight) ?? Array(repeating: 0, count: count)
         var out = [Double](repeating: 0, count: rows * hidden)
         for r in 0..<rows {
             let logits = router[r * count ..< (r + 1) * count]
             let top = logits.max() ?? 0
-            let probabilities = logits.map { exp($0 - top) / logits.reduce(0) { $0 + exp($1 - top) } }
+            let probabilities = switch spec.routing.scoring {
+            case .softmax: logits.map { exp($0 - top) / logits.reduce(0) { $0 + exp($1 - top) } }
+            case .sigmoid: logits.map { 1 / (1 + exp(-$0)) }
+            }
+            let score = (0..<count).map { probabilities[$0] + bias[$0] }
             var order = Array(0..<count)
-            order.sort { probabilities[$0] > probabilities[$1] || (probabilities[$0] == probabilities[$1] && $0 < $1) }
+            order.sort { score[$0] > score[$1] || (score[$0] == score[$1] && $0 < $1) }
             let picks = order.prefix(spec.routing.topK)
             let total = spec.routing.renormalize ? picks.reduce(0) { $0 + probabilities[$1] } : 1
             let row = Array(x[r * hidden ..< (r + 1) * hidden])

@@ -10,26 +10,30 @@ import IR
 /// experts' weights.
 ///
 /// Slots: [0] x, [1] ldx, [2] router logits, [3] ldr, [4] weights base, [5] expert offsets (i64[2·experts]: byte
-/// offsets from the weights base of each expert's gate|up matrix, then of each down matrix), [6] scratch
-/// (`scratchBytes(capacity:)` bytes, 64-byte aligned), [7] out, [8] ldo, [9] rows (at most `capacity`).
+/// offsets from the weights base of each expert's gate|up matrix, then of each down matrix), [6] selection bias
+/// (f32[experts]; unread without `biased`), [7] scratch (`scratchBytes` bytes, 64-byte aligned), [8] out, [9] ldo,
+/// [10] rows (at most `capacity`).
 public struct MoEKernel: Kernel {
     public let hidden: Int
     public let ff: Int
     public let experts: Int
     public let routing: MoERouting
+    /// The routing adds a selection bias (`MoESpec.selectionBias`).
+    public let biased: Bool
     public let activation: GatedActivation
     public let gateUpFormat: WeightFormat
     public let downFormat: WeightFormat
     /// The most rows (tokens) of one call; sizes the scratch.
     public let capacity: Int
 
-    public init(hidden: Int, ff: Int, experts: Int, routing: MoERouting, activation: GatedActivation,
+    public init(hidden: Int, ff: Int, experts: Int, routing: MoERouting, biased: Bool = false, activation: GatedActivation,
                 gateUpFormat: WeightFormat, downFormat: WeightFormat, capacity: Int) {
         precondition(hidden > 0 && ff > 0 && capacity > 0, "moe needs positive widths and capacity")
         self.hidden = hidden
         self.ff = ff
         self.experts = experts
         self.routing = routing
+        self.biased = biased
         self.activation = activation
         self.gateUpFormat = gateUpFormat
         self.downFormat = downFormat
@@ -38,7 +42,7 @@ public struct MoEKernel: Kernel {
 
     public init(_ spec: MoESpec, gateUpFormat: WeightFormat, downFormat: WeightFormat, capacity: Int) {
         self.init(hidden: spec.hidden, ff: spec.ff, experts: spec.experts.count, routing: spec.routing,
-                  activation: spec.activation, gateUpFormat: gateUpFormat, downFormat: downFormat, capacity: capacity)
+                  biased: spec.selectionBias != nil, activation: spec.activation, gateUpFormat: gateUpFormat, downFormat: downFormat, capacity: capacity)
     }
 
     public var symbol: String {
@@ -56,7 +60,7 @@ public struct MoEKernel: Kernel {
     /// Scratch bytes a call of this kernel needs (slot 6).
     public var scratchBytes: Int { scratch.bytes }
 
-    private var route: MoERouteKernel { MoERouteKernel(experts: experts, routing: routing) }
+    private var route: MoERouteKernel { MoERouteKernel(experts: experts, routing: routing, biased: biased) }
     private var gateUp: MatmulKernel { MatmulKernel(k: hidden, n: 2 * ff, weight: gateUpFormat, bias: false, accumulate: false) }
     private var down: MatmulKernel { MatmulKernel(k: ff, n: hidden, weight: downFormat, bias: false, accumulate: false) }
     private var scratch: Scratch { Scratch(positions: capacity * routing.topK, experts: experts, hidden: hidden, ff: ff) }
@@ -91,8 +95,8 @@ public struct MoEKernel: Kernel {
             let (x, ldx) = (m.loadSlotPointer(args, 0), m.loadSlot(args, 1))
             let (logits, ldr) = (m.loadSlotPointer(args, 2), m.loadSlot(args, 3))
             let (weightsBase, offsets) = (m.loadSlotPointer(args, 4), m.loadSlotPointer(args, 5))
-            let base = m.loadSlotPointer(args, 6)
-            let (out, ldo, rows) = (m.loadSlotPointer(args, 7), m.loadSlot(args, 8), m.loadSlot(args, 9))
+            let (bias, base) = (m.loadSlotPointer(args, 6), m.loadSlotPointer(args, 7))
+            let (out, ldo, rows) = (m.loadSlotPointer(args, 8), m.loadSlot(args, 9), m.loadSlot(args, 10))
             let layout = scratch
             let at = { (offset: Int) in m.gep(m.i8Type, base, m.constI64(offset)) }
             let (choices, weights, positionOfPick) = (at(layout.choices), at(layout.weights), at(layout.positionOfPick))
@@ -104,7 +108,7 @@ public struct MoEKernel: Kernel {
             }
             let positions = m.mul(rows, m.constI64(routing.topK))
 
-            run(route, rows, [logits, ldr, choices, weights, rows])
+            run(route, rows, [logits, ldr, bias, choices, weights, rows])
             sortByExpert(m, choices: choices, positions: positions, expertStart: expertStart,
                          positionOfPick: positionOfPick, tokenOfPosition: tokenOfPosition)
             run(MoEGatherKernel(width: hidden), positions, [x, ldx, tokenOfPosition, first, positions])

@@ -79,6 +79,10 @@ struct LlamaModelType {
         case "qwen2_moe": LlamaModelType(maxPosition: 32768, bias: .qkvFromAttentionKey(true), aliases: ["attention_bias": "qkv_bias"])
         case "qwen3_moe": LlamaModelType(maxPosition: 32768)
         case "olmoe": LlamaModelType(rmsNormEps: 1e-5, maxPosition: 4096)
+        case "hunyuan_v1_moe": LlamaModelType(rmsNormEps: 1e-5)
+        case "ernie4_5_moe": LlamaModelType(rmsNormEps: 1e-5, ropeTheta: 500000, kvHeads: 4, tiedEmbeddings: true, maxPosition: 131072,
+                                            bias: .useBias)
+        case "minimax_m2": LlamaModelType(ropeTheta: 5_000_000, headDim: 128, kvHeads: 8, maxPosition: 196608, partialRotary: 1)
         default: LlamaModelType()
         }
     }

@@ -1,42 +1,55 @@
 import IR
 
-/// The mixture-of-experts keys of a family-H config.json (softmax-router MoE: Mixtral, Qwen2/3-MoE, OLMoE,
-/// GraniteMoE); the attention and size keys are read by `LlamaConfig`. Key spellings and defaults follow the
-/// config classes of transformers 5.24.
+/// The mixture-of-experts keys of a family-H config.json (Mixtral, Qwen2/3-MoE, OLMoE, GraniteMoE, HunYuan-MoE,
+/// Ernie 4.5-MoE, MiniMax-M2); the attention and size keys are read by `LlamaConfig`. Key spellings and defaults
+/// follow the config classes of transformers 5.24.
 struct MoEConfig: Decodable, Sendable {
-    /// Routed experts per MoE layer (`num_local_experts`, or `num_experts`).
+    /// Routed experts per MoE layer (`num_local_experts`, `num_experts`, `moe_num_experts`).
     var experts: Int
-    /// Experts per token (`num_experts_per_tok`).
+    /// Experts per token (`num_experts_per_tok`, `moe_topk`, `moe_k`).
     var topK: Int
     /// Width of one expert (`moe_intermediate_size`, else `intermediate_size`).
     var expertSize: Int
     /// Renormalise the top-k probabilities (`norm_topk_prob`; nil when the file leaves it out).
     var normTopK: Bool?
-    /// Width of the always-on shared expert (`shared_expert_intermediate_size`, `shared_intermediate_size`); nil
-    /// or 0 without one.
+    /// Width of the always-on shared expert (`shared_expert_intermediate_size`, `shared_intermediate_size`, or
+    /// `moe_num_shared_experts` experts of `moe_intermediate_size`); nil without one.
     var sharedExpertSize: Int?
-    /// Every `sparseStep`-th layer (1-based) is MoE unless listed in `denseLayers` (`decoder_sparse_step`,
-    /// `mlp_only_layers`; Qwen-MoE).
+    /// Layer l (0-based) is MoE when (l + 1) is a multiple of `sparseStep` (`decoder_sparse_step`,
+    /// `moe_layer_interval`), l lies in `sparseLayers` (Ernie's `moe_layer_start_index` ... `moe_layer_end_index`)
+    /// and is not in `denseLayers` (Qwen-MoE's `mlp_only_layers`).
     var sparseStep: Int
+    var sparseLayers: ClosedRange<Int>
     var denseLayers: Set<Int>
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: ConfigKey.self)
-        experts = try c.positive(["num_local_experts", "num_experts"])
-        topK = try c.positive(["num_experts_per_tok"])
+        let ernie = try c.decodeIfPresent(String.self, forKey: "model_type") == "ernie4_5_moe"
+        let expertKeys = ["num_local_experts", "num_experts", "moe_num_experts"], topKKeys = ["num_experts_per_tok", "moe_topk", "moe_k"]
+        experts = try c.positive(expertKeys)
+        topK = try c.positive(topKKeys)
         guard topK <= experts else {
-            throw c.invalid("num_experts_per_tok", "\(topK) experts per token but only \(experts) experts")
+            throw c.invalid(c.spelling(topKKeys).stringValue, "\(topK) experts per token but only \(experts) experts")
         }
         expertSize = try c.positive(["moe_intermediate_size", "intermediate_size"])
         normTopK = try c.decodeIfPresent(Bool.self, forKey: "norm_topk_prob")
         let sharedKeys = ["shared_expert_intermediate_size", "shared_intermediate_size"]
         let shared = try c.first(Int.self, sharedKeys)
         guard (shared ?? 0) >= 0 else { throw c.invalid(c.spelling(sharedKeys).stringValue, "must not be negative") }
-        sharedExpertSize = shared == 0 ? nil : shared
-        sparseStep = try c.positiveIfPresent("decoder_sparse_step") ?? 1
+        let sharedExperts = try c.decodeIfPresent(Int.self, forKey: "moe_num_shared_experts") ?? (ernie ? 2 : 0)
+        guard sharedExperts >= 0 else { throw c.invalid("moe_num_shared_experts", "must not be negative") }
+        let size = shared ?? sharedExperts * expertSize
+        sharedExpertSize = size == 0 ? nil : size
+        sparseStep = try c.positiveIfPresent(["decoder_sparse_step", "moe_layer_interval"]) ?? 1
+        let first = try c.decodeIfPresent(Int.self, forKey: "moe_layer_start_index") ?? (ernie ? 1 : 0)
+        let last = try c.decodeIfPresent(Int.self, forKey: "moe_layer_end_index") ?? -1
+        guard first >= 0, last == -1 || last >= first else {
+            throw c.invalid("moe_layer_end_index", "MoE layers \(first) ... \(last) are not a range (-1: the last layer)")
+        }
+        sparseLayers = first ... (last == -1 ? Int.max : last)
         denseLayers = Set(try c.decodeIfPresent([Int].self, forKey: "mlp_only_layers") ?? [])
     }
 
     /// Whether layer `l` has the mixture of experts (else the dense MLP of `intermediate_size`).
-    func isSparse(_ l: Int) -> Bool { !denseLayers.contains(l) && (l + 1) % sparseStep == 0 }
+    func isSparse(_ l: Int) -> Bool { !denseLayers.contains(l) && (l + 1) % sparseStep == 0 && sparseLayers.contains(l) }
 }

@@ -35,13 +35,16 @@ struct MoEBlock {
     var routing: MoERouting
     var activation = GatedActivation.silu
     var shared: SharedExpert? = nil
+    /// The tensor (and its stored shape, `experts` values) added to the probabilities to choose experts.
+    var selectionBias: (tensor: String, shape: [Int])? = nil
 
     /// The block's output for the normalised rows `h` of the layer at checkpoint prefix `prefix`.
     func build(_ b: inout GraphBuilder, _ h: ValueID, prefix: String, name: String, w: WeightBinder) throws -> ValueID {
         let hidden = b.type(of: h).cols
         let logits = try b.linear(h, module: prefix + router, rows: count, weights: w, name: name + router)
+        let bias = try selectionBias.map { WeightRef(shape: [count], transform: try w(prefix + $0.tensor, $0.shape).transform) }
         let spec = MoESpec(experts: try (0..<count).map { try experts.expert($0, count: count, hidden: hidden, ff: ff, prefix: prefix, w: w) },
-                           routing: routing, activation: activation)
+                           routing: routing, activation: activation, selectionBias: bias)
         let routed = b.moe(h, router: logits, spec, name: name + "moe")
         guard let shared else { return routed }
         return b.add(routed, try shared.build(&b, h, prefix: prefix, name: name, activation: activation, w: w), name: name + "moe_shared")

@@ -8,15 +8,10 @@ public enum MoERecipe: DispatchingRecipe {
 
     public static let builders: [(architecture: String, build: Builder)] = [
         ("MixtralForCausalLM", { model, checkpoint in
-            // top-k of the logits, then softmax over the k: softmax, top-k, renormalised.
-            try build(model, checkpoint) { moe in
-                MoEBlock(router: "block_sparse_moe.gate",
-                         experts: .perExpert(experts: "block_sparse_moe.experts", gate: "w1", up: "w3", down: "w2"),
-                         count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true))
-            }
+            try build(model, checkpoint) { moe, _ in mixtralExperts(moe) }
         }),
         ("Qwen2MoeForCausalLM", { model, checkpoint in
-            try build(model, checkpoint) { moe in
+            try build(model, checkpoint) { moe, _ in
                 var block = qwenExperts(moe)
                 if let size = moe.sharedExpertSize {
                     block.shared = SharedExpert(projections: .separate(gate: "mlp.shared_expert.gate_proj", up: "mlp.shared_expert.up_proj"),
@@ -26,21 +21,21 @@ public enum MoERecipe: DispatchingRecipe {
             }
         }),
         ("Qwen3MoeForCausalLM", { model, checkpoint in
-            try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe in qwenExperts(moe) }
+            try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe, _ in qwenExperts(moe) }
         }),
         ("OlmoeForCausalLM", { model, checkpoint in
             try build(model, checkpoint, adjusting: { s, _ in
                 s.qkNorm = .fullWidth
                 s.clipQKV = try model.config(ClipQKV.self).clip
-            }) { moe in qwenExperts(moe) }
+            }) { moe, _ in qwenExperts(moe) }
         }),
         ("GraniteMoeForCausalLM", { model, checkpoint in
-            try build(model, checkpoint, adjusting: { s, _ in s.apply(try model.config(GraniteMultipliers.self)) }) { moe in
+            try build(model, checkpoint, adjusting: { s, _ in s.apply(try model.config(GraniteMultipliers.self)) }) { moe, _ in
                 graniteExperts(moe)
             }
         }),
         ("GraniteMoeSharedForCausalLM", { model, checkpoint in
-            try build(model, checkpoint, adjusting: { s, _ in s.apply(try model.config(GraniteMultipliers.self)) }) { moe in
+            try build(model, checkpoint, adjusting: { s, _ in s.apply(try model.config(GraniteMultipliers.self)) }) { moe, _ in
                 var block = graniteExperts(moe)
                 if let size = moe.sharedExpertSize {
                     block.shared = SharedExpert(projections: .fused("shared_mlp.input_linear"), down: "shared_mlp.output_linear", ff: size)
@@ -48,12 +43,56 @@ public enum MoERecipe: DispatchingRecipe {
                 return block
             }
         }),
+        ("HunYuanMoEV1ForCausalLM", { model, checkpoint in
+            try build(model, checkpoint, adjusting: { s, _ in
+                s.qkNorm = .afterRope
+                s.names.qNorm = "self_attn.query_layernorm"
+                s.names.kNorm = "self_attn.key_layernorm"
+            }) { moe, llama in
+                var block = qwenExperts(moe, router: "mlp.gate.wg")
+                block.routing.renormalize = true
+                block.shared = SharedExpert(projections: .separate(gate: "mlp.shared_mlp.gate_proj", up: "mlp.shared_mlp.up_proj"),
+                                            down: "mlp.shared_mlp.down_proj", ff: llama.intermediateSize)
+                return block
+            }
+        }),
+        ("Ernie4_5_MoeForCausalLM", { model, checkpoint in
+            // Experts chosen by softmax + e_score_correction_bias, weighed by the softmax, renormalised (the clamp of
+            // the sum at moe_norm_min never acts: k picked probabilities sum to at least k / experts).
+            try build(model, checkpoint, adjusting: { s, _ in s.ropeStyle = .interleaved }) { moe, _ in
+                var block = qwenExperts(moe)
+                block.routing.renormalize = true
+                block.selectionBias = ("mlp.moe_statics.e_score_correction_bias", [1, moe.experts])
+                if let size = moe.sharedExpertSize {
+                    block.shared = SharedExpert(projections: .separate(gate: "mlp.shared_experts.gate_proj", up: "mlp.shared_experts.up_proj"),
+                                                down: "mlp.shared_experts.down_proj", ff: size)
+                }
+                return block
+            }
+        }),
+        ("MiniMaxM2ForCausalLM", { model, checkpoint in
+            // Sigmoid scores, experts chosen by score + e_score_correction_bias, weighed by the scores, renormalised.
+            try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .fullWidth }) { moe, _ in
+                var block = mixtralExperts(moe)
+                block.routing.scoring = .sigmoid
+                block.selectionBias = ("block_sparse_moe.e_score_correction_bias", [moe.experts])
+                return block
+            }
+        }),
     ]
+
+    /// Mixtral's layout: `block_sparse_moe.gate` routes `block_sparse_moe.experts.<i>.w1` (gate), `w3` (up), `w2`
+    /// (down); top-k of the logits, then softmax over the k (softmax, top-k, renormalised).
+    private static func mixtralExperts(_ moe: MoEConfig) -> MoEBlock {
+        MoEBlock(router: "block_sparse_moe.gate",
+                 experts: .perExpert(experts: "block_sparse_moe.experts", gate: "w1", up: "w3", down: "w2"),
+                 count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true))
+    }
 
     /// Qwen-MoE's and OLMoE's layout: `mlp.gate` routes `mlp.experts.<i>.{gate,up,down}_proj`; softmax top-k,
     /// renormalised when `norm_topk_prob` (default false).
-    private static func qwenExperts(_ moe: MoEConfig) -> MoEBlock {
-        MoEBlock(router: "mlp.gate", experts: .perExpert(experts: "mlp.experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
+    private static func qwenExperts(_ moe: MoEConfig, router: String = "mlp.gate") -> MoEBlock {
+        MoEBlock(router: router, experts: .perExpert(experts: "mlp.experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
                  count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: moe.normTopK ?? false))
     }
 
@@ -65,15 +104,15 @@ public enum MoERecipe: DispatchingRecipe {
                  count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true))
     }
 
-    /// The Llama forward pass of `model`, its spec adjusted by `adjust`, with `block(moeConfig)` as the feed-forward
-    /// of its sparse layers.
+    /// The Llama forward pass of `model`, its spec adjusted by `adjust`, with `block(moeConfig, llamaConfig)` as the
+    /// feed-forward of its sparse layers.
     static func build(_ model: ModelDirectory, _ checkpoint: Checkpoint,
                       adjusting adjust: (inout LlamaSpec, MoEConfig) throws -> Void = { _, _ in },
-                      block: (MoEConfig) -> MoEBlock) throws -> Graph {
+                      block: (MoEConfig, LlamaConfig) throws -> MoEBlock) throws -> Graph {
         let moe = try model.config(MoEConfig.self)
         var spec = LlamaSpec(try model.config(LlamaConfig.self))
         try adjust(&spec, moe)
-        let layerBlock = block(moe)
+        let layerBlock = try block(moe, spec.config)
         spec.feedForward = { b, h, l, prefix, name, w in
             moe.isSparse(l) ? try layerBlock.build(&b, h, prefix: prefix, name: name, w: w) : nil
         }
