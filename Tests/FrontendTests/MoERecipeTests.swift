@@ -32,9 +32,7 @@ final class MoERecipeTests: XCTestCase {
             XCTAssertEqual(graph.parameterCount, stored, "\(name): every stored tensor read once")
             let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url.appendingPathComponent("expected.json")))
             let got = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.prompt_ids)
-            let want = expected.last_logits
-            let nmse = zip(got, want).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / want.reduce(0) { $0 + $1 * $1 }
-            XCTAssertLessThan(nmse, 1e-8, "\(name): last-position logits NMSE")
+            XCTAssertLessThan(nmse(got, expected.last_logits), 1e-8, "\(name): last-position logits NMSE")
         }
     }
 
