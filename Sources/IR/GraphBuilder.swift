@@ -131,7 +131,8 @@ public struct GraphBuilder {
         precondition(!spec.experts.isEmpty && tr.cols == spec.experts.count && tr.rows == tx.rows
             && (1...spec.experts.count).contains(spec.routing.topK)
             && spec.experts.allSatisfy { $0.gateUp.shape == [2 * ff, hidden] && $0.down.shape == [hidden, ff] }
-            && (spec.selectionBias.map { $0.shape == [spec.experts.count] } ?? true),
+            && (spec.selectionBias.map { $0.shape == [spec.experts.count] } ?? true)
+            && spec.routing.validGroups(experts: spec.experts.count),
                      "moe of \(tx) routed by \(tr) does not match its \(spec.experts.count) experts")
         return add(.moe(x, router: router, spec), tx, name)
     }

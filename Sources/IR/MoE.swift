@@ -19,10 +19,13 @@ public enum MoEScoring: String, Sendable, Hashable {
     case sigmoid
 }
 
-/// How a token's experts and their weights come from its router logits: probabilities p by `scoring`, the `topK`
-/// experts of largest p (plus the spec's selection bias when it has one; ties go to the lowest expert index, as
-/// torch.topk on CPU), each weighted by its p, optionally divided by the sum of the k picked p, then multiplied by
-/// `scale`. Mixtral's and GraniteMoE's "top-k of the logits, then softmax over the k" is softmax with `renormalize`.
+/// How a token's experts and their weights come from its router logits: probabilities p by `scoring`, selection
+/// scores p (plus the spec's selection bias when it has one), with `groups` > 1 only the experts of the `topGroups`
+/// groups (consecutive experts, `experts / groups` each) whose two best scores sum highest, the `topK` experts of
+/// largest score (ties go to the lowest index, as torch.topk on CPU), each weighted by its p, optionally divided by
+/// the sum of the k picked p, then multiplied by `scale`. Mixtral's and GraniteMoE's "top-k of the logits, then
+/// softmax over the k" is softmax with `renormalize`; DeepSeek-V3-style routers (GLM-4.5, dots.llm1) are sigmoid with
+/// a bias, groups and a scale.
 public struct MoERouting: Hashable, Sendable {
     public var topK: Int
     public var scoring: MoEScoring
@@ -30,12 +33,25 @@ public struct MoERouting: Hashable, Sendable {
     public var renormalize: Bool
     /// Factor on every picked weight (`routed_scaling_factor`; 1 for most models).
     public var scale: Float
+    /// Expert groups (`n_group`; 1: no group limit) and how many of them a token may pick from (`topk_group`).
+    public var groups: Int
+    public var topGroups: Int
 
-    public init(topK: Int, scoring: MoEScoring = .softmax, renormalize: Bool, scale: Float = 1) {
+    public init(topK: Int, scoring: MoEScoring = .softmax, renormalize: Bool, scale: Float = 1, groups: Int = 1, topGroups: Int = 1) {
         self.topK = topK
         self.scoring = scoring
         self.renormalize = renormalize
         self.scale = scale
+        self.groups = groups
+        self.topGroups = topGroups
+    }
+}
+
+extension MoERouting {
+    /// Whether the groups split `experts` into groups of at least two and leave at least `topK` experts to pick.
+    public func validGroups(experts: Int) -> Bool {
+        groups == 1 || (groups > 1 && experts % groups == 0 && experts / groups >= 2 && (1...groups).contains(topGroups)
+            && topK <= topGroups * (experts / groups))
     }
 }
 

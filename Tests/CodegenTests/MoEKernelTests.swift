@@ -102,7 +102,14 @@ final class MoEKernelTests: XCTestCase {
         case .softmax: logits.map { Foundation.exp($0 - top) / logits.reduce(0) { $0 + Foundation.exp($1 - top) } }
         case .sigmoid: logits.map { 1 / (1 + Foundation.exp(-$0)) }
         }
-        let score = p.indices.map { p[$0] + Double(bias?[$0] ?? 0) }
+        var score = p.indices.map { p[$0] + Double(bias?[$0] ?? 0) }
+        if routing.groups > 1 {
+            // Groups ranked by the sum of their two best scores; experts outside the best topGroups drop out.
+            let size = p.count / routing.groups
+            let sums = (0..<routing.groups).map { g in score[(g * size)..<((g + 1) * size)].sorted(by: >).prefix(2).reduce(0, +) }
+            let kept = Set(sums.indices.sorted { sums[$0] > sums[$1] || (sums[$0] == sums[$1] && $0 < $1) }.prefix(routing.topGroups))
+            for e in score.indices where !kept.contains(e / size) { score[e] = -.infinity }
+        }
         let order = p.indices.sorted { score[$0] > score[$1] || (score[$0] == score[$1] && $0 < $1) }
         let picks = order.prefix(routing.topK)
         let denominator = routing.renormalize ? picks.reduce(0) { $0 + p[$1] } : 1
@@ -141,6 +148,15 @@ final class MoEKernelTests: XCTestCase {
         // MiniMax-M2-style routing: sigmoid, choice by p + bias (the bias makes expert 3 win over larger logits),
         // weights from p, renormalised.
         let c = Case(routing: MoERouting(topK: 2, scoring: .sigmoid, renormalize: true), bias: [0, 0.1, -0.2, 0.6, 0])
+        for target in testTargets { try check(c, target: target) }
+    }
+
+    func testGroupLimitedSigmoidRouting() throws {
+        // DeepSeek-V3-style routing (GLM-4.5, dots.llm1): 6 experts in 3 groups of 2, the best group kept, its two
+        // experts picked (even when the runner-up overall is in another group), renormalised and scaled. Group 2
+        // (experts 4 and 5) never wins: expert 4's logit is far below and expert 5's bias is −2.
+        let c = Case(experts: 6, routing: MoERouting(topK: 2, scoring: .sigmoid, renormalize: true, scale: 2.5, groups: 3, topGroups: 1),
+                     bias: [0.05, -0.1, 0.2, 0, 0, -2])
         for target in testTargets { try check(c, target: target) }
     }
 

@@ -17,7 +17,7 @@ final class MoERecipeTests: XCTestCase {
 
     private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
                                 "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm", "hunyuan_moe_v1_for_causal_lm",
-                                "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm"]
+                                "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm", "glm4_moe_for_causal_lm", "dots1_for_causal_lm"]
 
     private func build(_ url: URL) throws -> (Graph, Checkpoint) {
         let checkpoint = try Checkpoint(directory: url)
@@ -59,6 +59,11 @@ final class MoERecipeTests: XCTestCase {
         let minimax = try specs("minimax_m2_for_causal_lm")
         XCTAssertEqual(minimax.map(\.routing.scoring), [.sigmoid, .sigmoid])
         XCTAssertEqual(minimax.compactMap(\.selectionBias).count, 2)
+        // GLM-4.5 and dots.llm1: layer 0 dense, layer 1 sigmoid + bias in 2 groups (1 kept), renormalised, scaled.
+        for (name, scale) in [("glm4_moe_for_causal_lm", Float(2.5)), ("dots1_for_causal_lm", 2)] {
+            XCTAssertEqual(try specs(name).map(\.routing),
+                           [MoERouting(topK: 2, scoring: .sigmoid, renormalize: true, scale: scale, groups: 2, topGroups: 1)], name)
+        }
     }
 
     func testStackedExpertSlicesReadOnlyTheirRows() throws {
@@ -82,7 +87,7 @@ final class MoERecipeTests: XCTestCase {
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as? [String: Any] ?? [:]
         let refusals: [([String: Any], String)] = [(["num_experts_per_tok": 5], "num_experts_per_tok"), (["num_experts": 0], "num_experts"),
                                                    (["shared_expert_intermediate_size": -1], "shared_expert_intermediate_size"),
-                                                   (["num_experts": 3], "mlp.gate.weight")]
+                                                   (["num_experts": 3], "mlp.gate.weight"), (["n_group": 3], "n_group")]
         for (changes, key) in refusals {
             try JSONSerialization.data(withJSONObject: original.merging(changes) { $1 }).write(to: dir.appendingPathComponent("config.json"))
             XCTAssertThrowsError(try build(dir)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }

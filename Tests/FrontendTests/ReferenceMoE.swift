@@ -3,7 +3,7 @@ import IR
 
 extension ReferenceEvaluator {
     /// `Op.moe` as `MoESpec` documents it: softmax or sigmoid of each row's router logits, the top-k by those plus
-    /// the selection bias (ties to the lowest index), weighted by the probabilities, optionally renormalised, scaled;
+    /// the selection bias within the best groups (ties to the lowest index), weighted by the probabilities, optionally renormalised, scaled;
     /// the sum of the weighted selected experts' gated MLPs.
     func mixtureOfExperts(_ x: [Double], router: [Double], _ spec: MoESpec, rows: Int) throws -> [Double] {
         let (hidden, ff, count) = (spec.hidden, spec.ff, spec.experts.count)
@@ -21,7 +21,13 @@ extension ReferenceEvaluator {
             case .softmax: logits.map { exp($0 - top) / logits.reduce(0) { $0 + exp($1 - top) } }
             case .sigmoid: logits.map { 1 / (1 + exp(-$0)) }
             }
-            let score = (0..<count).map { probabilities[$0] + bias[$0] }
+            var score = (0..<count).map { probabilities[$0] + bias[$0] }
+            if spec.routing.groups > 1 {
+                let size = count / spec.routing.groups
+                let sums = (0..<spec.routing.groups).map { g in score[(g * size)..<((g + 1) * size)].sorted(by: >).prefix(2).reduce(0, +) }
+                let kept = Set(sums.indices.sorted { sums[$0] > sums[$1] || (sums[$0] == sums[$1] && $0 < $1) }.prefix(spec.routing.topGroups))
+                for e in 0..<count where !kept.contains(e / size) { score[e] = -.infinity }
+            }
             var order = Array(0..<count)
             order.sort { score[$0] > score[$1] || (score[$0] == score[$1] && $0 < $1) }
             let picks = order.prefix(spec.routing.topK)

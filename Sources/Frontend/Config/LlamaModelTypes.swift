@@ -82,6 +82,8 @@ struct LlamaModelType {
         case "hunyuan_v1_moe": LlamaModelType(rmsNormEps: 1e-5)
         case "ernie4_5_moe": LlamaModelType(rmsNormEps: 1e-5, ropeTheta: 500000, kvHeads: 4, tiedEmbeddings: true, maxPosition: 131072,
                                             bias: .useBias)
+        case "glm4_moe": LlamaModelType(rmsNormEps: 1e-5, kvHeads: 8, maxPosition: 131072, bias: .qkvFromAttentionKey(false), partialRotary: 0.5)
+        case "dots1": LlamaModelType(maxPosition: 2048)
         case "minimax_m2": LlamaModelType(ropeTheta: 5_000_000, headDim: 128, kvHeads: 8, maxPosition: 196608, partialRotary: 1)
         default: LlamaModelType()
         }

@@ -1,10 +1,10 @@
 import IR
 
-/// The mixture-of-experts keys of a family-H config.json (Mixtral, Qwen2/3-MoE, OLMoE, GraniteMoE, HunYuan-MoE,
-/// Ernie 4.5-MoE, MiniMax-M2); the attention and size keys are read by `LlamaConfig`. Key spellings and defaults
+/// The mixture-of-experts keys of a family-H/I config.json (Mixtral, Qwen2/3-MoE, OLMoE, GraniteMoE, HunYuan-MoE,
+/// Ernie 4.5-MoE, MiniMax-M2, GLM-4.5, dots.llm1); the attention and size keys are read by `LlamaConfig`. Key spellings and defaults
 /// follow the config classes of transformers 5.24.
 struct MoEConfig: Decodable, Sendable {
-    /// Routed experts per MoE layer (`num_local_experts`, `num_experts`, `moe_num_experts`).
+    /// Routed experts per MoE layer (`num_local_experts`, `num_experts`, `moe_num_experts`, `n_routed_experts`).
     var experts: Int
     /// Experts per token (`num_experts_per_tok`, `moe_topk`, `moe_k`).
     var topK: Int
@@ -13,7 +13,7 @@ struct MoEConfig: Decodable, Sendable {
     /// Renormalise the top-k probabilities (`norm_topk_prob`; nil when the file leaves it out).
     var normTopK: Bool?
     /// Width of the always-on shared expert (`shared_expert_intermediate_size`, `shared_intermediate_size`, or
-    /// `moe_num_shared_experts` experts of `moe_intermediate_size`); nil without one.
+    /// `moe_num_shared_experts` / `n_shared_experts` experts of `moe_intermediate_size`); nil without one.
     var sharedExpertSize: Int?
     /// Layer l (0-based) is MoE when (l + 1) is a multiple of `sparseStep` (`decoder_sparse_step`,
     /// `moe_layer_interval`), l lies in `sparseLayers` (Ernie's `moe_layer_start_index` ... `moe_layer_end_index`)
@@ -21,11 +21,16 @@ struct MoEConfig: Decodable, Sendable {
     var sparseStep: Int
     var sparseLayers: ClosedRange<Int>
     var denseLayers: Set<Int>
+    /// `routed_scaling_factor` (1 when absent).
+    var routedScaling: Float
+    /// Expert groups (`n_group`) and groups a token picks from (`topk_group`); 1 and 1 when absent.
+    var groups: Int
+    var topGroups: Int
 
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: ConfigKey.self)
         let ernie = try c.decodeIfPresent(String.self, forKey: "model_type") == "ernie4_5_moe"
-        let expertKeys = ["num_local_experts", "num_experts", "moe_num_experts"], topKKeys = ["num_experts_per_tok", "moe_topk", "moe_k"]
+        let expertKeys = ["num_local_experts", "num_experts", "moe_num_experts", "n_routed_experts"], topKKeys = ["num_experts_per_tok", "moe_topk", "moe_k"]
         experts = try c.positive(expertKeys)
         topK = try c.positive(topKKeys)
         guard topK <= experts else {
@@ -36,18 +41,27 @@ struct MoEConfig: Decodable, Sendable {
         let sharedKeys = ["shared_expert_intermediate_size", "shared_intermediate_size"]
         let shared = try c.first(Int.self, sharedKeys)
         guard (shared ?? 0) >= 0 else { throw c.invalid(c.spelling(sharedKeys).stringValue, "must not be negative") }
-        let sharedExperts = try c.decodeIfPresent(Int.self, forKey: "moe_num_shared_experts") ?? (ernie ? 2 : 0)
-        guard sharedExperts >= 0 else { throw c.invalid("moe_num_shared_experts", "must not be negative") }
+        let sharedExpertKeys = ["moe_num_shared_experts", "n_shared_experts"]
+        let sharedExperts = try c.first(Int.self, sharedExpertKeys) ?? (ernie ? 2 : 0)
+        guard sharedExperts >= 0 else { throw c.invalid(c.spelling(sharedExpertKeys).stringValue, "must not be negative") }
         let size = shared ?? sharedExperts * expertSize
         sharedExpertSize = size == 0 ? nil : size
         sparseStep = try c.positiveIfPresent(["decoder_sparse_step", "moe_layer_interval"]) ?? 1
-        let first = try c.decodeIfPresent(Int.self, forKey: "moe_layer_start_index") ?? (ernie ? 1 : 0)
+        let firstKeys = ["moe_layer_start_index", "first_k_dense_replace"]
+        let first = try c.first(Int.self, firstKeys) ?? (ernie ? 1 : 0)
         let last = try c.decodeIfPresent(Int.self, forKey: "moe_layer_end_index") ?? -1
-        guard first >= 0, last == -1 || last >= first else {
+        guard first >= 0 else { throw c.invalid(c.spelling(firstKeys).stringValue, "must not be negative") }
+        guard last == -1 || last >= first else {
             throw c.invalid("moe_layer_end_index", "MoE layers \(first) ... \(last) are not a range (-1: the last layer)")
         }
         sparseLayers = first ... (last == -1 ? Int.max : last)
         denseLayers = Set(try c.decodeIfPresent([Int].self, forKey: "mlp_only_layers") ?? [])
+        routedScaling = try c.decodeIfPresent(Float.self, forKey: "routed_scaling_factor") ?? 1
+        groups = try c.positiveIfPresent("n_group") ?? 1
+        topGroups = try c.positiveIfPresent("topk_group") ?? 1
+        guard MoERouting(topK: topK, renormalize: false, groups: groups, topGroups: topGroups).validGroups(experts: experts) else {
+            throw c.invalid("n_group", "\(experts) experts in \(groups) groups of at least two, \(topGroups) kept, must leave \(topK) to pick")
+        }
     }
 
     /// Whether layer `l` has the mixture of experts (else the dense MLP of `intermediate_size`).

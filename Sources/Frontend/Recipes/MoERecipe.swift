@@ -63,10 +63,7 @@ public enum MoERecipe: DispatchingRecipe {
                 var block = qwenExperts(moe)
                 block.routing.renormalize = true
                 block.selectionBias = ("mlp.moe_statics.e_score_correction_bias", [1, moe.experts])
-                if let size = moe.sharedExpertSize {
-                    block.shared = SharedExpert(projections: .separate(gate: "mlp.shared_experts.gate_proj", up: "mlp.shared_experts.up_proj"),
-                                                down: "mlp.shared_experts.down_proj", ff: size)
-                }
+                block.shared = sharedExperts(moe)
                 return block
             }
         }),
@@ -79,7 +76,35 @@ public enum MoERecipe: DispatchingRecipe {
                 return block
             }
         }),
+        ("Glm4MoeForCausalLM", { model, checkpoint in
+            try build(model, checkpoint, adjusting: { s, _ in
+                if try model.config(QKNormFlag.self).enabled { s.qkNorm = .beforeRope }
+            }) { moe, _ in deepSeekExperts(moe) }
+        }),
+        ("Dots1ForCausalLM", { model, checkpoint in
+            try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe, _ in deepSeekExperts(moe) }
+        }),
     ]
+
+    /// DeepSeek-V3-style routing (GLM-4.5, dots.llm1): sigmoid scores, experts chosen by score +
+    /// `mlp.gate.e_score_correction_bias` within the best `topk_group` of `n_group` groups, weighed by the scores,
+    /// renormalised when `norm_topk_prob`, times `routed_scaling_factor`; `mlp.shared_experts` always on.
+    private static func deepSeekExperts(_ moe: MoEConfig) -> MoEBlock {
+        var block = qwenExperts(moe)
+        block.routing = MoERouting(topK: moe.topK, scoring: .sigmoid, renormalize: moe.normTopK ?? false, scale: moe.routedScaling,
+                                   groups: moe.groups, topGroups: moe.topGroups)
+        block.selectionBias = ("mlp.gate.e_score_correction_bias", [moe.experts])
+        block.shared = sharedExperts(moe)
+        return block
+    }
+
+    /// `mlp.shared_experts.{gate,up,down}_proj` of `moe_num_shared_experts` / `n_shared_experts` experts' width.
+    private static func sharedExperts(_ moe: MoEConfig) -> SharedExpert? {
+        moe.sharedExpertSize.map {
+            SharedExpert(projections: .separate(gate: "mlp.shared_experts.gate_proj", up: "mlp.shared_experts.up_proj"),
+                         down: "mlp.shared_experts.down_proj", ff: $0)
+        }
+    }
 
     /// Mixtral's layout: `block_sparse_moe.gate` routes `block_sparse_moe.experts.<i>.w1` (gate), `w3` (up), `w2`
     /// (down); top-k of the logits, then softmax over the k (softmax, top-k, renormalised).

@@ -8,3 +8,12 @@ struct ClipQKV: Decodable {
         if let clip, !(clip > 0) { throw c.invalid("clip_qkv", "must be positive, got \(clip)") }
     }
 }
+
+/// GLM-4.5's `use_qk_norm` (false when absent).
+struct QKNormFlag: Decodable {
+    var enabled: Bool
+
+    init(from decoder: Decoder) throws {
+        enabled = try decoder.container(keyedBy: ConfigKey.self).decodeIfPresent(Bool.self, forKey: "use_qk_norm") ?? false
+    }
+}
