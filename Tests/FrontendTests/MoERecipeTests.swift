@@ -17,7 +17,8 @@ final class MoERecipeTests: XCTestCase {
 
     private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
                                 "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm", "hunyuan_moe_v1_for_causal_lm",
-                                "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm", "glm4_moe_for_causal_lm", "dots1_for_causal_lm"]
+                                "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm", "glm4_moe_for_causal_lm", "dots1_for_causal_lm",
+                                "exaone_moe_causal_lm"]
 
     private func build(_ url: URL) throws -> (Graph, Checkpoint) {
         let checkpoint = try Checkpoint(directory: url)
@@ -64,6 +65,10 @@ final class MoERecipeTests: XCTestCase {
             XCTAssertEqual(try specs(name).map(\.routing),
                            [MoERouting(topK: 2, scoring: .sigmoid, renormalize: true, scale: scale, groups: 2, topGroups: 1)], name)
         }
+        // K-EXAONE: mlp_layer_types makes layer 1 sparse; the sliding layer 0 rotates, the global layer 1 does not.
+        let exaone = try build(Self.corpus.appendingPathComponent("exaone_moe_causal_lm")).0
+        XCTAssertEqual(exaone.nodes.filter { if case .moe = $0.op { true } else { false } }.map(\.name), ["layers.1.moe"])
+        XCTAssertEqual(exaone.nodes.filter { if case .rope = $0.op { true } else { false } }.map(\.name), ["layers.0.q_rope", "layers.0.k_rope"])
     }
 
     func testStackedExpertSlicesReadOnlyTheirRows() throws {
@@ -87,7 +92,9 @@ final class MoERecipeTests: XCTestCase {
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as? [String: Any] ?? [:]
         let refusals: [([String: Any], String)] = [(["num_experts_per_tok": 5], "num_experts_per_tok"), (["num_experts": 0], "num_experts"),
                                                    (["shared_expert_intermediate_size": -1], "shared_expert_intermediate_size"),
-                                                   (["num_experts": 3], "mlp.gate.weight"), (["n_group": 3], "n_group")]
+                                                   (["num_experts": 3], "mlp.gate.weight"), (["n_group": 3], "n_group"),
+                                                   (["mlp_layer_types": ["dense", "moe"]], "mlp_layer_types"),
+                                                   (["mlp_layer_types": ["dense"]], "mlp_layer_types")]
         for (changes, key) in refusals {
             try JSONSerialization.data(withJSONObject: original.merging(changes) { $1 }).write(to: dir.appendingPathComponent("config.json"))
             XCTAssertThrowsError(try build(dir)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }

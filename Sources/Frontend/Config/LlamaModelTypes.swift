@@ -84,6 +84,7 @@ struct LlamaModelType {
                                             bias: .useBias)
         case "glm4_moe": LlamaModelType(rmsNormEps: 1e-5, kvHeads: 8, maxPosition: 131072, bias: .qkvFromAttentionKey(false), partialRotary: 0.5)
         case "dots1": LlamaModelType(maxPosition: 2048)
+        case "exaone_moe": LlamaModelType(rmsNormEps: 1e-5)
         case "minimax_m2": LlamaModelType(ropeTheta: 5_000_000, headDim: 128, kvHeads: 8, maxPosition: 196608, partialRotary: 1)
         default: LlamaModelType()
         }

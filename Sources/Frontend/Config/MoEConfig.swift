@@ -17,7 +17,8 @@ struct MoEConfig: Decodable, Sendable {
     var sharedExpertSize: Int?
     /// Layer l (0-based) is MoE when (l + 1) is a multiple of `sparseStep` (`decoder_sparse_step`,
     /// `moe_layer_interval`), l lies in `sparseLayers` (Ernie's `moe_layer_start_index` ... `moe_layer_end_index`)
-    /// and is not in `denseLayers` (Qwen-MoE's `mlp_only_layers`).
+    /// and is not in `denseLayers` (Qwen-MoE's `mlp_only_layers`, or the "dense" entries of K-EXAONE's
+    /// `mlp_layer_types`, which then decides alone).
     var sparseStep: Int
     var sparseLayers: ClosedRange<Int>
     var denseLayers: Set<Int>
@@ -41,7 +42,7 @@ struct MoEConfig: Decodable, Sendable {
         let sharedKeys = ["shared_expert_intermediate_size", "shared_intermediate_size"]
         let shared = try c.first(Int.self, sharedKeys)
         guard (shared ?? 0) >= 0 else { throw c.invalid(c.spelling(sharedKeys).stringValue, "must not be negative") }
-        let sharedExpertKeys = ["moe_num_shared_experts", "n_shared_experts"]
+        let sharedExpertKeys = ["moe_num_shared_experts", "n_shared_experts", "num_shared_experts"]
         let sharedExperts = try c.first(Int.self, sharedExpertKeys) ?? (ernie ? 2 : 0)
         guard sharedExperts >= 0 else { throw c.invalid(c.spelling(sharedExpertKeys).stringValue, "must not be negative") }
         let size = shared ?? sharedExperts * expertSize
@@ -56,6 +57,15 @@ struct MoEConfig: Decodable, Sendable {
         }
         sparseLayers = first ... (last == -1 ? Int.max : last)
         denseLayers = Set(try c.decodeIfPresent([Int].self, forKey: "mlp_only_layers") ?? [])
+        if let types = try c.decodeIfPresent([String].self, forKey: "mlp_layer_types") {
+            if let bad = types.first(where: { $0 != "dense" && $0 != "sparse" }) {
+                throw c.invalid("mlp_layer_types", "has '\(bad)' (the types are dense and sparse)")
+            }
+            let layers = try c.positive(["num_hidden_layers"])
+            guard types.count == layers else { throw c.invalid("mlp_layer_types", "has \(types.count) entries for \(layers) layers") }
+            denseLayers = Set(types.indices.filter { types[$0] == "dense" })
+            (sparseStep, sparseLayers) = (1, 0 ... Int.max)
+        }
         routedScaling = try c.decodeIfPresent(Float.self, forKey: "routed_scaling_factor") ?? 1
         groups = try c.positiveIfPresent("n_group") ?? 1
         topGroups = try c.positiveIfPresent("topk_group") ?? 1

@@ -81,10 +81,26 @@ public enum MoERecipe: DispatchingRecipe {
                 if try model.config(QKNormFlag.self).enabled { s.qkNorm = .beforeRope }
             }) { moe, _ in deepSeekExperts(moe) }
         }),
+        ("ExaoneMoeForCausalLM", exaoneMoE),
+        ("ExaoneMoEForCausalLM", exaoneMoE),
         ("Dots1ForCausalLM", { model, checkpoint in
             try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe, _ in deepSeekExperts(moe) }
         }),
     ]
+
+    /// K-EXAONE: per-head q/k norm; sliding layers rotate, global layers have no positions when there are sliding
+    /// ones; DeepSeek-V3-style routing with the bias at `mlp.e_score_correction_bias`.
+    private static let exaoneMoE: Builder = { model, checkpoint in
+        try build(model, checkpoint, adjusting: { s, _ in
+            s.qkNorm = .beforeRope
+            let windows = s.config.layerWindows
+            if windows.contains(where: { $0 != nil }) { s.config.ropeLayers = windows.map { $0 != nil } }
+        }) { moe, _ in
+            var block = deepSeekExperts(moe)
+            block.selectionBias = ("mlp.e_score_correction_bias", [moe.experts])
+            return block
+        }
+    }
 
     /// DeepSeek-V3-style routing (GLM-4.5, dots.llm1): sigmoid scores, experts chosen by score +
     /// `mlp.gate.e_score_correction_bias` within the best `topk_group` of `n_group` groups, weighed by the scores,
