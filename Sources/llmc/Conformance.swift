@@ -127,7 +127,9 @@ struct ConformanceSummary: Encodable {
             "|---|---|---|---|---|---|---|",
         ]
         for r in results {
-            let detail = r.detail.replacingOccurrences(of: "|", with: "\\|")
+            // An unknown architecture's error lists every supported one (`llmc list-archs`); the table keeps the cause.
+            let cause = r.detail.components(separatedBy: "; supported: ").first ?? r.detail
+            let detail = cause.replacingOccurrences(of: "|", with: "\\|")
             let models = (examples[r.architecture] ?? []).map { "`\($0)`" }.joined(separator: ", ")
             lines.append("| \(r.name) | \(r.architecture) | \(r.family) | \(r.task) | \(r.status.rawValue) | \(detail) | \(models) |")
         }
