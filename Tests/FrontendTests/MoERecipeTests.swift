@@ -3,7 +3,7 @@ import XCTest
 @testable import Frontend
 import IR
 
-/// Family-H cases of the golden corpus through `MoERecipe`: the graph, run by `ReferenceEvaluator` (f64, its own
+/// Mixture-of-experts cases of the golden corpus (`MoERecipe`, and FlexOlmo through `PostNormRecipe`): the graph, run by `ReferenceEvaluator` (f64, its own
 /// mixture-of-experts reference), reproduces transformers' last-position logits and reads every stored tensor once;
 /// routing knobs land in the `MoESpec`s and bad MoE keys are refused by name.
 final class MoERecipeTests: XCTestCase {
@@ -18,11 +18,12 @@ final class MoERecipeTests: XCTestCase {
     private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
                                 "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm", "hunyuan_moe_v1_for_causal_lm",
                                 "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm", "glm4_moe_for_causal_lm", "dots1_for_causal_lm",
-                                "exaone_moe_causal_lm"]
+                                "exaone_moe_causal_lm", "flex_olmo_for_causal_lm"]
 
     private func build(_ url: URL) throws -> (Graph, Checkpoint) {
         let checkpoint = try Checkpoint(directory: url)
-        return (try MoERecipe.build(try ModelDirectory(url: url), checkpoint: checkpoint), checkpoint)
+        let model = try ModelDirectory(url: url)
+        return (try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint), checkpoint)
     }
 
     func testGraphsReproduceTransformersLogits() throws {
@@ -44,7 +45,7 @@ final class MoERecipeTests: XCTestCase {
     }
 
     func testRoutingKnobs() throws {
-        let expectations: [(String, Bool)] = [("mixtral_for_causal_lm", true), ("qwen2_moe_for_causal_lm", false),
+        let expectations: [(String, Bool)] = [("mixtral_for_causal_lm", true), ("qwen2_moe_for_causal_lm", false), ("flex_olmo_for_causal_lm", false),
                                               ("qwen3_moe_for_causal_lm", true), ("olmoe_for_causal_lm", false),
                                               ("granite_moe_for_causal_lm", true)]
         for (name, renormalize) in expectations {

@@ -1,11 +1,13 @@
 import Foundation
 import IR
 
-/// config.json of the post-norm / sandwich-norm RMSNorm decoders: OLMo 2, OLMo 3, EXAONE 4, GLM-4-0414.
+/// config.json of the post-norm / sandwich-norm RMSNorm decoders: OLMo 2, OLMo 3, EXAONE 4, GLM-4-0414, and FlexOlmo
+/// (OLMo 2 with a mixture-of-experts MLP, read by `MoEConfig`).
 public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
     /// Which config class the file is for (`model_type`); it decides the defaults and the block layout.
     public enum Variant: String, Sendable, CaseIterable {
         case olmo2, olmo3, exaone4, glm4
+        case flexOlmo = "flex_olmo"
 
         /// The `architectures` names of this model type: transformers' class, and vLLM's OLMo spellings.
         public var architectures: [String] {
@@ -14,6 +16,7 @@ public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
             case .olmo3: ["Olmo3ForCausalLM", "OLMo3ForCausalLM"]
             case .exaone4: ["Exaone4ForCausalLM"]
             case .glm4: ["Glm4ForCausalLM"]
+            case .flexOlmo: ["FlexOlmoForCausalLM"]
             }
         }
 
@@ -24,7 +27,7 @@ public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
         /// How q and k are normalised after their projections.
         public var qkNorm: QKNorm {
             switch self {
-            case .olmo2, .olmo3: .fullWidth
+            case .olmo2, .olmo3, .flexOlmo: .fullWidth
             case .exaone4: .perHead
             case .glm4: .none
             }
@@ -67,12 +70,12 @@ public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
         let modelType = try c.decode(String.self, forKey: .modelType)
         guard let variant = Variant(rawValue: modelType) else {
             throw DecodingError.dataCorruptedError(forKey: .modelType, in: c,
-                debugDescription: "'\(modelType)' is not a post-norm model type (olmo2, olmo3, exaone4, glm4)")
+                debugDescription: "'\(modelType)' is not a post-norm model type (olmo2, olmo3, exaone4, glm4, flex_olmo)")
         }
         self.variant = variant
         let keys = try decoder.container(keyedBy: ConfigKey.self)
         let defaultKVHeads: Int? = switch variant {  // the config classes' defaults
-        case .olmo2, .olmo3: nil
+        case .olmo2, .olmo3, .flexOlmo: nil
         case .exaone4: 32
         case .glm4: 2
         }
@@ -95,7 +98,7 @@ public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
             throw DecodingError.dataCorruptedError(forKey: .slidingWindow, in: c, debugDescription: "must be positive")
         }
         switch variant {
-        case .olmo2, .glm4:
+        case .olmo2, .glm4, .flexOlmo:
             layerTypes = Array(repeating: .full, count: layers)
         case .olmo3:
             layerTypes = try c.layerTypes(.layerTypes, layers: layers) { ($0 + 1) % 4 == 0 ? .full : .sliding }
@@ -103,7 +106,7 @@ public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
             let pattern = try Self.exaonePattern(c, window: window)
             layerTypes = try c.layerTypes(.layerTypes, layers: layers) { pattern[$0 % pattern.count] }
         }
-        slidingWindow = variant == .olmo2 || variant == .glm4 ? nil
+        slidingWindow = [.olmo2, .glm4, .flexOlmo].contains(variant) ? nil
             : try c.slidingWindow(.slidingWindow, for: layerTypes, window: window)
 
         switch variant {
@@ -117,7 +120,7 @@ public struct PostNormConfig: Decodable, Sendable, DecoderDimensioned {
                                                  defaultFactor: 0.5)
             rope = LayerTypeRope(partial.rope)
             rotaryDim = partial.rotaryDim(headDim: headDim)
-        case .olmo2, .exaone4:
+        case .olmo2, .exaone4, .flexOlmo:
             rope = LayerTypeRope(try c.rope(parameters: .ropeParameters, scaling: .ropeScaling, theta: .ropeTheta,
                                             defaultTheta: 10000, maxPosition: maxPosition))
             rotaryDim = headDim

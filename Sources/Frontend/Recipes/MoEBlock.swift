@@ -38,6 +38,13 @@ struct MoEBlock {
     /// The tensor (and its stored shape, `experts` values) added to the probabilities to choose experts.
     var selectionBias: (tensor: String, shape: [Int])? = nil
 
+    /// Qwen-MoE's, OLMoE's and FlexOlmo's layout: `router` (default `mlp.gate`) routes
+    /// `mlp.experts.<i>.{gate,up,down}_proj`; softmax top-k, renormalised when `norm_topk_prob` (default false).
+    static func qwenLayout(_ moe: MoEConfig, router: String = "mlp.gate") -> MoEBlock {
+        MoEBlock(router: router, experts: .perExpert(experts: "mlp.experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
+                 count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: moe.normTopK ?? false))
+    }
+
     /// The block's output for the normalised rows `h` of the layer at checkpoint prefix `prefix`.
     func build(_ b: inout GraphBuilder, _ h: ValueID, prefix: String, name: String, w: WeightBinder) throws -> ValueID {
         let hidden = b.type(of: h).cols

@@ -12,7 +12,7 @@ public enum MoERecipe: DispatchingRecipe {
         }),
         ("Qwen2MoeForCausalLM", { model, checkpoint in
             try build(model, checkpoint) { moe, _ in
-                var block = qwenExperts(moe)
+                var block = MoEBlock.qwenLayout(moe)
                 if let size = moe.sharedExpertSize {
                     block.shared = SharedExpert(projections: .separate(gate: "mlp.shared_expert.gate_proj", up: "mlp.shared_expert.up_proj"),
                                                 down: "mlp.shared_expert.down_proj", ff: size, gate: "mlp.shared_expert_gate")
@@ -21,13 +21,13 @@ public enum MoERecipe: DispatchingRecipe {
             }
         }),
         ("Qwen3MoeForCausalLM", { model, checkpoint in
-            try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe, _ in qwenExperts(moe) }
+            try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe, _ in MoEBlock.qwenLayout(moe) }
         }),
         ("OlmoeForCausalLM", { model, checkpoint in
             try build(model, checkpoint, adjusting: { s, _ in
                 s.qkNorm = .fullWidth
                 s.clipQKV = try model.config(ClipQKV.self).clip
-            }) { moe, _ in qwenExperts(moe) }
+            }) { moe, _ in MoEBlock.qwenLayout(moe) }
         }),
         ("GraniteMoeForCausalLM", { model, checkpoint in
             try build(model, checkpoint, adjusting: { s, _ in s.apply(try model.config(GraniteMultipliers.self)) }) { moe, _ in
@@ -49,7 +49,7 @@ public enum MoERecipe: DispatchingRecipe {
                 s.names.qNorm = "self_attn.query_layernorm"
                 s.names.kNorm = "self_attn.key_layernorm"
             }) { moe, llama in
-                var block = qwenExperts(moe, router: "mlp.gate.wg")
+                var block = MoEBlock.qwenLayout(moe, router: "mlp.gate.wg")
                 block.routing.renormalize = true
                 block.shared = SharedExpert(projections: .separate(gate: "mlp.shared_mlp.gate_proj", up: "mlp.shared_mlp.up_proj"),
                                             down: "mlp.shared_mlp.down_proj", ff: llama.intermediateSize)
@@ -60,7 +60,7 @@ public enum MoERecipe: DispatchingRecipe {
             // Experts chosen by softmax + e_score_correction_bias, weighed by the softmax, renormalised (the clamp of
             // the sum at moe_norm_min never acts: k picked probabilities sum to at least k / experts).
             try build(model, checkpoint, adjusting: { s, _ in s.ropeStyle = .interleaved }) { moe, _ in
-                var block = qwenExperts(moe)
+                var block = MoEBlock.qwenLayout(moe)
                 block.routing.renormalize = true
                 block.selectionBias = ("mlp.moe_statics.e_score_correction_bias", [1, moe.experts])
                 block.shared = sharedExperts(moe)
@@ -106,7 +106,7 @@ public enum MoERecipe: DispatchingRecipe {
     /// `mlp.gate.e_score_correction_bias` within the best `topk_group` of `n_group` groups, weighed by the scores,
     /// renormalised when `norm_topk_prob`, times `routed_scaling_factor`; `mlp.shared_experts` always on.
     private static func deepSeekExperts(_ moe: MoEConfig) -> MoEBlock {
-        var block = qwenExperts(moe)
+        var block = MoEBlock.qwenLayout(moe)
         block.routing = MoERouting(topK: moe.topK, scoring: .sigmoid, renormalize: moe.normTopK ?? false, scale: moe.routedScaling,
                                    groups: moe.groups, topGroups: moe.topGroups)
         block.selectionBias = ("mlp.gate.e_score_correction_bias", [moe.experts])
@@ -130,12 +130,6 @@ public enum MoERecipe: DispatchingRecipe {
                  count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true))
     }
 
-    /// Qwen-MoE's and OLMoE's layout: `mlp.gate` routes `mlp.experts.<i>.{gate,up,down}_proj`; softmax top-k,
-    /// renormalised when `norm_topk_prob` (default false).
-    private static func qwenExperts(_ moe: MoEConfig, router: String = "mlp.gate") -> MoEBlock {
-        MoEBlock(router: router, experts: .perExpert(experts: "mlp.experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
-                 count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: moe.normTopK ?? false))
-    }
 
     /// GraniteMoE's layout: `block_sparse_moe.router.layer` routes 3-D stacks `input_linear` / `output_linear`;
     /// top-k of the logits, then softmax over the k (softmax, top-k, renormalised).

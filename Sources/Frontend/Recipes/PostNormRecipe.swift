@@ -4,7 +4,7 @@ import IR
 /// OLMo 2 / OLMo 3 (full-width q/k RMSNorm; OLMo 3 adds 3:1 sliding layers with their own rotary base) and
 /// EXAONE 4 (per-head q/k RMSNorm; 3:1 sliding layers, global layers without rotary) norm only the output;
 /// GLM-4-0414 is a sandwich (norms before and after each sublayer) with q/k/v bias, fused gate_up and partial
-/// GPT-J-interleaved rotary.
+/// GPT-J-interleaved rotary. FlexOlmo is OLMo 2 with a softmax top-k mixture of experts as every MLP.
 public enum PostNormRecipe: Recipe {
     public static let family = "B: post-norm / sandwich-norm"
     public static let architectures = PostNormConfig.Variant.allCases.flatMap(\.architectures)
@@ -16,6 +16,7 @@ public enum PostNormRecipe: Recipe {
         let w = WeightBinder(checkpoint: checkpoint)
         let (d, hd, q, kv, ff) = (c.hiddenSize, c.headDim, c.heads * c.headDim, c.kvHeads * c.headDim, c.intermediateSize)
 
+        let experts = v == .flexOlmo ? MoEBlock.qwenLayout(try model.config(MoEConfig.self)) : nil
         var b = GraphBuilder()
         func norm(_ x: ValueID, _ weight: String, _ name: String, width: Int? = nil) throws -> ValueID {
             b.rmsNorm(x, weight: try w(weight, [width ?? b.type(of: x).cols]), eps: c.rmsNormEps, groupSize: width, name: name)
@@ -59,23 +60,28 @@ public enum PostNormRecipe: Recipe {
             let attnNorm = v.sandwich ? "post_self_attn_layernorm" : "post_attention_layernorm"
             x = b.add(x, try norm(attn, p + attnNorm + ".weight", n + attnNorm), name: n + "attn_residual")
 
-            // MLP block: down(silu(gate(h)) * up(h)).
+            // MLP block: down(silu(gate(h)) * up(h)), or FlexOlmo's mixture of experts.
             let h2 = v.sandwich ? try norm(x, p + "post_attention_layernorm.weight", n + "post_attention_layernorm") : x
-            let gate: ValueID, up: ValueID
-            if v.fusedGateUp {
-                let fused = try w(p + "mlp.gate_up_proj.weight", [2 * ff, d])
-                func half(_ start: Int) -> WeightRef {
-                    WeightRef(shape: [ff, d], transform: .sliceRows(fused.transform, start: start, count: ff))
-                }
-                gate = b.linear(h2, weight: half(0), name: n + "mlp.gate_proj")
-                up = b.linear(h2, weight: half(ff), name: n + "mlp.up_proj")
-            } else {
-                gate = try linear(h2, "mlp.gate_proj", ff)
-                up = try linear(h2, "mlp.up_proj", ff)
-            }
-            let act = b.gatedActivation(gate: gate, up: up, .silu, name: n + "mlp.act")
-            let down = try linear(act, "mlp.down_proj", d)
             let mlpNorm = v.sandwich ? "post_mlp_layernorm" : "post_feedforward_layernorm"
+            let down: ValueID
+            if let experts {
+                down = try experts.build(&b, h2, prefix: p, name: n, w: w)
+            } else {
+                let gate: ValueID, up: ValueID
+                if v.fusedGateUp {
+                    let fused = try w(p + "mlp.gate_up_proj.weight", [2 * ff, d])
+                    func half(_ start: Int) -> WeightRef {
+                        WeightRef(shape: [ff, d], transform: .sliceRows(fused.transform, start: start, count: ff))
+                    }
+                    gate = b.linear(h2, weight: half(0), name: n + "mlp.gate_proj")
+                    up = b.linear(h2, weight: half(ff), name: n + "mlp.up_proj")
+                } else {
+                    gate = try linear(h2, "mlp.gate_proj", ff)
+                    up = try linear(h2, "mlp.up_proj", ff)
+                }
+                let act = b.gatedActivation(gate: gate, up: up, .silu, name: n + "mlp.act")
+                down = try linear(act, "mlp.down_proj", d)
+            }
             x = b.add(x, try norm(down, p + mlpNorm + ".weight", n + mlpNorm), name: n + "mlp_residual")
         }
         let last = b.lastRow(x, name: "last_hidden")
