@@ -112,6 +112,7 @@ def main() -> int:
     backends = {f"llmc {dtype(b)} ({Path(b).name})": (lambda b=b: run_ours(b, file.name, args.threads)) for b in args.binaries}
     for precision, model in models.items():
         backends[f"transformers + torch {precision}"] = lambda model=model: torch_once(model)
+    load_start = os.getloadavg()[0]
     for once in backends.values():
         once()  # warm-up: page cache, allocator
     wall: dict[str, list[float]] = {name: [] for name in backends}
@@ -137,14 +138,14 @@ def main() -> int:
         row["speedup_wall"] = row["sentences_per_s_wall"] / torch_row["sentences_per_s_wall"]
         row["speedup_cpu"] = row["sentences_per_s_cpu"] / torch_row["sentences_per_s_cpu"]
     result = {"batch": args.batch, "tokens": tokens, "threads": args.threads, "rounds": args.rounds, "repeat": args.repeat,
-              "load_average": os.getloadavg()[0], "backends": rows,
+              "load_average_start": load_start, "load_average": os.getloadavg()[0], "backends": rows,
               "versions": {"python": platform.python_version(), "torch": torch.__version__,
                            "transformers": transformers.__version__}}
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{args.batch} sentences ({tokens} tokens), {args.threads} threads, median of {args.rounds} rounds "
-              f"(best of {args.repeat}), load average {result['load_average']:.1f}")
+              f"(best of {args.repeat}), load average {load_start:.1f} before, {result['load_average']:.1f} after")
         print(f"  {'backend':40} {'sent/s wall':>12} {'x torch':>8} {'sent/s CPU':>11} {'x torch':>8} {'min cos':>9}")
         for row in rows:
             print(f"  {row['backend']:40} {row['sentences_per_s_wall']:12.1f} {row['speedup_wall']:8.2f} "
