@@ -52,8 +52,8 @@ extension GraphBuilder {
 
 extension ConvSpec {
     /// The depthwise conv of the checkpoint module `module` (`.weight` `[channels, 1, kernel]`, transposed to taps
-    /// tap-major at compile time; `.bias` `[channels]` when `bias`), followed by `activation`.
-    init(module: String, channels: Int, kernel: Int, bias: Bool, activation: UnaryOp, stateSlot: Int, weights w: WeightBinder) throws {
+    /// tap-major at compile time; `.bias` `[channels]` when `bias`), followed by `activation` (nil: none).
+    init(module: String, channels: Int, kernel: Int, bias: Bool, activation: UnaryOp?, stateSlot: Int, weights w: WeightBinder) throws {
         let taps = try w(module + ".weight", [channels, 1, kernel])
         self.init(stateSlot: stateSlot, channels: channels, kernel: kernel,
                   weight: WeightRef(shape: [kernel * channels], transform: .transposed(taps.transform, rows: channels, cols: kernel)),
