@@ -34,6 +34,7 @@ extension Op {
             switch act {
             case .silu: "swiglu"
             case .geluTanh: "geglu_tanh"
+            case .relu: "reglu"
             case .gelu: "geglu"
             }
         case .add: "add"

@@ -83,6 +83,8 @@ public enum GatedActivation: String, Sendable, Hashable {
     case geluTanh
     /// x·Φ(x) with erf (transformers' "gelu").
     case gelu
+    /// max(gate, 0)·up; with gate = up it is relu(u)² (Nemotron-H's non-gated ReLU² experts as gated ones).
+    case relu
 }
 
 /// Elementwise functions of one value.

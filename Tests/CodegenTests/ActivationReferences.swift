@@ -32,6 +32,7 @@ enum ActivationReference {
         case .silu: silu(x)
         case .geluTanh: geluTanh(x)
         case .gelu: gelu(x)
+        case .relu: max(x, 0)
         }
     }
 

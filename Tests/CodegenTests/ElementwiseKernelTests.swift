@@ -110,7 +110,7 @@ final class ElementwiseKernelTests: XCTestCase {
 
     func testGatedActivations() throws {
         for target in testTargets {
-            for activation in [GatedActivation.silu, .geluTanh, .gelu] {
+            for activation in [GatedActivation.silu, .geluTanh, .gelu, .relu] {
                 for ff in [1, 17, 100] {
                     let harness = try KernelHarness(GatedActivationKernel(ff: ff, activation: activation), target: target)
                     var random = TestRandom(seed: UInt64(ff))

@@ -142,6 +142,7 @@ struct ReferenceEvaluator {
             case .silu: .silu
             case .geluTanh: .geluTanh
             case .gelu: .gelu
+            case .relu: .relu
             }
             return zip(input(gate), input(up)).map { apply(f, $0) * $1 }
         case .unary(let x, let f):

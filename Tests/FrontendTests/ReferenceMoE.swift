@@ -11,6 +11,7 @@ extension ReferenceEvaluator {
         case .silu: { $0 / (1 + exp(-$0)) }
         case .geluTanh: { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
         case .gelu: { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
+        case .relu: { max($0, 0) }
         }
         let bias = try spec.selectionBias.map(weight) ?? Array(repeating: 0, count: count)
         var out = [Double](repeating: 0, count: rows * hidden)

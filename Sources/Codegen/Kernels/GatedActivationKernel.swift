@@ -1,7 +1,7 @@
 import CLLVM
 import IR
 
-/// out[r][i] = act(gate[r][i]) * up[r][i] in f32 (act: `ModuleBuilder.silu`, `geluTanh` or `geluErf`).
+/// out[r][i] = act(gate[r][i]) * up[r][i] in f32 (act: `ModuleBuilder.silu`, `geluTanh`, `geluErf` or `relu`).
 /// Slots: [0] gate ptr, [1] ldg, [2] up ptr, [3] ldu, [4] out ptr, [5] ldo, [6] rows.
 public struct GatedActivationKernel: RowwiseKernel {
     public let ff: Int
@@ -33,6 +33,7 @@ public struct GatedActivationKernel: RowwiseKernel {
         case .silu: m.silu(x)
         case .geluTanh: m.geluTanh(x)
         case .gelu: m.geluErf(x)
+        case .relu: m.relu(x)
         }
     }
 }

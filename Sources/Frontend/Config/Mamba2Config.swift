@@ -10,14 +10,18 @@ public struct Mamba2MixerShape: Sendable, Equatable {
     public var groups: Int
     public var stateSize: Int
     public var convKernel: Int
-    /// Bias on in_proj and out_proj (`use_bias`).
+    /// Bias on in_proj (`use_bias`).
     public var projectionBias: Bool
+    /// Bias on out_proj (`use_bias`; Falcon-H1: `projectors_bias`).
+    public var outputBias: Bool
     /// Bias on the depthwise conv (`use_conv_bias`).
     public var convBias: Bool
     /// The activation after the conv (`hidden_act`; the gate of the output norm is always SiLU).
     public var activation: UnaryOp
     /// Eps of the gated RMSNorm (`layer_norm_epsilon`).
     public var normEps: Float
+    /// Where the output gate sits relative to the norm.
+    public var gatedNorm = Mamba2GatedNorm.gateThenNorm
 
     /// Channels of the SSM (heads × headDim).
     public var channels: Int { heads * headDim }
@@ -49,20 +53,28 @@ public struct Mamba2Config: Decodable, Sendable {
         let groups = try c.positiveIfPresent("n_groups") ?? 8
         guard heads % groups == 0 else { throw c.invalid("n_groups", "\(heads) heads do not split into \(groups) groups") }
         normEps = try c.decodeIfPresent(Float.self, forKey: "layer_norm_epsilon") ?? 1e-5
+        let bias = try c.decodeIfPresent(Bool.self, forKey: "use_bias") ?? false
         mixer = Mamba2MixerShape(hiddenSize: hidden, heads: heads, headDim: headDim, groups: groups,
                                  stateSize: try c.positiveIfPresent("state_size") ?? 128, convKernel: try c.positiveIfPresent("conv_kernel") ?? 4,
-                                 projectionBias: try c.decodeIfPresent(Bool.self, forKey: "use_bias") ?? false,
+                                 projectionBias: bias, outputBias: bias,
                                  convBias: try c.decodeIfPresent(Bool.self, forKey: "use_conv_bias") ?? true,
                                  activation: try c.activation("hidden_act", default: "silu"), normEps: normEps)
         guard mixer.convKernel > 1 else { throw c.invalid("conv_kernel", "must be at least 2, got \(mixer.convKernel)") }
-        if let limit = try c.decodeIfPresent([ConfigFloat].self, forKey: "time_step_limit") {
-            guard limit.count == 2, limit[0].value <= 0, limit[1].value == .infinity else {
-                throw c.invalid("time_step_limit", "only (0, inf) is supported, got \(limit.map(\.value))")
-            }
-        }
+        try c.checkTimeStepLimit()
         layers = try c.positive("num_hidden_layers")
         vocabSize = try c.positive("vocab_size")
         tiedEmbeddings = try c.decodeIfPresent(Bool.self, forKey: "tie_word_embeddings") ?? false
+    }
+}
+
+extension KeyedDecodingContainer where Key == ConfigKey {
+    /// `time_step_limit`, when present, must be the default (0, ∞): a clamp of dt that is a no-op after softplus.
+    func checkTimeStepLimit() throws {
+        if let limit = try decodeIfPresent([ConfigFloat].self, forKey: "time_step_limit") {
+            guard limit.count == 2, limit[0].value <= 0, limit[1].value == .infinity else {
+                throw invalid("time_step_limit", "only (0, inf) is supported, got \(limit.map(\.value))")
+            }
+        }
     }
 }
 

@@ -18,6 +18,8 @@ public enum JambaRecipe: Recipe {
         let moe = MoEBlock(router: "router", experts: .perExpert(experts: "experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
                            count: c.experts, ff: ff, routing: MoERouting(topK: c.expertsPerToken, renormalize: false))
 
+        let attention = HybridAttention(heads: c.heads, kvHeads: c.kvHeads, headDim: hd, rope: nil, scale: 1 / Float(hd).squareRoot())
+
         var b = GraphBuilder()
         let embed = try w("model.embed_tokens.weight", [c.vocabSize, d])
         var x = b.embedding(b.tokenIDs(), table: embed, name: "embed_tokens")
@@ -27,15 +29,8 @@ public enum JambaRecipe: Recipe {
             let h = b.rmsNorm(x, weight: try w(p + "input_layernorm.weight", [d]), eps: c.rmsNormEps, name: n + "input_layernorm")
             let mixed: ValueID
             if c.attentionLayers[l] {
-                func projection(_ module: String, _ rows: Int) throws -> ValueID {
-                    try b.linear(h, module: p + "self_attn." + module, rows: rows, weights: w, name: n + module)
-                }
-                let spec = AttentionSpec(cacheSlot: kvSlots, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
-                                         scale: 1 / Float(hd).squareRoot(), window: nil, causal: head.causal)
+                mixed = try attention.build(&b, h, cacheSlot: kvSlots, causal: head.causal, module: p + "self_attn.", name: n, w: w)
                 kvSlots += 1
-                let attn = b.attention(q: try projection("q_proj", c.heads * hd), k: try projection("k_proj", c.kvHeads * hd),
-                                       v: try projection("v_proj", c.kvHeads * hd), spec, name: n + "attention")
-                mixed = try b.linear(attn, module: p + "self_attn.o_proj", rows: d, weights: w, name: n + "o_proj")
             } else {
                 mixed = try b.mambaMixer(h, c.mixer, innerNorms: innerNorms, stateSlot: l, module: p + "mamba.", name: n + "mamba.", weights: w)
             }
@@ -57,7 +52,7 @@ public enum JambaRecipe: Recipe {
         }
 
         let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
-                             maxPosition: c.maxPosition, kvWidths: Array(repeating: c.kvHeads * hd, count: kvSlots))
+                             maxPosition: c.maxPosition, kvWidths: Array(repeating: attention.kvWidth, count: kvSlots))
         return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint, info: info,
                                finalNorm: { b, rows in
                                    b.rmsNorm(rows, weight: try w("model.final_layernorm.weight", [d]), eps: c.rmsNormEps, name: "final_layernorm")
