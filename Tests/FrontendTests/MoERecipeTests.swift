@@ -18,7 +18,7 @@ final class MoERecipeTests: XCTestCase {
     private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
                                 "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm", "hunyuan_moe_v1_for_causal_lm",
                                 "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm", "glm4_moe_for_causal_lm", "dots1_for_causal_lm",
-                                "exaone_moe_causal_lm", "flex_olmo_for_causal_lm"]
+                                "exaone_moe_causal_lm", "flex_olmo_for_causal_lm", "dbrx_for_causal_lm"]
 
     private func build(_ url: URL) throws -> (Graph, Checkpoint) {
         let checkpoint = try Checkpoint(directory: url)
@@ -46,6 +46,7 @@ final class MoERecipeTests: XCTestCase {
 
     func testRoutingKnobs() throws {
         let expectations: [(String, Bool)] = [("mixtral_for_causal_lm", true), ("qwen2_moe_for_causal_lm", false), ("flex_olmo_for_causal_lm", false),
+                                              ("dbrx_for_causal_lm", true),
                                               ("qwen3_moe_for_causal_lm", true), ("olmoe_for_causal_lm", false),
                                               ("granite_moe_for_causal_lm", true)]
         for (name, renormalize) in expectations {
@@ -85,20 +86,31 @@ final class MoERecipeTests: XCTestCase {
         XCTAssertThrowsError(try checkpoint.floats(name, elements: 0 ..< all.count + 1)) { XCTAssertTrue("\($0)".contains(name)) }
     }
 
-    func testBadKeysAreRefusedByName() throws {
+    /// Builds `name` with each set of config.json changes, which must be refused with an error naming the key.
+    private func assertRefused(_ name: String, _ refusals: [([String: Any], String)], line: UInt = #line) throws {
         let dir = try SafetensorsFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let source = Self.corpus.appendingPathComponent("qwen2_moe_for_causal_lm")
+        let source = Self.corpus.appendingPathComponent(name)
         try FileManager.default.copyItem(at: source.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as? [String: Any] ?? [:]
-        let refusals: [([String: Any], String)] = [(["num_experts_per_tok": 5], "num_experts_per_tok"), (["num_experts": 0], "num_experts"),
-                                                   (["shared_expert_intermediate_size": -1], "shared_expert_intermediate_size"),
-                                                   (["num_experts": 3], "mlp.gate.weight"), (["n_group": 3], "n_group"),
-                                                   (["mlp_layer_types": ["dense", "moe"]], "mlp_layer_types"),
-                                                   (["mlp_layer_types": ["dense"]], "mlp_layer_types")]
         for (changes, key) in refusals {
             try JSONSerialization.data(withJSONObject: original.merging(changes) { $1 }).write(to: dir.appendingPathComponent("config.json"))
-            XCTAssertThrowsError(try build(dir)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+            XCTAssertThrowsError(try build(dir), line: line) { XCTAssertTrue("\($0)".contains(key), "\($0)", line: line) }
         }
+    }
+
+    func testBadKeysAreRefusedByName() throws {
+        try assertRefused("qwen2_moe_for_causal_lm", [
+            (["num_experts_per_tok": 5], "num_experts_per_tok"), (["num_experts": 0], "num_experts"),
+            (["shared_expert_intermediate_size": -1], "shared_expert_intermediate_size"), (["num_experts": 3], "mlp.gate.weight"),
+            (["n_group": 3], "n_group"), (["mlp_layer_types": ["dense", "moe"]], "mlp_layer_types"),
+            (["mlp_layer_types": ["dense"]], "mlp_layer_types"),
+        ])
+        let ffn: [String: Any] = ["ffn_hidden_size": 32, "moe_num_experts": 4, "moe_top_k": 2]
+        try assertRefused("dbrx_for_causal_lm", [
+            (["ffn_config": ffn.merging(["moe_normalize_expert_weights": 2]) { $1 }], "ffn_config.moe_normalize_expert_weights"),
+            (["ffn_config": ffn.merging(["moe_top_k": 5]) { $1 }], "ffn_config.moe_top_k"),
+            (["ffn_config": ffn.merging(["ffn_act_fn": ["name": "gelu"]]) { $1 }], "ffn_config.ffn_act_fn.name"),
+        ])
     }
 }

@@ -5,6 +5,9 @@ enum ExpertWeights {
     /// One module per expert, `<experts>.<i>.<gate|up|down>.weight` (Mixtral's w1/w3/w2, Qwen-MoE's and OLMoE's
     /// gate_proj/up_proj/down_proj).
     case perExpert(experts: String, gate: String, up: String, down: String)
+    /// Three 2-D stacks of every expert's rows, `[experts·ff, hidden]` each: gate, up, and the transposed down
+    /// matrices (DBRX's w1, v1, w2; tensors without a `.weight` suffix).
+    case rowStacks(gate: String, up: String, downTransposed: String)
     /// Two 3-D stacks, `<gateUp>.weight` `[experts, 2·ff, hidden]` (gate rows, then up rows) and `<down>.weight`
     /// `[experts, hidden, ff]` (GraniteMoE's input_linear / output_linear).
     case stacked(gateUp: String, down: String)
@@ -17,6 +20,11 @@ enum ExpertWeights {
             let (g, u) = (try w(module + gate + ".weight", [ff, hidden]), try w(module + up + ".weight", [ff, hidden]))
             return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .concatRows([g.transform, u.transform])),
                              down: try w(module + down + ".weight", [hidden, ff]))
+        case .rowStacks(let gate, let up, let down):
+            let stacks = try [gate, up, down].map { try w(prefix + $0, [count * ff, hidden]).transform }
+            let rows = { (stack: WeightTransform) in WeightTransform.sliceRows(stack, start: e * ff, count: ff) }
+            return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .concatRows([rows(stacks[0]), rows(stacks[1])])),
+                             down: WeightRef(shape: [hidden, ff], transform: .transposed(rows(stacks[2]), rows: ff, cols: hidden)))
         case .stacked(let gateUp, let down):
             let (gateUp, down) = (try w(prefix + gateUp + ".weight", [count, 2 * ff, hidden]), try w(prefix + down + ".weight", [count, hidden, ff]))
             return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .sliceRows(gateUp.transform, start: e * 2 * ff, count: 2 * ff)),

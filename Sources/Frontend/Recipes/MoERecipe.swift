@@ -1,8 +1,9 @@
 import IR
 
-/// Family H, softmax-router mixtures of experts: Llama-like decoders (`LlamaRecipe`'s attention block and forward
-/// pass) whose MLP is, on every sparse layer, a router linear plus an `Op.moe` over gated-MLP experts (and, for some,
-/// an always-on shared expert). Each architecture states where its router and experts live and how it routes.
+/// Families H and I, mixtures of experts: Llama-like decoders (`LlamaRecipe`'s attention block and forward pass)
+/// whose MLP is, on every sparse layer, a router linear plus an `Op.moe` over gated-MLP experts (and, for some, an
+/// always-on shared expert); DBRX's LayerNorm decoder (`DbrxForward`). Each architecture states where its router and
+/// experts live and how it routes.
 public enum MoERecipe: DispatchingRecipe {
     public static let family = "H: softmax-router MoE"
 
@@ -81,6 +82,7 @@ public enum MoERecipe: DispatchingRecipe {
                 if try model.config(QKNormFlag.self).enabled { s.qkNorm = .beforeRope }
             }) { moe, _ in deepSeekExperts(moe) }
         }),
+        ("DbrxForCausalLM", DbrxForward.build),
         ("ExaoneMoeForCausalLM", exaoneMoE),
         ("ExaoneMoEForCausalLM", exaoneMoE),
         ("Dots1ForCausalLM", { model, checkpoint in
