@@ -7,9 +7,13 @@ public struct FuseProjections: Pass {
     public init() {}
 
     public func run(_ graph: Graph) -> Graph {
-        // Group fusable linears by input, keeping groups whose members all have a bias or none has.
+        // Group fusable linears by input, keeping groups whose members all have a bias or none has. Mixture-of-experts
+        // routers stay apart: they are tiny and stored f32 (a fused matrix would keep its other rows f32 too).
+        let routers = Set(graph.nodes.compactMap { node -> Int? in
+            if case .moe(_, let router, _) = node.op { router.index } else { nil }
+        })
         var groups: [ValueID: [Int]] = [:]
-        for (index, node) in graph.nodes.enumerated() {
+        for (index, node) in graph.nodes.enumerated() where !routers.contains(index) {
             if case .linear(let x, _, _, nil) = node.op { groups[x, default: []].append(index) }
         }
         var leader: [Int: [Int]] = [:]

@@ -40,6 +40,21 @@ final class PassesTests: XCTestCase {
         }
     }
 
+    func testMoERouterIsNotFused() throws {
+        // Qwen2-MoE: the router, the shared expert's gate and up and its sigmoid gate all read the normed rows; the
+        // three shared-expert linears fuse, the router stays its own linear (stored f32 by the weight plan).
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("golden/corpus/qwen2_moe_for_causal_lm")
+        let model = try ModelDirectory(url: url)
+        let fused = Pipeline.standard.run(try RecipeRegistry.recipe(for: model).build(model, checkpoint: try Checkpoint(directory: url)))
+        let routers = fused.nodes.compactMap { node -> Node? in
+            if case .moe(_, let router, _) = node.op { fused[router] } else { nil }
+        }
+        XCTAssertEqual(routers.map(\.name), ["layers.0.mlp.gate", "layers.1.mlp.gate"])
+        XCTAssertTrue(routers.allSatisfy { if case .linear = $0.op { true } else { false } })
+        XCTAssertNotNil(fused.nodes.first { $0.name == "layers.0.mlp.shared_expert.gate_proj+layers.0.mlp.shared_expert.up_proj+layers.0.mlp.shared_expert_gate" })
+    }
+
     func testFoldScaleIntoLinear() {
         var b = GraphBuilder()
         let ids = b.tokenIDs()
