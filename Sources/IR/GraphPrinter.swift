@@ -54,6 +54,7 @@ extension Op {
         case .l2Normalize: "l2_normalize"
         case .causalConv1d: "causal_conv1d"
         case .selectiveScan: "selective_scan"
+        case .gatedDeltaRule: "gated_delta_rule"
         case .moe(_, _, let spec): "moe_top\(spec.routing.topK)_of\(spec.experts.count)"
         }
     }

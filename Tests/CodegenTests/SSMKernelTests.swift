@@ -45,18 +45,21 @@ final class SSMKernelTests: XCTestCase {
             }
         }
     }
+}
 
+/// The state contract every `SequenceFixture` kernel keeps (see `SSMKernelTests`).
+extension XCTestCase {
     /// The reference on each sequence of `packed`; one call per sequence; two chunks; token by token; the packed
     /// batch in one call.
-    private func checkStateContract(_ f: some SequenceFixture, single: KernelHarness, batch: KernelHarness, context: String) throws {
-        let total = Self.packed.reduce(0, +)
-        let starts = Self.packed.indices.map { Self.packed[..<$0].reduce(0, +) }
+    func checkStateContract(_ f: some SequenceFixture, single: KernelHarness, batch: KernelHarness, context: String) throws {
+        let total = SSMKernelTests.packed.reduce(0, +)
+        let starts = SSMKernelTests.packed.indices.map { SSMKernelTests.packed[..<$0].reduce(0, +) }
         var random = TestRandom(seed: 99)
         let inputs = f.inputs(rows: total)
 
         // Each sequence in one call from a state full of garbage (position 0 must ignore it).
         var whole: [Float] = []
-        for (start, length) in zip(starts, Self.packed) {
+        for (start, length) in zip(starts, SSMKernelTests.packed) {
             let state = AlignedBuffer(floats: random.array(f.stateCount, scale: 5))
             let out = f.run(single, inputs, rows: start ..< start + length, position: .first(0), state: state)
             let expected = f.reference(inputs, rows: start ..< start + length)
@@ -64,7 +67,7 @@ final class SSMKernelTests: XCTestCase {
             whole += out
         }
 
-        let length = Self.packed[2], start = starts[2]
+        let length = SSMKernelTests.packed[2], start = starts[2]
         let oneCall = Array(whole[start * f.outputWidth ..< (start + length) * f.outputWidth])
         let finalState = AlignedBuffer(byteCount: f.stateCount * 4)
         _ = f.run(single, inputs, rows: start ..< start + length, position: .first(0), state: finalState)
@@ -82,7 +85,7 @@ final class SSMKernelTests: XCTestCase {
         XCTAssertEqual(stepped, oneCall, "\(context): token by token differs from one call")
 
         // The packed batch: positions restart at 0 in each sequence; tasks on two threads write disjoint channels.
-        let positions = Self.packed.flatMap { (0..<$0).map(Int32.init) }
+        let positions = SSMKernelTests.packed.flatMap { (0..<$0).map(Int32.init) }
         let packedOut = positions.withUnsafeBufferPointer { p in
             f.run(batch, inputs, rows: 0 ..< total, position: .perToken(p.baseAddress!),
                   state: AlignedBuffer(floats: random.array(f.stateCount, scale: 5)), concurrently: true)

@@ -10,9 +10,9 @@ public enum Lfm2Recipe: Recipe {
     public static let architectures = ["Lfm2ForCausalLM", "Lfm2MoeForCausalLM"]
 
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
-        let head = DecoderHead(model)
+        let decoder = HybridDecoder(model, checkpoint: checkpoint)
         let c = try model.config(Lfm2Config.self)
-        let w = WeightBinder(checkpoint: checkpoint)
+        let w = decoder.weights
         let (d, hd) = (c.hiddenSize, c.headDim)
 
         var b = GraphBuilder()
@@ -33,7 +33,7 @@ public enum Lfm2Recipe: Recipe {
                     return b.rope(normed, c.rope.spec(heads: heads, headDim: hd, rotaryDim: hd, style: .neox), name: n + module + "_rope")
                 }
                 let spec = AttentionSpec(cacheSlot: kvSlots, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
-                                         scale: 1 / Float(hd).squareRoot(), window: nil, causal: head.causal)
+                                         scale: 1 / Float(hd).squareRoot(), window: nil, causal: decoder.head.causal)
                 kvSlots += 1
                 let attn = b.attention(q: try normed(try projection("q_proj", c.heads), "q_layernorm", c.heads),
                                        k: try normed(try projection("k_proj", c.kvHeads), "k_layernorm", c.kvHeads),
@@ -54,23 +54,13 @@ public enum Lfm2Recipe: Recipe {
                                    selectionBias: e.selectionBias ? ("expert_bias", [e.count]) : nil)
                 fed = try moe.build(&b, h2, prefix: p + "feed_forward.", name: n + "feed_forward.", w: w)
             } else {
-                func projection(_ input: ValueID, _ module: String, _ rows: Int) throws -> ValueID {
-                    try b.linear(input, module: p + "feed_forward." + module, rows: rows, weights: w, name: n + module)
-                }
-                let ff = c.intermediateSize
-                let act = b.gatedActivation(gate: try projection(h2, "w1", ff), up: try projection(h2, "w3", ff), .silu, name: n + "mlp_act")
-                fed = try projection(act, "w2", d)
+                fed = try decoder.swiGLU(&b, h2, module: p + "feed_forward.", names: ("w1", "w3", "w2"), ff: c.intermediateSize, name: n)
             }
             x = b.add(x, fed, name: n + "ff_residual")
         }
 
-        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
-                             maxPosition: c.maxPosition, kvWidths: Array(repeating: c.kvHeads * hd, count: kvSlots))
-        return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint, info: info,
-                               finalNorm: { b, rows in
-                                   b.rmsNorm(rows, weight: try w("model.embedding_norm.weight", [d]), eps: c.normEps, name: "embedding_norm")
-                               },
-                               lmHead: { b, normed in try b.lmHead(normed, embedding: embed, tied: c.tiedEmbeddings, weights: w) })
+        return try decoder.finish(&b, residual: x, dimensions: c.dimensions, kvSlots: kvSlots, embedding: embed,
+                                  normTensor: "model.embedding_norm.weight", normName: "embedding_norm", eps: c.normEps)
     }
 }
 
