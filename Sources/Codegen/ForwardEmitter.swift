@@ -293,17 +293,19 @@ public struct ForwardEmitter {
             let (kCache, vCache) = (region(codes.k), region(codes.v))
             let scales = format.hasScales ? kvCache.scales(spec.cacheSlot) : nil
             let (kScales, vScales) = (scales.map { region($0.k) } ?? m.constI64(0), scales.map { region($0.v) } ?? m.constI64(0))
-            let firstRow = { (base: LLVMValueRef) in format.element(m, base, m.mul(pos, m.constI64(spec.kvHeads * spec.headDim))) }
+            let (keyWidth, valueWidth) = (spec.kvHeads * spec.headDim, spec.kvHeads * spec.valueHeadDim)
+            let row = { (base: LLVMValueRef, position: LLVMValueRef, width: Int) in format.element(m, base, m.mul(position, m.constI64(width))) }
             let firstScale = { (base: LLVMValueRef) in scales == nil ? base : m.gepF32(base, pos) }
-            let write = KVWriteKernel(kvHeads: spec.kvHeads, headDim: spec.headDim, format: format)
             // Without k and v (KV sharing) the slot already holds this call's rows, written by an earlier layer.
-            for (source, cache, scale) in [(k, kCache, kScales), (v, vCache, vScales)] {
+            for (source, cache, scale, headDim) in [(k, kCache, kScales, spec.headDim), (v, vCache, vScales, spec.valueHeadDim)] {
                 guard let source else { continue }
-                f.run(write, target: target, rows: rows, [pointer(source, f), ld(source, f), firstRow(cache), firstScale(scale),
-                                                          f.maxCtx, rows])
+                let write = KVWriteKernel(kvHeads: spec.kvHeads, headDim: headDim, format: format)
+                f.run(write, target: target, rows: rows, [pointer(source, f), ld(source, f), row(cache, pos, spec.kvHeads * headDim),
+                                                          firstScale(scale), f.maxCtx, rows])
             }
             let kernel = AttentionKernel(qHeads: spec.qHeads, kvHeads: spec.kvHeads, headDim: spec.headDim, scale: spec.scale, window: spec.window,
-                                         softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal, cache: format)
+                                         softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal, cache: format,
+                                         valueDim: spec.valueHeadDim)
             if let seqStart = f.seqStart, let nSeqs = f.nSeqs {
                 // Packed sequences: one call per sequence over its own rows and keys (block-diagonal attention).
                 let (q0, o0) = (pointer(q, f), pointer(out, f))
@@ -312,9 +314,9 @@ public struct ForwardEmitter {
                     let start = m.load(m.i64Type, m.gep(m.i64Type, seqStart, s), align: 8)
                     let end = m.load(m.i64Type, m.gep(m.i64Type, seqStart, m.add(s, m.constI64(1))), align: 8)
                     let length = m.sub(end, start)
-                    let keys = { (base: LLVMValueRef) in format.element(m, base, m.mul(start, m.constI64(spec.kvHeads * spec.headDim))) }
                     let keyScales = { (base: LLVMValueRef) in scales == nil ? base : m.gepF32(base, start) }
-                    f.run(kernel, target: target, rows: length, [m.gepF32(q0, m.mul(start, ldq)), ldq, keys(kCache), keys(vCache),
+                    f.run(kernel, target: target, rows: length, [m.gepF32(q0, m.mul(start, ldq)), ldq, row(kCache, start, keyWidth),
+                                                                 row(vCache, start, valueWidth),
                                                                  m.gepF32(o0, m.mul(start, ldo)), ldo, m.constI64(0), length,
                                                                  keyScales(kScales), keyScales(vScales), maxCtx])
                 }

@@ -32,14 +32,24 @@ public enum KVCacheFormat: String, Sendable, Hashable, CaseIterable {
 ///
 /// Buffer: first the scales of every slot (int8 only; slot s: K scales [kvHeads][maxCtx] f32, then V scales the
 /// same, head-major so a block of consecutive positions of one head is one vector load), then the codes of every
-/// slot (slot s: K [maxCtx][kvHeads · headDim] elements, then V the same). Scales first keeps them 4-byte aligned
-/// whatever the code widths.
+/// slot (slot s: K [maxCtx][kvHeads · headDim] elements, then V [maxCtx][kvHeads · valueHeadDim]). Scales first keeps
+/// them 4-byte aligned whatever the code widths.
 public struct KVCacheLayout: Sendable {
     /// The K/V shape of one cache slot.
     public struct Slot: Sendable, Equatable {
         public var kvHeads: Int
         public var headDim: Int
+        public var valueHeadDim: Int
+        /// Elements of one position's keys.
         public var width: Int { kvHeads * headDim }
+        /// Elements of one position's values.
+        public var valueWidth: Int { kvHeads * valueHeadDim }
+
+        public init(kvHeads: Int, headDim: Int, valueHeadDim: Int? = nil) {
+            self.kvHeads = kvHeads
+            self.headDim = headDim
+            self.valueHeadDim = valueHeadDim ?? headDim
+        }
     }
 
     public let format: KVCacheFormat
@@ -51,11 +61,11 @@ public struct KVCacheLayout: Sendable {
         var shapes = [Slot?](repeating: nil, count: graph.info.kvWidths.count)
         for node in graph.nodes {
             guard case .attention(_, _, _, let spec) = node.op else { continue }
-            let slot = Slot(kvHeads: spec.kvHeads, headDim: spec.headDim)
+            let slot = Slot(kvHeads: spec.kvHeads, headDim: spec.headDim, valueHeadDim: spec.valueHeadDim)
             guard shapes.indices.contains(spec.cacheSlot), graph.info.kvWidths[spec.cacheSlot] == slot.width,
                   shapes[spec.cacheSlot].map({ $0 == slot }) ?? true else {
                 throw CompileError.unsupportedOp(node.name, "KV cache slot \(spec.cacheSlot) does not match its "
-                                                 + "\(spec.kvHeads) kv heads × \(spec.headDim)")
+                                                 + "\(spec.kvHeads) kv heads × \(spec.headDim) (values \(spec.valueHeadDim))")
             }
             shapes[spec.cacheSlot] = slot
         }
@@ -74,12 +84,12 @@ public struct KVCacheLayout: Sendable {
 
     /// Bytes of cache per position (`kv_bytes_per_position`).
     public var bytesPerPosition: Int {
-        scaleBytesPerPosition + slots.reduce(0) { $0 + 2 * $1.width * format.elementBytes }
+        scaleBytesPerPosition + slots.reduce(0) { $0 + ($1.width + $1.valueWidth) * format.elementBytes }
     }
 
     /// Coefficients (of max_ctx) of slot `slot`'s K and V codes.
     public func codes(_ slot: Int) -> (k: Int, v: Int) {
-        let k = scaleBytesPerPosition + slots[..<slot].reduce(0) { $0 + 2 * $1.width * format.elementBytes }
+        let k = scaleBytesPerPosition + slots[..<slot].reduce(0) { $0 + ($1.width + $1.valueWidth) * format.elementBytes }
         return (k, k + slots[slot].width * format.elementBytes)
     }
 

@@ -96,7 +96,8 @@ public struct ModelInfo: Sendable, Codable, Equatable {
     public var hiddenSize: Int
     public var layers: Int
     public var maxPosition: Int
-    /// K and V widths (kv_heads × head_dim) of each attention layer, in cache order.
+    /// K widths (kv_heads × head_dim) of each attention layer, in cache order (V widths follow from each layer's
+    /// `AttentionSpec.valueHeadDim`).
     public var kvWidths: [Int]
     /// Task, pooling and labels of a pooling model; nil for generative-only models.
     public var pooling: PoolingInfo?

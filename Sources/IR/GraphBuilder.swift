@@ -106,17 +106,21 @@ public struct GraphBuilder {
     }
 
     public mutating func attention(q: ValueID, k: ValueID, v: ValueID, _ spec: AttentionSpec, name: String) -> ValueID {
-        let kvWidth = spec.kvHeads * spec.headDim
-        precondition(type(of: q).cols == spec.qHeads * spec.headDim && type(of: k).cols == kvWidth
-            && type(of: v).cols == kvWidth && spec.qHeads % spec.kvHeads == 0, "attention shapes do not match \(spec)")
-        return add(.attention(q: q, k: k, v: v, spec), type(of: q), name)
+        precondition(type(of: q).cols == spec.qHeads * spec.headDim && type(of: k).cols == spec.kvHeads * spec.headDim
+            && type(of: v).cols == spec.kvHeads * spec.valueHeadDim && spec.qHeads % spec.kvHeads == 0, "attention shapes do not match \(spec)")
+        return add(.attention(q: q, k: k, v: v, spec), attentionOutput(q, spec), name)
     }
 
     /// Attention of q over the cache slot `spec.cacheSlot` as an earlier layer of this call left it (KV sharing).
     public mutating func sharedAttention(q: ValueID, _ spec: AttentionSpec, name: String) -> ValueID {
         precondition(type(of: q).cols == spec.qHeads * spec.headDim && spec.qHeads % spec.kvHeads == 0,
                      "attention shapes do not match \(spec)")
-        return add(.attention(q: q, k: nil, v: nil, spec), type(of: q), name)
+        return add(.attention(q: q, k: nil, v: nil, spec), attentionOutput(q, spec), name)
+    }
+
+    /// One row of `qHeads × valueHeadDim` per query row.
+    private func attentionOutput(_ q: ValueID, _ spec: AttentionSpec) -> ValueType {
+        ValueType(rows: type(of: q).rows, cols: spec.qHeads * spec.valueHeadDim)
     }
 
     public mutating func gatedActivation(gate: ValueID, up: ValueID, _ act: GatedActivation, name: String) -> ValueID {

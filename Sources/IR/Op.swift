@@ -50,7 +50,11 @@ public struct AttentionSpec: Hashable, Sendable {
     public var cacheSlot: Int
     public var qHeads: Int
     public var kvHeads: Int
+    /// Width of one query and one key head.
     public var headDim: Int
+    /// Width of one value head (and of one head of the output): `headDim` except where values are narrower or wider
+    /// than keys (DeepSeek's multi-head latent attention: qk_nope + qk_rope dims per key, v_head_dim per value).
+    public var valueHeadDim: Int
     /// Softmax scale (1/sqrt(head_dim) unless the config says otherwise).
     public var scale: Float
     /// Sliding window: a query at position p sees keys j with p - window < j <= p, or without `causal` those with
@@ -64,11 +68,12 @@ public struct AttentionSpec: Hashable, Sendable {
     public var causal: Bool
 
     public init(cacheSlot: Int, qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?,
-                softcap: Float? = nil, alibiSlopes: [Float]? = nil, causal: Bool = true) {
+                softcap: Float? = nil, alibiSlopes: [Float]? = nil, causal: Bool = true, valueHeadDim: Int? = nil) {
         self.cacheSlot = cacheSlot
         self.qHeads = qHeads
         self.kvHeads = kvHeads
         self.headDim = headDim
+        self.valueHeadDim = valueHeadDim ?? headDim
         self.scale = scale
         self.window = window
         self.softcap = softcap
@@ -150,8 +155,8 @@ public enum Op: Sendable {
     case linear(ValueID, weight: WeightRef, bias: WeightRef?, accumulate: ValueID?)
     /// Rotary position embedding at the call's positions.
     case rope(ValueID, RopeSpec)
-    /// Appends k and v to the cache slot, then attends q over every cached position allowed by the mask. Without k and
-    /// v the layer appends nothing and reads the slot an earlier layer filled this call (KV sharing, Gemma-3n).
+    /// Appends k and v to the cache slot, then attends q over every cached position allowed by the mask; the result has
+    /// `qHeads × valueHeadDim` columns. Without k and v the layer appends nothing and reads the slot an earlier layer filled this call (KV sharing, Gemma-3n).
     case attention(q: ValueID, k: ValueID?, v: ValueID?, AttentionSpec)
     /// act(gate) * up, elementwise.
     case gatedActivation(gate: ValueID, up: ValueID, GatedActivation)

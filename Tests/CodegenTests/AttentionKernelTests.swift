@@ -9,6 +9,9 @@ final class AttentionKernelTests: XCTestCase {
         var alibi = false
         var causal = true
         var cache = KVCacheFormat.f32
+        /// Width of a value head (nil: headDim).
+        var valueDim: Int? = nil
+        var valueHeadDim: Int { valueDim ?? headDim }
 
         /// BLOOM's slopes for a power-of-two head count, 2^(-8(h+1)/n), used for any n here.
         var alibiSlopes: [Float]? { alibi ? (0..<qHeads).map { Float(pow(2, -8 * Double($0 + 1) / Double(qHeads))) } : nil }
@@ -18,10 +21,10 @@ final class AttentionKernelTests: XCTestCase {
         let scale = 1 / Float(shape.headDim).squareRoot()
         let kernel = AttentionKernel(qHeads: shape.qHeads, kvHeads: shape.kvHeads, headDim: shape.headDim, scale: scale,
                                      window: shape.window, softcap: shape.softcap, alibiSlopes: shape.alibiSlopes,
-                                     causal: shape.causal, cache: shape.cache)
+                                     causal: shape.causal, cache: shape.cache, valueDim: shape.valueDim)
         let harness = try KernelHarness(kernel, target: target)
         var random = TestRandom(seed: UInt64(shape.headDim * 31 + shape.qHeads))
-        let kvWidth = shape.kvHeads * shape.headDim
+        let kvWidth = shape.kvHeads * shape.headDim, valueWidth = shape.kvHeads * shape.valueHeadDim
         let group = shape.qHeads / shape.kvHeads
         for (pos0, rows) in cases {
             let context = pos0 + rows
@@ -29,9 +32,9 @@ final class AttentionKernelTests: XCTestCase {
             let scaleStride = context + 3
             let keys = KVCacheReference(random.array(context * kvWidth, scale: 2), format: shape.cache, kvHeads: shape.kvHeads,
                                         headDim: shape.headDim, scaleStride: scaleStride)
-            let values = KVCacheReference(random.array(context * kvWidth), format: shape.cache, kvHeads: shape.kvHeads,
-                                          headDim: shape.headDim, scaleStride: scaleStride)
-            let ldq = shape.qHeads * shape.headDim + 3, ldo = shape.qHeads * shape.headDim + 1
+            let values = KVCacheReference(random.array(context * valueWidth), format: shape.cache, kvHeads: shape.kvHeads,
+                                          headDim: shape.valueHeadDim, scaleStride: scaleStride)
+            let ldq = shape.qHeads * shape.headDim + 3, ldo = shape.qHeads * shape.valueHeadDim + 1
             let q = AlignedBuffer(floats: random.array(rows * ldq, scale: 2))
             let out0 = random.array(rows * ldo)
             let out = AlignedBuffer(floats: out0)
@@ -60,15 +63,16 @@ final class AttentionKernelTests: XCTestCase {
                     let maximum = scores.max() ?? 0
                     let weights = scores.map { Foundation.exp($0 - maximum) }
                     let total = weights.reduce(0, +)
-                    for d in 0..<shape.headDim {
+                    let (valueDim, valueOffset) = (shape.valueHeadDim, (h / group) * shape.valueHeadDim)
+                    for d in 0..<valueDim {
                         var sum = 0.0, size = 0.0
                         for (index, j) in visible.enumerated() {
-                            let term = weights[index] / total * values.decoded[j * kvWidth + kvOffset + d]
+                            let term = weights[index] / total * values.decoded[j * valueWidth + valueOffset + d]
                             sum += term
                             size += abs(term)
                         }
-                        expected[r * ldo + h * shape.headDim + d] = sum
-                        magnitude[r * ldo + h * shape.headDim + d] = size
+                        expected[r * ldo + h * valueDim + d] = sum
+                        magnitude[r * ldo + h * valueDim + d] = size
                     }
                 }
             }
@@ -134,6 +138,19 @@ final class AttentionKernelTests: XCTestCase {
             try check(Shape(qHeads: 2, kvHeads: 2, headDim: 24, window: 1, softcap: 3, causal: false), target: target,
                       cases: [(0, 1), (0, 19), (4, 4)])
             try check(Shape(qHeads: 2, kvHeads: 1, headDim: 8, window: 40, causal: false), target: target, cases: [(0, 17)])
+        }
+    }
+
+    /// Values narrower or wider than keys (DeepSeek's MLA: 24-wide q/k heads, 16-wide values), on both paths, with
+    /// GQA, windows and every cache format.
+    func testValueHeadSize() throws {
+        for target in testTargets {
+            for cache in KVCacheFormat.allCases {
+                try check(Shape(qHeads: 4, kvHeads: 4, headDim: 24, window: nil, cache: cache, valueDim: 16), target: target, cases: cases)
+                try check(Shape(qHeads: 6, kvHeads: 2, headDim: 33, window: 7, cache: cache, valueDim: 40), target: target, cases: cases)
+                try check(Shape(qHeads: 3, kvHeads: 1, headDim: 192, window: nil, cache: cache, valueDim: 128), target: target,
+                          cases: [(0, 17), (5, 1), (30, 3)])
+            }
         }
     }
 

@@ -280,7 +280,8 @@ struct ReferenceEvaluator {
     /// Causal (optionally windowed, soft-capped, ALiBi-biased) attention of every position over the prompt.
     private func attention(_ q: [Double], _ k: [Double], _ v: [Double], _ s: AttentionSpec, rows: Int) -> [Double] {
         let (hd, qWidth, kvWidth) = (s.headDim, s.qHeads * s.headDim, s.kvHeads * s.headDim)
-        var out = [Double](repeating: 0, count: rows * qWidth)
+        let (vd, outWidth, vWidth) = (s.valueHeadDim, s.qHeads * s.valueHeadDim, s.kvHeads * s.valueHeadDim)
+        var out = [Double](repeating: 0, count: rows * outWidth)
         for p in 0..<rows {
             for h in 0..<s.qHeads {
                 let kvHead = h / (s.qHeads / s.kvHeads)
@@ -299,7 +300,7 @@ struct ReferenceEvaluator {
                 let weights = logits.map { exp($0 - top) }
                 let total = weights.reduce(0, +)
                 for (j, weight) in zip(visible, weights) {
-                    for d in 0..<hd { out[p * qWidth + h * hd + d] += weight / total * v[j * kvWidth + kvHead * hd + d] }
+                    for d in 0..<vd { out[p * outWidth + h * vd + d] += weight / total * v[j * vWidth + kvHead * vd + d] }
                 }
             }
         }

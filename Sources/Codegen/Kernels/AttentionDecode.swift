@@ -1,7 +1,7 @@
 import CLLVM
 
 /// The decode path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, rows, row, kvHead)` computing one
-/// query row for all query heads of one kv head. Keys are processed in blocks of one vector width: each key row is
+/// query row for all query heads of one kv head (keys and queries headDim wide, values and outputs valueDim). Keys are processed in blocks of one vector width: each key row is
 /// loaded once per block for a subgroup of heads, per-key partial dot products are summed across lanes with a
 /// transpose-and-sum tree (one vector of scores per head), and values are accumulated with broadcast weights.
 struct AttentionDecode {
@@ -12,11 +12,14 @@ struct AttentionDecode {
     static let prefetchBlocks = 2
 
     /// Heads that share one pass over the keys (their accumulators stay in registers).
-    private var subgroup: Int { max(1, min(kernel.group, 16 / chunks)) }
+    private var subgroup: Int { max(1, min(kernel.group, 16 / max(chunks, valueChunks))) }
+    /// Vectors of one query or key head, and of one value or output head.
     private var chunks: Int { (kernel.headDim + lanes - 1) / lanes }
+    private var valueChunks: Int { (kernel.valueDim + lanes - 1) / lanes }
 
-    private func chunkMask(_ m: ModuleBuilder, _ c: Int) -> LLVMValueRef? {
-        (c + 1) * lanes <= kernel.headDim ? nil : m.constLaneMask(valid: kernel.headDim - c * lanes, lanes)
+    /// The lanes of vector `c` of a row of `width` elements, nil when all are inside.
+    private func chunkMask(_ m: ModuleBuilder, _ c: Int, width: Int) -> LLVMValueRef? {
+        (c + 1) * lanes <= width ? nil : m.constLaneMask(valid: width - c * lanes, lanes)
     }
 
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
@@ -39,25 +42,26 @@ struct AttentionDecode {
         scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?, heads: Range<Int>
     ) {
         let cache = kernel.cache
-        let headDim = kernel.headDim
-        let kvStride = m.constI64(kernel.kvHeads * headDim)
-        let kvOffset = m.mul(kvHead, m.constI64(headDim))
+        let (headDim, valueDim) = (kernel.headDim, kernel.valueDim)
+        let keyStride = m.constI64(kernel.kvHeads * headDim), valueStride = m.constI64(kernel.kvHeads * valueDim)
+        let keyOffset = m.mul(kvHead, m.constI64(headDim)), valueOffset = m.mul(kvHead, m.constI64(valueDim))
         let position = m.add(pos0, row)
         let lowest = kernel.lowestKey(m, position: position)
         let highest = kernel.highestKey(m, position: position, pos0: pos0, rows: rows)
         let headIndices = heads.map { m.add(m.mul(kvHead, m.constI64(kernel.group)), m.constI64($0)) }
-        let headOffsets = headIndices.map { m.mul($0, m.constI64(headDim)) }
         let slopes = headIndices.map { kernel.alibiSlope(m, head: $0) }
-        let queries = headOffsets.map { offset -> [LLVMValueRef] in
-            let base = m.gepF32(q, m.add(m.mul(row, ldq), offset))
-            return (0..<chunks).map { m.loadF32Vector(m.gepF32(base, m.constI64($0 * lanes)), lanes, mask: chunkMask(m, $0)) }
+        let queries = headIndices.map { head -> [LLVMValueRef] in
+            let base = m.gepF32(q, m.add(m.mul(row, ldq), m.mul(head, m.constI64(headDim))))
+            return (0..<chunks).map { m.loadF32Vector(m.gepF32(base, m.constI64($0 * lanes)), lanes, mask: chunkMask(m, $0, width: headDim)) }
         }
-        let rowPointer = { (j0: LLVMValueRef, l: Int, base: LLVMValueRef) -> LLVMValueRef in
+        let rowPointer = { (j0: LLVMValueRef, l: Int, base: LLVMValueRef, stride: LLVMValueRef, offset: LLVMValueRef) -> LLVMValueRef in
             let j = m.smin(m.add(j0, m.constI64(l)), highest)  // keys past `highest` are loaded clamped, then masked
-            return cache.element(m, base, m.add(m.mul(j, kvStride), kvOffset))
+            return cache.element(m, base, m.add(m.mul(j, stride), offset))
         }
-        let loadChunks = { (pointer: LLVMValueRef) in
-            (0..<chunks).map { cache.loadVector(m, cache.element(m, pointer, m.constI64($0 * lanes)), lanes: lanes, mask: chunkMask(m, $0)) }
+        let loadChunks = { (pointer: LLVMValueRef, width: Int) in
+            (0..<((width + lanes - 1) / lanes)).map {
+                cache.loadVector(m, cache.element(m, pointer, m.constI64($0 * lanes)), lanes: lanes, mask: chunkMask(m, $0, width: width))
+            }
         }
         // int8: the scales of keys j0 ..< j0 + lanes of this head, one vector load (zero past the highest key).
         let headScales = scales.map { s in
@@ -65,8 +69,8 @@ struct AttentionDecode {
         }
         let iota = m.constVector((0..<lanes).map { m.constI64($0) })
         let zero = LLVMConstNull(m.f32Vector(lanes))!
-        let stateSize = 2 + chunks
-        let initial = heads.flatMap { _ in [m.constF32(-.infinity), zero] + Array(repeating: zero, count: chunks) }
+        let stateSize = 2 + valueChunks
+        let initial = heads.flatMap { _ in [m.constF32(-.infinity), zero] + Array(repeating: zero, count: valueChunks) }
         let start = m.mul(m.sdiv(lowest, m.constI64(lanes)), m.constI64(lanes))
         let iotaF32 = m.constVector((0..<lanes).map { m.constF32(Float($0)) })
         let final = m.forLoop(from: start, to: m.add(highest, m.constI64(1)), step: lanes, carrying: initial) { j0, state in
@@ -74,16 +78,16 @@ struct AttentionDecode {
             // the cache is usually evicted by the weights streamed since the last step: prefetch ahead.
             let ahead = m.add(j0, m.constI64(Self.prefetchBlocks * lanes))
             for l in 0..<lanes {
-                let rowOffset = m.mul(m.add(ahead, m.constI64(l)), kvStride)
-                for base in [k, v] {
-                    let row = cache.element(m, base, m.add(kvOffset, rowOffset))
-                    for line in stride(from: 0, to: headDim * cache.elementBytes, by: 64) {
+                let position = m.add(ahead, m.constI64(l))
+                for (base, stride, offset, width) in [(k, keyStride, keyOffset, headDim), (v, valueStride, valueOffset, valueDim)] {
+                    let row = cache.element(m, base, m.add(offset, m.mul(position, stride)))
+                    for line in Swift.stride(from: 0, to: width * cache.elementBytes, by: 64) {
                         m.prefetch(m.gep(m.i8Type, row, m.constI64(line)))
                     }
                 }
             }
             let dots = m.transposeSum(lanes: lanes) { l in
-                let key = loadChunks(rowPointer(j0, l, k))
+                let key = loadChunks(rowPointer(j0, l, k, keyStride, keyOffset), headDim)
                 return queries.map { query in
                     (1..<chunks).reduce(m.fmul(query[0], key[0])) { m.fma(query[$1], key[$1], $0) }
                 }
@@ -113,20 +117,20 @@ struct AttentionDecode {
                 accumulators.append(old[2...].map { m.fmul($0, correction) })
             }
             for l in 0..<lanes {
-                let value = loadChunks(rowPointer(j0, l, v))
+                let value = loadChunks(rowPointer(j0, l, v, valueStride, valueOffset), valueDim)
                 for index in weights.indices {
                     let weight = m.splat(m.extractElement(weights[index], l), lanes)
-                    for c in 0..<chunks { accumulators[index][c] = m.fma(weight, value[c], accumulators[index][c]) }
+                    for c in 0..<valueChunks { accumulators[index][c] = m.fma(weight, value[c], accumulators[index][c]) }
                 }
             }
             return weights.indices.flatMap { softmax[$0] + accumulators[$0] }
         }
-        for (index, offset) in headOffsets.enumerated() {
+        for (index, head) in headIndices.enumerated() {
             let state = Array(final[(index * stateSize)..<((index + 1) * stateSize)])
             let total = m.splat(m.reduceAdd(state[1]), lanes)
-            let base = m.gepF32(out, m.add(m.mul(row, ldo), offset))
-            for c in 0..<chunks {
-                m.storeVector(m.fdiv(state[2 + c], total), m.gepF32(base, m.constI64(c * lanes)), mask: chunkMask(m, c))
+            let base = m.gepF32(out, m.add(m.mul(row, ldo), m.mul(head, m.constI64(valueDim))))
+            for c in 0..<valueChunks {
+                m.storeVector(m.fdiv(state[2 + c], total), m.gepF32(base, m.constI64(c * lanes)), mask: chunkMask(m, c, width: valueDim))
             }
         }
     }

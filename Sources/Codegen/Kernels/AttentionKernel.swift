@@ -2,7 +2,7 @@ import CLLVM
 
 /// Causal (optionally sliding-window) or bidirectional GQA attention of `rows` new queries at positions
 /// pos0 ..< pos0 + rows over a KV cache that already holds positions 0 ..< pos0 + rows. Cache layout for the layer:
-/// K [maxCtx][kvHeads * headDim], V the same. Query head h reads kv head h / (qHeads / kvHeads). With `causal` a
+/// K [maxCtx][kvHeads * headDim], V [maxCtx][kvHeads * valueDim] (valueDim is headDim except in DeepSeek's MLA). Query head h reads kv head h / (qHeads / kvHeads). With `causal` a
 /// query at position p sees keys j with max(0, p - window + 1) <= j <= p; without it (encoders, embedding models) every
 /// key 0 ..< pos0 + rows, or with a window the keys with |p - j| < window (ModernBERT's local layers). The logit of key j is s = (q · k) * scale, then s = cap · tanh(s / cap) with `softcap`
 /// (Gemma 2), then s += slopes[h] · (j - p) with `alibiSlopes` (BLOOM, MPT); softmax in f32 with max subtraction,
@@ -13,7 +13,7 @@ import CLLVM
 /// from slope · (j - p) by a constant per query row, which softmax cancels, and both are added after the scaling
 /// (and soft cap) like here. slope · (j - p) keeps the bias small (<= 0), so it rounds less.
 /// Slots: [0] q ptr, [1] ldq, [2] K ptr, [3] V ptr, [4] out ptr, [5] ldo, [6] pos0, [7] rows, then for an int8
-/// cache [8] K scales, [9] V scales (head-major, [kvHeads][stride] f32) and [10] their stride; out[r][h*headDim + d].
+/// cache [8] K scales, [9] V scales (head-major, [kvHeads][stride] f32) and [10] their stride; out[r][h*valueDim + d].
 /// K and V hold rows of kvHeads × headDim elements in `cache` format (`KVCacheLayout`); codes are widened to f32 and
 /// int8 scales applied once per key to its dot products and once per softmax weight to its value row.
 ///
@@ -25,7 +25,10 @@ import CLLVM
 public struct AttentionKernel: Kernel {
     public let qHeads: Int
     public let kvHeads: Int
+    /// Width of a query and a key head.
     public let headDim: Int
+    /// Width of a value head and of an output head.
+    public let valueDim: Int
     public let scale: Float
     public let window: Int?
     /// Logit soft cap (nil: none).
@@ -39,16 +42,17 @@ public struct AttentionKernel: Kernel {
 
     public init(
         qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?, softcap: Float? = nil,
-        alibiSlopes: [Float]? = nil, causal: Bool = true, cache: KVCacheFormat = .f32
+        alibiSlopes: [Float]? = nil, causal: Bool = true, cache: KVCacheFormat = .f32, valueDim: Int? = nil
     ) {
         precondition(qHeads > 0 && kvHeads > 0 && qHeads % kvHeads == 0, "qHeads must be a multiple of kvHeads")
-        precondition(headDim > 0, "headDim must be positive")
+        precondition(headDim > 0 && (valueDim ?? headDim) > 0, "head sizes must be positive")
         precondition(window.map { $0 > 0 } ?? true, "window must be positive")
         precondition(softcap.map { $0 > 0 } ?? true, "soft cap must be positive")
         precondition(alibiSlopes.map { $0.count == qHeads } ?? true, "need one ALiBi slope per query head")
         self.qHeads = qHeads
         self.kvHeads = kvHeads
         self.headDim = headDim
+        self.valueDim = valueDim ?? headDim
         self.scale = scale
         self.window = window
         self.softcap = softcap
@@ -58,7 +62,8 @@ public struct AttentionKernel: Kernel {
     }
 
     public var symbol: String {
-        "llmc_attention_q\(qHeads)_kv\(kvHeads)_d\(headDim)_s\(symbolBits(scale))_w\(window.map(String.init) ?? "all")"
+        "llmc_attention_q\(qHeads)_kv\(kvHeads)_d\(headDim)" + (valueDim == headDim ? "" : "_v\(valueDim)")
+            + "_s\(symbolBits(scale))_w\(window.map(String.init) ?? "all")"
             + (softcap.map { "_c\(symbolBits($0))" } ?? "") + (alibiSlopes.map { "_a\(symbolHash($0))" } ?? "")
             + (causal ? "" : "_bidi") + (cache == .f32 ? "" : "_kv\(cache.rawValue)")
     }

@@ -4,7 +4,7 @@ import CLLVM
 /// query rows tile*lanes ..< tile*lanes + lanes of one head, one query per vector lane. The tile's queries are
 /// transposed once into a [headDim][lanes] stack buffer; then per block of `lanes` keys the scores are
 /// vertical FMAs of that buffer with broadcast key elements, the online softmax is lane-wise (no horizontal
-/// operations) and the output accumulates transposed ([headDim][lanes]) with broadcast value elements. Lanes past
+/// operations) and the output accumulates transposed ([valueDim][lanes]) with broadcast value elements. Lanes past
 /// the last row repeat it and are not stored.
 struct AttentionPrefillTile {
     let kernel: AttentionKernel
@@ -25,10 +25,9 @@ struct AttentionPrefillTile {
         ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, tile: LLVMValueRef, head: LLVMValueRef,
         scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?
     ) {
-        let headDim = kernel.headDim
+        let (headDim, valueDim) = (kernel.headDim, kernel.valueDim)
         let blockSize = lanes  // keys per online-softmax step: one score accumulator per key
         let kvHead = m.sdiv(head, m.constI64(kernel.group))
-        let kvOffset = m.mul(kvHead, m.constI64(headDim))
         let headOffset = m.mul(head, m.constI64(headDim))
         let firstRow = m.mul(tile, m.constI64(lanes))
         let validRows = m.smin(m.sub(rows, firstRow), m.constI64(lanes))
@@ -56,24 +55,24 @@ struct AttentionPrefillTile {
             let column = m.maskedGather(m.f32Type, pointers, lanes: lanes, mask: allLanes, align: 4)
             m.storeVector(column, m.gepF32(transposedQ, m.mul(d, m.constI64(lanes))))
         }
-        let transposedOut = m.alloca(m.f32Type, count: headDim * lanes)
+        let transposedOut = m.alloca(m.f32Type, count: valueDim * lanes)
         let zero = LLVMConstNull(m.f32Vector(lanes))!
-        m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
+        m.forLoop(from: m.constI64(0), to: m.constI64(valueDim)) { d in
             m.storeVector(zero, m.gepF32(transposedOut, m.mul(d, m.constI64(lanes))))
         }
 
         // bf16 / int8 caches: each key block is widened (and scaled) once into f32 rows here, so the inner loops
         // read f32 like with an f32 cache instead of converting every element once per use.
         let keyBuffer = kernel.cache == .f32 ? nil : m.alloca(m.f32Type, count: lanes * headDim)
-        let valueBuffer = kernel.cache == .f32 ? nil : m.alloca(m.f32Type, count: lanes * headDim)
+        let valueBuffer = kernel.cache == .f32 ? nil : m.alloca(m.f32Type, count: lanes * valueDim)
         let negativeInfinity = m.splatF32(-.infinity, lanes)
         let initial = [negativeInfinity, zero]
         let final = m.forLoop(from: firstKey, to: m.add(lastKey, m.constI64(1)), step: blockSize, carrying: initial) { j0, state in
             let keyIndex = (0..<blockSize).map { m.smin(m.add(j0, m.constI64($0)), lastKey) }
-            let keyRows = blockRows(m, cache: k, keyIndex: keyIndex, scales: scales.map { ($0.k, $0.stride) },
-                                    kvHead: kvHead, kvOffset: kvOffset, buffer: keyBuffer)
-            let valueRows = blockRows(m, cache: v, keyIndex: keyIndex, scales: scales.map { ($0.v, $0.stride) },
-                                      kvHead: kvHead, kvOffset: kvOffset, buffer: valueBuffer)
+            let keyRows = blockRows(m, cache: k, width: headDim, keyIndex: keyIndex, scales: scales.map { ($0.k, $0.stride) },
+                                    kvHead: kvHead, buffer: keyBuffer)
+            let valueRows = blockRows(m, cache: v, width: valueDim, keyIndex: keyIndex, scales: scales.map { ($0.v, $0.stride) },
+                                      kvHead: kvHead, buffer: valueBuffer)
             let dots = m.forLoop(from: m.constI64(0), to: m.constI64(headDim), carrying: Array(repeating: zero, count: blockSize)) { d, acc in
                 let qt = m.loadF32Vector(m.gepF32(transposedQ, m.mul(d, m.constI64(lanes))), lanes)
                 return (0..<blockSize).map { l in m.fma(qt, m.splat(m.load(m.f32Type, m.gepF32(keyRows[l], d)), lanes), acc[l]) }
@@ -91,7 +90,7 @@ struct AttentionPrefillTile {
             let correction = m.exp(m.fsub(state[0], shift))
             let weights = scores.map { m.exp(m.fsub($0, shift)) }
             let sums = m.fadd(m.fmul(state[1], correction), m.sumTree(weights))
-            m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
+            m.forLoop(from: m.constI64(0), to: m.constI64(valueDim)) { d in
                 let pointer = m.gepF32(transposedOut, m.mul(d, m.constI64(lanes)))
                 var acc = m.fmul(m.loadF32Vector(pointer, lanes), correction)
                 for l in 0..<blockSize {
@@ -102,21 +101,23 @@ struct AttentionPrefillTile {
             return [newMax, sums]
         }
 
-        let outBase = m.add(m.mul(laneRows, m.splat(ldo, lanes)), m.splat(headOffset, lanes))
+        let outBase = m.add(m.mul(laneRows, m.splat(ldo, lanes)), m.splat(m.mul(head, m.constI64(valueDim)), lanes))
         let storeMask = m.laneMask(valid: validRows, lanes)
-        m.forLoop(from: m.constI64(0), to: m.constI64(headDim)) { d in
+        m.forLoop(from: m.constI64(0), to: m.constI64(valueDim)) { d in
             let value = m.fdiv(m.loadF32Vector(m.gepF32(transposedOut, m.mul(d, m.constI64(lanes))), lanes), final[1])
             m.scatter(value, m.gepF32(out, m.add(outBase, m.splat(d, lanes))), mask: storeMask)
         }
     }
 
-    /// Pointers to the f32 rows of keys (or values) `keyIndex` of kv head `kvHead`: straight into an f32 cache, or
-    /// into `buffer` after widening the codes (times their int8 scales) of a bf16 / int8 cache.
+    /// Pointers to the f32 rows (heads of `headDim` elements) of keys (or values) `keyIndex` of kv head `kvHead`:
+    /// straight into an f32 cache, or into `buffer` after widening the codes (times their int8 scales) of a bf16 /
+    /// int8 cache.
     private func blockRows(
-        _ m: ModuleBuilder, cache base: LLVMValueRef, keyIndex: [LLVMValueRef], scales: (LLVMValueRef, LLVMValueRef)?,
-        kvHead: LLVMValueRef, kvOffset: LLVMValueRef, buffer: LLVMValueRef?
+        _ m: ModuleBuilder, cache base: LLVMValueRef, width headDim: Int, keyIndex: [LLVMValueRef],
+        scales: (LLVMValueRef, LLVMValueRef)?, kvHead: LLVMValueRef, buffer: LLVMValueRef?
     ) -> [LLVMValueRef] {
-        let cache = kernel.cache, headDim = kernel.headDim
+        let cache = kernel.cache
+        let kvOffset = m.mul(kvHead, m.constI64(headDim))
         let rows = keyIndex.map { cache.element(m, base, m.add(m.mul($0, m.constI64(kernel.kvHeads * headDim)), kvOffset)) }
         guard let buffer else { return rows }
         return zip(keyIndex, rows).enumerated().map { l, key in

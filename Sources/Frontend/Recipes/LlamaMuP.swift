@@ -4,10 +4,7 @@ extension LlamaVariants {
     /// MiniCPM 1/2 (dense): embeddings × scale_emb, each residual branch × scale_depth/√layers, the final hidden state
     /// ÷ (hidden_size / dim_model_base) before the head.
     static let miniCPM = LlamaVariant(["MiniCPMForCausalLM"]) { s, _, model in
-        let m = try model.config(MiniCPMScalars.self)
-        s.embeddingMultiplier = m.scaleEmb
-        s.residualMultiplier = Float(Double(m.scaleDepth) / Double(s.config.layers).squareRoot())
-        s.logitMultiplier = m.dimModelBase / Float(s.config.hiddenSize)
+        s.apply(try model.config(MiniCPMScalars.self))
     }
 
     /// TeleFLM: embeddings × input_mult and logits × output_mult / mup_scale_factor when use_mup.
@@ -17,6 +14,16 @@ extension LlamaVariants {
             s.embeddingMultiplier = m.inputMult
             s.logitMultiplier = m.outputMult / m.mupScaleFactor
         }
+    }
+}
+
+extension LlamaSpec {
+    /// MiniCPM's scalings (MiniCPM 1/2, MiniCPM3): embeddings × scale_emb, each residual branch × scale_depth/√layers,
+    /// the final hidden state ÷ (hidden_size / dim_model_base) before the head.
+    mutating func apply(_ m: MiniCPMScalars) {
+        embeddingMultiplier = m.scaleEmb
+        residualMultiplier = Float(Double(m.scaleDepth) / Double(config.layers).squareRoot())
+        logitMultiplier = m.dimModelBase / Float(config.hiddenSize)
     }
 }
 

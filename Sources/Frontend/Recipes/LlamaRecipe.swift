@@ -42,32 +42,37 @@ public enum LlamaRecipe: Recipe {
                 s.residualMultiplier == 1 ? value : b.scale(value, by: s.residualMultiplier, name: name + label + "_scaled")
             }
 
+            /// Llama's attention: q, k and v projections, q/k norms, clamps and rotary, attention, o_proj.
+            func llamaAttention(_ h: ValueID) throws -> ValueID {
+                var (qs, ks, vs) = try attentionInputs(h, s, prefix: p, name: name, w: w, b: &b)
+                func qkNorm() throws {
+                    func norm(_ x: ValueID, _ module: String) throws -> ValueID {
+                        let width = s.qkNorm == .fullWidth ? b.type(of: x).cols : hd
+                        return b.rmsNorm(x, weight: try w(p + module + ".weight", [width]), eps: c.rmsNormEps, groupSize: width,
+                                         name: name + module)
+                    }
+                    (qs, ks) = (try norm(qs, n.qNorm), try norm(ks, n.kNorm))
+                }
+                if s.qkNorm == .beforeRope || s.qkNorm == .fullWidth { try qkNorm() }
+                if let clip = s.clipQKV {
+                    (qs, ks, vs) = (b.unary(qs, .clamp(clip), name: name + "clip_q"), b.unary(ks, .clamp(clip), name: name + "clip_k"),
+                                    b.unary(vs, .clamp(clip), name: name + "clip_v"))
+                }
+                if c.ropeLayers[l] {
+                    qs = b.rope(qs, rope(c.heads), name: name + "q_rope")
+                    ks = b.rope(ks, rope(c.kvHeads), name: name + "k_rope")
+                }
+                if s.qkNorm == .afterRope { try qkNorm() }
+                let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
+                                         scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l],
+                                         causal: head.causal)
+                let attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
+                return try linear(attn, n.o, d, bias: c.outputBias)
+            }
+
             // Attention block.
             let h = b.rmsNorm(x, weight: try w(p + n.attentionNorm + ".weight", [d]), eps: c.rmsNormEps, name: name + n.attentionNorm)
-            var (qs, ks, vs) = try attentionInputs(h, s, prefix: p, name: name, w: w, b: &b)
-            func qkNorm() throws {
-                func norm(_ x: ValueID, _ module: String) throws -> ValueID {
-                    let width = s.qkNorm == .fullWidth ? b.type(of: x).cols : hd
-                    return b.rmsNorm(x, weight: try w(p + module + ".weight", [width]), eps: c.rmsNormEps, groupSize: width,
-                                     name: name + module)
-                }
-                (qs, ks) = (try norm(qs, n.qNorm), try norm(ks, n.kNorm))
-            }
-            if s.qkNorm == .beforeRope || s.qkNorm == .fullWidth { try qkNorm() }
-            if let clip = s.clipQKV {
-                (qs, ks, vs) = (b.unary(qs, .clamp(clip), name: name + "clip_q"), b.unary(ks, .clamp(clip), name: name + "clip_k"),
-                                b.unary(vs, .clamp(clip), name: name + "clip_v"))
-            }
-            if c.ropeLayers[l] {
-                qs = b.rope(qs, rope(c.heads), name: name + "q_rope")
-                ks = b.rope(ks, rope(c.kvHeads), name: name + "k_rope")
-            }
-            if s.qkNorm == .afterRope { try qkNorm() }
-            let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
-                                     scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l],
-                                     causal: head.causal)
-            let attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
-            let o = try linear(attn, n.o, d, bias: c.outputBias)
+            let o = if let other = s.attention { try other.block(&b, h, l, p, name, w) } else { try llamaAttention(h) }
             x = b.add(x, residual(o, "attn"), name: name + "attn_residual")
 
             // MLP block.
@@ -108,7 +113,9 @@ public enum LlamaRecipe: Recipe {
         let folded = head.kind == .generate ? logitScale : 1
         let normWeight = try w(n.finalNorm + ".weight", [d])
         let finalNorm = folded == 1 ? normWeight : WeightRef(shape: [d], transform: .scaled(normWeight.transform, folded))
-        return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint, info: c.dimensions.modelInfo(architecture: model.architecture),
+        var info = c.dimensions.modelInfo(architecture: model.architecture)
+        if let kvWidth = s.attention?.kvWidth { info.kvWidths = Array(repeating: kvWidth, count: c.layers) }
+        return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint, info: info,
                                finalNorm: { b, rows in b.rmsNorm(rows, weight: finalNorm, eps: c.rmsNormEps, name: "norm") },
                                lmHead: { b, normed in
                                    let logits = try b.lmHead(normed, embedding: embed, tied: tied, module: n.lmHead,

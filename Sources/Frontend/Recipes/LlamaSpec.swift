@@ -46,12 +46,20 @@ struct LlamaSpec {
     /// The feed-forward block of the layers that do not have the dense MLP (mixture-of-experts models): nil keeps
     /// the dense MLP everywhere.
     var feedForward: FeedForward? = nil
+    /// The attention block of every layer when it is not Llama's q/k/v attention (DeepSeek's multi-head latent
+    /// attention), with the K width it caches per position; nil: Llama's.
+    var attention: (block: AttentionBlock, kvWidth: Int)? = nil
 
     /// Builds layer `layer`'s feed-forward output (before the residual multiplier and add) from its normalised
     /// input, or returns nil for a dense-MLP layer. `prefix` is the layer's checkpoint prefix, `name` its node-name
     /// prefix.
     typealias FeedForward = (_ b: inout GraphBuilder, _ input: ValueID, _ layer: Int, _ prefix: String, _ name: String,
                              _ weights: WeightBinder) throws -> ValueID?
+
+    /// Builds layer `layer`'s attention output (after its output projection, before the residual multiplier and add)
+    /// from its normalised input; arguments as `FeedForward`'s.
+    typealias AttentionBlock = (_ b: inout GraphBuilder, _ input: ValueID, _ layer: Int, _ prefix: String, _ name: String,
+                                _ weights: WeightBinder) throws -> ValueID
 
     init(_ config: LlamaConfig) {
         self.config = config

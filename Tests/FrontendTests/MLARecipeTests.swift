@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+@testable import Frontend
+import IR
+
+/// Family J (DeepSeek multi-head latent attention) through `MLARecipe`: each corpus case reads every stored tensor
+/// once, caches nope + rope keys and v_head_dim values per head, and its graph, run by `ReferenceEvaluator`,
+/// reproduces transformers' last-position logits; MLA and DeepSeek-MoE keys decode with their defaults and bad
+/// values are refused by name.
+final class MLARecipeTests: XCTestCase {
+    private struct Expected: Decodable {
+        var prompt_ids: [Int]
+        var last_logits: [Double]
+    }
+
+    private static let cases = ["minicpm3_for_causal_lm", "deepseek_v2_for_causal_lm_lite"]
+
+    func testGraphsReproduceTransformersLogits() throws {
+        for name in Self.cases {
+            let url = LayerNormFamilyTests.corpus.appendingPathComponent(name)
+            let checkpoint = try Checkpoint(directory: url)
+            let model = try ModelDirectory(url: url)
+            let graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
+            XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames), name)
+            let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
+            XCTAssertEqual(graph.parameterCount, stored, "\(name): every stored tensor read once")
+            // 4 heads of 16 nope + 8 rope key dims and 16 value dims on each of the 2 layers.
+            XCTAssertEqual(graph.info.kvWidths, [96, 96], name)
+            let specs = graph.nodes.compactMap { node -> AttentionSpec? in
+                if case .attention(_, _, _, let spec) = node.op { spec } else { nil }
+            }
+            XCTAssertEqual(specs.map(\.valueHeadDim), [16, 16], name)
+            XCTAssertEqual(specs.map(\.headDim), [24, 24], name)
+            let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url.appendingPathComponent("expected.json")))
+            let got = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.prompt_ids)
+            XCTAssertLessThan(nmse(got, expected.last_logits), 1e-9, "\(name): last-position logits NMSE")
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ body: String) throws -> T {
+        try ConfigDecoding.decode(type, from: Data(("{" + body + "}").utf8), file: "config.json")
+    }
+
+    func testMLAConfigDefaultsAndErrors() throws {
+        let v3 = try decode(MLAConfig.self, #""model_type": "deepseek_v3""#)
+        XCTAssertEqual([v3.qLoraRank, v3.kvLoraRank, v3.nopeDim, v3.ropeDim, v3.valueDim], [1536, 512, 128, 64, 128])
+        XCTAssertTrue(v3.interleavedRope)
+        XCTAssertEqual(v3.softmaxFactor, 1)
+        XCTAssertNil(try decode(MLAConfig.self, #""model_type": "deepseek_v2", "q_lora_rank": null"#).qLoraRank)
+        XCTAssertFalse(try decode(MLAConfig.self, #""model_type": "deepseek_v3", "rope_interleave": false"#).interleavedRope)
+        let cpm = try decode(MLAConfig.self, #""model_type": "minicpm3", "hidden_size": 2560, "num_attention_heads": 40"#)
+        XCTAssertEqual([cpm.qLoraRank, cpm.kvLoraRank, cpm.nopeDim, cpm.ropeDim, cpm.valueDim], [768, 256, 64, 32, 64])
+        XCTAssertFalse(cpm.interleavedRope)
+        // yarn with mscale_all_dim: the softmax scale gains (0.1 · mscale_all_dim · ln(factor) + 1)².
+        let yarn = try decode(MLAConfig.self, #""rope_parameters": {"rope_type": "yarn", "factor": 40, "mscale_all_dim": 0.707}"#)
+        XCTAssertEqual(Double(yarn.softmaxFactor), pow(0.1 * 0.707 * log(40.0) + 1, 2), accuracy: 1e-6)
+        for (body, key) in [(#""qk_rope_head_dim": 7"#, "qk_rope_head_dim"), (#""kv_lora_rank": 0"#, "kv_lora_rank"),
+                            (#""rope_scaling": {"type": "yarn", "mscale_all_dim": 1}"#, "rope_scaling")] {
+            XCTAssertThrowsError(try decode(MLAConfig.self, body), body) { XCTAssertTrue("\($0)".contains(key), "\(body): \($0)") }
+        }
+    }
+
+    func testDeepseekMoEConfigDefaultsAndErrors() throws {
+        let v3 = try decode(DeepseekMoEConfig.self, #""model_type": "deepseek_v3""#)
+        XCTAssertEqual([v3.experts, v3.topK, v3.expertSize, v3.sharedExperts, v3.firstDense, v3.groups, v3.topGroups],
+                       [256, 8, 2048, 1, 3, 8, 4])
+        XCTAssertEqual(v3.scale, 2.5)
+        XCTAssertTrue(v3.normTopK)
+        XCTAssertFalse(v3.isSparse(2))
+        XCTAssertTrue(v3.isSparse(3))
+        let v2 = try decode(DeepseekMoEConfig.self, #""model_type": "deepseek_v2", "n_group": 8, "topk_group": 3"#)
+        XCTAssertEqual([v2.experts, v2.sharedExperts, v2.firstDense, v2.groups, v2.topGroups], [64, 2, 0, 1, 1], "greedy ignores groups")
+        let limited = try decode(DeepseekMoEConfig.self,
+                                 #""model_type": "deepseek_v2", "topk_method": "group_limited_greedy", "n_group": 8, "topk_group": 3"#)
+        XCTAssertEqual([limited.groups, limited.topGroups], [8, 3])
+        for (body, key) in [(#""model_type": "deepseek_v2", "topk_method": "noaux_tc""#, "topk_method"),
+                            (#""n_routed_experts": 4, "num_experts_per_tok": 5"#, "num_experts_per_tok"),
+                            (#""n_routed_experts": 6, "num_experts_per_tok": 2, "n_group": 4"#, "n_group"),
+                            (#""n_shared_experts": -1"#, "n_shared_experts"),
+                            (#""first_k_dense_replace": -2"#, "first_k_dense_replace")] {
+            XCTAssertThrowsError(try decode(DeepseekMoEConfig.self, body), body) { XCTAssertTrue("\($0)".contains(key), "\(body): \($0)") }
+        }
+    }
+}
