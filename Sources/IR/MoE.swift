@@ -21,7 +21,7 @@ public enum MoEScoring: String, Sendable, Hashable {
 
 /// How a token's experts and their weights come from its router logits: probabilities p by `scoring`, selection
 /// scores p (plus the spec's selection bias when it has one), with `groups` > 1 only the experts of the `topGroups`
-/// groups (consecutive experts, `experts / groups` each) whose two best scores sum highest, the `topK` experts of
+/// groups (consecutive experts, `experts / groups` each) whose `groupTopScores` best scores sum highest, the `topK` experts of
 /// largest score (ties go to the lowest index, as torch.topk on CPU), each weighted by its p, optionally divided by
 /// the sum of the k picked p, then multiplied by `scale`. Mixtral's and GraniteMoE's "top-k of the logits, then
 /// softmax over the k" is softmax with `renormalize`; DeepSeek-V3-style routers (GLM-4.5, dots.llm1) are sigmoid with
@@ -36,14 +36,19 @@ public struct MoERouting: Hashable, Sendable {
     /// Expert groups (`n_group`; 1: no group limit) and how many of them a token may pick from (`topk_group`).
     public var groups: Int
     public var topGroups: Int
+    /// How many of a group's best selection scores sum to the group's score: 2 (DeepSeek-V3 and its kin) or 1, the
+    /// best alone (DeepSeek-V2's group_limited_greedy).
+    public var groupTopScores: Int
 
-    public init(topK: Int, scoring: MoEScoring = .softmax, renormalize: Bool, scale: Float = 1, groups: Int = 1, topGroups: Int = 1) {
+    public init(topK: Int, scoring: MoEScoring = .softmax, renormalize: Bool, scale: Float = 1, groups: Int = 1, topGroups: Int = 1,
+                groupTopScores: Int = 2) {
         self.topK = topK
         self.scoring = scoring
         self.renormalize = renormalize
         self.scale = scale
         self.groups = groups
         self.topGroups = topGroups
+        self.groupTopScores = groupTopScores
     }
 }
 
@@ -51,7 +56,7 @@ extension MoERouting {
     /// Whether the groups split `experts` into groups of at least two and leave at least `topK` experts to pick.
     public func validGroups(experts: Int) -> Bool {
         groups == 1 || (groups > 1 && experts % groups == 0 && experts / groups >= 2 && (1...groups).contains(topGroups)
-            && topK <= topGroups * (experts / groups))
+            && topK <= topGroups * (experts / groups) && (1...2).contains(groupTopScores))
     }
 }
 

@@ -104,9 +104,9 @@ final class MoEKernelTests: XCTestCase {
         }
         var score = p.indices.map { p[$0] + Double(bias?[$0] ?? 0) }
         if routing.groups > 1 {
-            // Groups ranked by the sum of their two best scores; experts outside the best topGroups drop out.
+            // Groups ranked by the sum of their groupTopScores best scores; experts outside the best topGroups drop out.
             let size = p.count / routing.groups
-            let sums = (0..<routing.groups).map { g in score[(g * size)..<((g + 1) * size)].sorted(by: >).prefix(2).reduce(0, +) }
+            let sums = (0..<routing.groups).map { g in score[(g * size)..<((g + 1) * size)].sorted(by: >).prefix(routing.groupTopScores).reduce(0, +) }
             let kept = Set(sums.indices.sorted { sums[$0] > sums[$1] || (sums[$0] == sums[$1] && $0 < $1) }.prefix(routing.topGroups))
             for e in score.indices where !kept.contains(e / size) { score[e] = -.infinity }
         }
@@ -157,6 +157,14 @@ final class MoEKernelTests: XCTestCase {
         // (experts 4 and 5) never wins: expert 4's logit is far below and expert 5's bias is −2.
         let c = Case(experts: 6, routing: MoERouting(topK: 2, scoring: .sigmoid, renormalize: true, scale: 2.5, groups: 3, topGroups: 1),
                      bias: [0.05, -0.1, 0.2, 0, 0, -2])
+        for target in testTargets { try check(c, target: target) }
+    }
+
+    func testGroupLimitedGreedyRouting() throws {
+        // DeepSeek-V2's group_limited_greedy: softmax, groups ranked by their best probability alone, 8 experts in 4
+        // groups of 2, the best 2 groups kept, top-3 of their 4 experts, not renormalised, scaled (over 37 random
+        // rows, ranking groups by their top-2 sum instead keeps other groups on some).
+        let c = Case(experts: 8, routing: MoERouting(topK: 3, renormalize: false, scale: 1.5, groups: 4, topGroups: 2, groupTopScores: 1))
         for target in testTargets { try check(c, target: target) }
     }
 

@@ -13,7 +13,8 @@ final class MLARecipeTests: XCTestCase {
         var last_logits: [Double]
     }
 
-    private static let cases = ["minicpm3_for_causal_lm", "deepseek_v2_for_causal_lm_lite"]
+    private static let cases = ["minicpm3_for_causal_lm", "deepseek_v2_for_causal_lm_lite", "deepseek_v2_for_causal_lm",
+                                "deepseek_v3_for_causal_lm"]
 
     func testGraphsReproduceTransformersLogits() throws {
         for name in Self.cases {
@@ -35,6 +36,24 @@ final class MLARecipeTests: XCTestCase {
             let got = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.prompt_ids)
             XCTAssertLessThan(nmse(got, expected.last_logits), 1e-9, "\(name): last-position logits NMSE")
         }
+    }
+
+    /// The routers land in the `MoESpec`s: V2 softmax, groups ranked by their best score (the full case) or none
+    /// (lite), x1.5, no renormalisation; V3 sigmoid with e_score_correction_bias, top-2-sum groups, renormalised, x2.5.
+    func testRouting() throws {
+        func routing(_ name: String) throws -> (MoERouting, Bool) {
+            let url = LayerNormFamilyTests.corpus.appendingPathComponent(name)
+            let graph = try MLARecipe.build(try ModelDirectory(url: url), checkpoint: try Checkpoint(directory: url))
+            let specs = graph.nodes.compactMap { node -> MoESpec? in if case .moe(_, _, let spec) = node.op { spec } else { nil } }
+            XCTAssertEqual(specs.count, 1, "\(name): layer 0 dense, layer 1 routed")
+            return (specs[0].routing, specs[0].selectionBias != nil)
+        }
+        XCTAssertEqual(try routing("deepseek_v2_for_causal_lm").0,
+                       MoERouting(topK: 2, renormalize: false, scale: 1.5, groups: 2, topGroups: 1, groupTopScores: 1))
+        XCTAssertEqual(try routing("deepseek_v2_for_causal_lm_lite").0.groups, 1)
+        let (v3, biased) = try routing("deepseek_v3_for_causal_lm")
+        XCTAssertEqual(v3, MoERouting(topK: 2, scoring: .sigmoid, renormalize: true, scale: 2.5, groups: 2, topGroups: 1))
+        XCTAssertTrue(biased)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ body: String) throws -> T {

@@ -25,7 +25,7 @@ extension ReferenceEvaluator {
             var score = (0..<count).map { probabilities[$0] + bias[$0] }
             if spec.routing.groups > 1 {
                 let size = count / spec.routing.groups
-                let sums = (0..<spec.routing.groups).map { g in score[(g * size)..<((g + 1) * size)].sorted(by: >).prefix(2).reduce(0, +) }
+                let sums = (0..<spec.routing.groups).map { g in score[(g * size)..<((g + 1) * size)].sorted(by: >).prefix(spec.routing.groupTopScores).reduce(0, +) }
                 let kept = Set(sums.indices.sorted { sums[$0] > sums[$1] || (sums[$0] == sums[$1] && $0 < $1) }.prefix(spec.routing.topGroups))
                 for e in 0..<count where !kept.contains(e / size) { score[e] = -.infinity }
             }

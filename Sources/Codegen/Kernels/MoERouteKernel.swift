@@ -23,7 +23,7 @@ public struct MoERouteKernel: RowwiseKernel {
     public var symbol: String {
         "llmc_moe_route_e\(experts)_k\(routing.topK)_\(routing.scoring.rawValue)\(biased ? "_bias" : "")"
             + "\(routing.renormalize ? "_norm" : "")_s\(symbolBits(routing.scale))"
-            + (routing.groups > 1 ? "_g\(routing.groups)t\(routing.topGroups)" : "")
+            + (routing.groups > 1 ? "_g\(routing.groups)t\(routing.topGroups)" + (routing.groupTopScores == 2 ? "" : "b") : "")
     }
 
     public static let rowsSlot = 5
@@ -77,7 +77,8 @@ public struct MoERouteKernel: RowwiseKernel {
         return (best[0], best[1])
     }
 
-    /// Sets the selection scores of every expert outside the `topGroups` groups of largest top-2 sum to −inf.
+    /// Sets the selection scores of every expert outside the `topGroups` groups of largest score (the sum of its
+    /// `groupTopScores` best selection scores: the two best, or the best alone) to −inf.
     private func limitToBestGroups(_ m: ModuleBuilder, selection: LLVMValueRef, groupScores: LLVMValueRef) {
         let size = experts / routing.groups
         m.forLoop(from: m.constI64(0), to: m.constI64(routing.groups)) { g in
@@ -89,7 +90,7 @@ public struct MoERouteKernel: RowwiseKernel {
                 let second = m.fcmp(LLVMRealOGT, score, carried[1])
                 return [m.select(best, score, carried[0]), m.select(best, carried[0], m.select(second, score, carried[1]))]
             }
-            m.store(m.fadd(top[0], top[1]), m.gepF32(groupScores, g))
+            m.store(routing.groupTopScores == 2 ? m.fadd(top[0], top[1]) : top[0], m.gepF32(groupScores, g))
         }
         // Kept groups end at −inf after `topGroups` takes; the others keep finite sums and lose their experts.
         for _ in 0..<routing.topGroups { _ = takeBest(m, of: groupScores, count: routing.groups) }

@@ -90,7 +90,8 @@ struct DeepseekMoEConfig: Decodable, Sendable {
         }
         groups = grouped ? try c.positiveIfPresent("n_group") ?? (v3 ? 8 : 1) : 1
         topGroups = grouped ? try c.positiveIfPresent("topk_group") ?? (v3 ? 4 : 1) : 1
-        guard experts % groups == 0, topGroups <= groups, topK <= topGroups * (experts / groups) else {
+        guard experts % groups == 0, groups == 1 || experts / groups >= 2, topGroups <= groups,
+              topK <= topGroups * (experts / groups) else {
             throw c.invalid("n_group", "\(experts) experts in \(groups) groups, \(topGroups) picked, cannot give \(topK) per token")
         }
         scale = try c.decodeIfPresent(Float.self, forKey: "routed_scaling_factor") ?? (v3 ? 2.5 : 1)

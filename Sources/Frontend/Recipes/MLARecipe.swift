@@ -12,12 +12,22 @@ public enum MLARecipe: DispatchingRecipe {
         }),
         ("DeepseekV2ForCausalLM", { model, checkpoint in
             try build(model, checkpoint) { s, _ in
-                // Softmax scores, greedy top-k, never renormalised, times routed_scaling_factor.
+                // Softmax scores, greedy or group-limited (groups ranked by their best score) top-k, never
+                // renormalised, times routed_scaling_factor.
                 let moe = try model.config(DeepseekMoEConfig.self)
-                guard moe.groups == 1 else {
-                    throw FrontendError.badValue(file: "config.json", key: "topk_method", reason: "group_limited_greedy is not supported yet")
-                }
-                s.feedForward = deepseekExperts(moe, routing: MoERouting(topK: moe.topK, renormalize: false, scale: moe.scale))
+                s.feedForward = deepseekExperts(moe, routing: MoERouting(
+                    topK: moe.topK, renormalize: false, scale: moe.scale, groups: moe.groups, topGroups: moe.topGroups,
+                    groupTopScores: 1))
+            }
+        }),
+        ("DeepseekV3ForCausalLM", { model, checkpoint in
+            try build(model, checkpoint) { s, _ in
+                // Sigmoid scores, experts chosen by score + e_score_correction_bias within the groups whose two best
+                // biased scores sum highest, weighed by the raw scores, renormalised by norm_topk_prob, scaled.
+                let moe = try model.config(DeepseekMoEConfig.self)
+                s.feedForward = deepseekExperts(moe, routing: MoERouting(
+                    topK: moe.topK, scoring: .sigmoid, renormalize: moe.normTopK, scale: moe.scale, groups: moe.groups,
+                    topGroups: moe.topGroups), selectionBias: true)
             }
         }),
     ]
