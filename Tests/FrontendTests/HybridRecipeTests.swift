@@ -127,13 +127,17 @@ final class HybridRecipeTests: XCTestCase {
         XCTAssertEqual(defaults.layers, 4)
         XCTAssertEqual(defaults.mlpActivation, .reluSquared)
         XCTAssertEqual(defaults.routing, MoERouting(topK: 2, scoring: .sigmoid, renormalize: true, scale: 1))
+        XCTAssertNil(defaults.latentSize)
+        XCTAssertEqual(try decode(#", "moe_latent_size": 16"#).latentSize, 16)
+        let grouped = try decode(#", "n_group": 4, "topk_group": 2, "num_experts_per_tok": 3, "norm_topk_prob": false"#).routing
+        XCTAssertEqual(grouped, MoERouting(topK: 3, scoring: .sigmoid, renormalize: false, scale: 1, groups: 4, topGroups: 2))
         XCTAssertEqual([defaults.experts, defaults.expertSize, defaults.sharedExpertSize], [8, 7688, 7688])
         XCTAssertEqual(defaults.mixer.stateSize, 128)
         XCTAssertEqual(try decode(#", "hybrid_override_pattern": "M-M*E""#).blocks, [.mamba, .mlp, .mamba, .attention, .moe])
         XCTAssertEqual(try decode(#", "layers_block_type": ["mamba", "attention"]"#).blocks, [.mamba, .attention])
         for (extra, key) in [(#", "layers_block_type": ["conv"]"#, "layers_block_type"), (#", "hybrid_override_pattern": "MX""#, "hybrid_override_pattern"),
-                             (#", "mlp_hidden_act": "silu""#, "mlp_hidden_act"), (#", "moe_latent_size": 16"#, "moe_latent_size"),
-                             (#", "n_group": 4, "topk_group": 2"#, "topk_group"), (#", "n_groups": 3"#, "n_groups"),
+                             (#", "mlp_hidden_act": "silu""#, "mlp_hidden_act"), (#", "moe_latent_size": 0"#, "moe_latent_size"),
+                             (#", "n_group": 3, "topk_group": 2"#, "n_group"), (#", "n_group": 2, "topk_group": 3"#, "n_group"), (#", "n_groups": 3"#, "n_groups"),
                              (#", "num_experts_per_tok": 9"#, "num_experts_per_tok"), (#", "conv_kernel": 1"#, "conv_kernel")] {
             XCTAssertThrowsError(try decode(extra), extra) { error in
                 XCTAssertTrue("\(error)".contains(key), "\(extra): \(error)")

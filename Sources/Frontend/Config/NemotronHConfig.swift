@@ -22,8 +22,8 @@ public enum NemotronHBlock: String, Sendable, Equatable {
 /// config.json of Nemotron-H (transformers' NemotronHConfig, `nemotron_h`): a stack of pre-norm blocks, each one
 /// mixer (`layers_block_type`, or an older `hybrid_override_pattern` of M/*/-/E; the layer count is its length):
 /// Mamba-2, attention without positional encoding, a non-gated MLP (`mlp_hidden_act`, ReLU² by default), or a MoE of
-/// such MLPs (sigmoid router with e_score_correction_bias, top-k, optional renormalisation, routed_scaling_factor,
-/// plus a shared MLP). Grouped routing (topk_group < n_group) and latent MoE projections are not supported.
+/// such MLPs (DeepSeek-V3 router: sigmoid with e_score_correction_bias, n_group / topk_group groups, top-k, optional
+/// renormalisation, routed_scaling_factor; experts optionally in a `moe_latent_size` space; plus a shared MLP).
 public struct NemotronHConfig: Decodable, Sendable, DecoderDimensioned {
     public var dimensions: DecoderDimensions
     public var blocks: [NemotronHBlock]
@@ -36,6 +36,9 @@ public struct NemotronHConfig: Decodable, Sendable, DecoderDimensioned {
     public var expertsPerToken: Int
     public var expertSize: Int
     public var sharedExpertSize: Int
+    /// Width the routed experts read and write (`moe_latent_size`), projected from and back to the hidden size by
+    /// fc1_latent_proj / fc2_latent_proj; nil: the hidden size.
+    public var latentSize: Int?
     public var routing: MoERouting
 
     public init(from decoder: Decoder) throws {
@@ -92,15 +95,15 @@ public struct NemotronHConfig: Decodable, Sendable, DecoderDimensioned {
         if blocks.contains(.moe) {
             // The experts run as gated MLPs relu(u)·u with gate = up, which is relu²(u): only ReLU² experts map.
             guard mlpActivation == .reluSquared else { throw c.invalid("mlp_hidden_act", "Nemotron-H experts support relu2, got \(mlpActivation)") }
-            if try c.decodeIfPresent(Int.self, forKey: "moe_latent_size") != nil {
-                throw c.invalid("moe_latent_size", "latent MoE projections are not supported")
-            }
-            let (groupCount, topGroups) = (try c.positiveIfPresent("n_group") ?? 1, try c.positiveIfPresent("topk_group") ?? 1)
-            guard topGroups >= groupCount else {
-                throw c.invalid("topk_group", "grouped routing (topk_group \(topGroups) < n_group \(groupCount)) is not supported")
-            }
         }
+        latentSize = try c.valueOrNull(Int.self, "moe_latent_size", default: nil)
+        if let latentSize, latentSize <= 0 { throw c.invalid("moe_latent_size", "must be positive, got \(latentSize)") }
         routing = MoERouting(topK: expertsPerToken, scoring: .sigmoid, renormalize: try c.decodeIfPresent(Bool.self, forKey: "norm_topk_prob") ?? true,
-                             scale: try c.decodeIfPresent(Float.self, forKey: "routed_scaling_factor") ?? 1)
+                             scale: try c.decodeIfPresent(Float.self, forKey: "routed_scaling_factor") ?? 1,
+                             groups: try c.positiveIfPresent("n_group") ?? 1, topGroups: try c.positiveIfPresent("topk_group") ?? 1)
+        guard routing.validGroups(experts: experts) else {
+            throw c.invalid("n_group", "\(routing.groups) groups (topk_group \(routing.topGroups)) do not split \(experts) experts "
+                + "into groups of two or more with \(expertsPerToken) to pick")
+        }
     }
 }

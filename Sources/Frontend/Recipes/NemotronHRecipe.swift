@@ -3,8 +3,8 @@ import IR
 /// Family K2, Nemotron-H (transformers' NemotronHForCausalLM): token embeddings, then per block x + mixer(RMSNorm(x))
 /// with one mixer per block (`NemotronHConfig.blocks`): Mamba-2, attention without positional encoding, a non-gated
 /// MLP down(act(up(x))), or a mixture of such MLPs (sigmoid router choosing by p + e_score_correction_bias) plus a
-/// shared one; a final RMSNorm and the LM head. The routed ReLU² experts run as gated experts relu(u)·u whose gate
-/// and up rows are both up_proj's (relu(u)·u = relu²(u)).
+/// shared one (the routed experts optionally between latent projections); a final RMSNorm and the LM head. The routed
+/// ReLU² experts run as gated experts relu(u)·u whose gate and up rows are both up_proj's (relu(u)·u = relu²(u)).
 public enum NemotronHRecipe: Recipe {
     public static let family = JambaRecipe.family
     public static let architectures = ["NemotronHForCausalLM"]
@@ -16,13 +16,23 @@ public enum NemotronHRecipe: Recipe {
         let d = c.hiddenSize
         let attention = HybridAttention(heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, rope: nil,
                                         scale: 1 / Float(c.headDim).squareRoot(), bias: c.attentionBias)
-        let moe = MoEBlock(router: "gate", experts: .perExpert(experts: "experts", gate: "up_proj", up: "up_proj", down: "down_proj"),
-                           count: c.experts, ff: c.expertSize, routing: c.routing, activation: .relu,
-                           selectionBias: (tensor: "gate.e_score_correction_bias", shape: [c.experts]))
         func mlp(_ b: inout GraphBuilder, _ h: ValueID, width: Int, module p: String, name n: String) throws -> ValueID {
             let up = try b.linear(h, module: p + "up_proj", rows: width, bias: c.mlpBias, weights: w, name: n + "up_proj")
             let act = b.unary(up, c.mlpActivation, name: n + "mlp_act")
             return try b.linear(act, module: p + "down_proj", rows: d, bias: c.mlpBias, weights: w, name: n + "down_proj")
+        }
+        /// The routed experts of the MoE mixer at `p`: chosen from h, run on h or its latent projection.
+        func routed(_ b: inout GraphBuilder, _ h: ValueID, module p: String, name n: String) throws -> ValueID {
+            let logits = try b.linear(h, module: p + "gate", rows: c.experts, weights: w, name: n + "gate")
+            let width = c.latentSize ?? d
+            let x = c.latentSize == nil ? h : try b.linear(h, module: p + "fc1_latent_proj", rows: width, bias: c.mlpBias, weights: w,
+                                                            name: n + "fc1_latent_proj")
+            let layout = ExpertWeights.perExpert(experts: "experts", gate: "up_proj", up: "up_proj", down: "down_proj")
+            let spec = MoESpec(experts: try (0..<c.experts).map { try layout.expert($0, count: c.experts, hidden: width, ff: c.expertSize, prefix: p, w: w) },
+                               routing: c.routing, activation: .relu, selectionBias: try w(p + "gate.e_score_correction_bias", [c.experts]))
+            let out = b.moe(x, router: logits, spec, name: n + "moe")
+            return c.latentSize == nil ? out : try b.linear(out, module: p + "fc2_latent_proj", rows: d, bias: c.mlpBias, weights: w,
+                                                             name: n + "fc2_latent_proj")
         }
 
         var b = GraphBuilder()
@@ -42,9 +52,9 @@ public enum NemotronHRecipe: Recipe {
             case .mlp:
                 mixed = try mlp(&b, h, width: c.intermediateSize, module: p + "mixer.", name: n)
             case .moe:
-                let routed = try moe.build(&b, h, prefix: p + "mixer.", name: n, w: w)
+                let experts = try routed(&b, h, module: p + "mixer.", name: n)
                 let shared = try mlp(&b, h, width: c.sharedExpertSize, module: p + "mixer.shared_experts.", name: n + "shared_")
-                mixed = b.add(routed, shared, name: n + "moe_shared")
+                mixed = b.add(experts, shared, name: n + "moe_shared")
             }
             x = b.add(x, mixed, name: n + "residual")
         }
