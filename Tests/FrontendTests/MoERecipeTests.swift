@@ -73,6 +73,33 @@ final class MoERecipeTests: XCTestCase {
         XCTAssertEqual(exaone.nodes.filter { if case .rope = $0.op { true } else { false } }.map(\.name), ["layers.0.q_rope", "layers.0.k_rope"])
     }
 
+    func testTransformers5FusedExpertParametersAreRead() throws {
+        // qwen3_moe's per-expert tensors restacked as transformers 5 stores its own MoE parameters:
+        // experts.gate_up_proj [experts, 2·ff, hidden] (gate rows, then up) and experts.down_proj [experts, hidden, ff].
+        let source = Self.corpus.appendingPathComponent("qwen3_moe_for_causal_lm")
+        let checkpoint = try Checkpoint(directory: source)
+        var tensors: [SafetensorsFixture.Tensor] = []
+        for name in checkpoint.tensorNames where !name.contains(".mlp.experts.") {
+            tensors.append(.init(name: name, shape: try checkpoint.shape(of: name), values: try checkpoint.floats(name)))
+        }
+        for l in 0..<2 {
+            let experts = "model.layers.\(l).mlp.experts."
+            let gateUp = try (0..<4).flatMap { e in try ["gate_proj", "up_proj"].flatMap { try checkpoint.floats("\(experts)\(e).\($0).weight") } }
+            let down = try (0..<4).flatMap { try checkpoint.floats("\(experts)\($0).down_proj.weight") }
+            tensors += [.init(name: experts + "gate_up_proj", shape: [4, 64, 64], values: gateUp),
+                        .init(name: experts + "down_proj", shape: [4, 64, 32], values: down)]
+        }
+        let dir = try SafetensorsFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SafetensorsFixture.bytes(tensors).write(to: dir.appendingPathComponent("model.safetensors"))
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        let (graph, fused) = try build(dir)
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: source.appendingPathComponent("expected.json")))
+        let got = try ReferenceEvaluator(graph: graph, checkpoint: fused).logits(tokens: expected.prompt_ids)
+        XCTAssertLessThan(nmse(got, expected.last_logits), 1e-8)
+        XCTAssertEqual(graph.weights.filter { $0.sourceNames == ["model.layers.1.mlp.experts.down_proj"] }.count, 4)
+    }
+
     func testStackedExpertSlicesReadOnlyTheirRows() throws {
         let (graph, checkpoint) = try build(Self.corpus.appendingPathComponent("granite_moe_for_causal_lm"))
         let name = "model.layers.1.block_sparse_moe.input_linear.weight"

@@ -8,9 +8,18 @@ enum ExpertWeights {
     /// Three 2-D stacks of every expert's rows, `[experts·ff, hidden]` each: gate, up, and the transposed down
     /// matrices (DBRX's w1, v1, w2; tensors without a `.weight` suffix).
     case rowStacks(gate: String, up: String, downTransposed: String)
-    /// Two 3-D stacks, `<gateUp>.weight` `[experts, 2·ff, hidden]` (gate rows, then up rows) and `<down>.weight`
-    /// `[experts, hidden, ff]` (GraniteMoE's input_linear / output_linear).
+    /// Two 3-D stacks (tensor names), `gateUp` `[experts, 2·ff, hidden]` (gate rows, then up rows) and `down`
+    /// `[experts, hidden, ff]`: GraniteMoE's input_linear / output_linear, and transformers 5's own parameters
+    /// `experts.gate_up_proj` / `experts.down_proj` of every MoE class.
     case stacked(gateUp: String, down: String)
+
+    /// This layout, or for per-expert modules that a checkpoint saved by transformers 5 holds as its fused 3-D
+    /// parameters (`<experts>.gate_up_proj`, `<experts>.down_proj`), those.
+    func resolved(in checkpoint: Checkpoint, prefix: String) -> ExpertWeights {
+        guard case .perExpert(let experts, let gate, _, _) = self, !checkpoint.contains("\(prefix)\(experts).0.\(gate).weight"),
+              checkpoint.contains("\(prefix)\(experts).gate_up_proj") else { return self }
+        return .stacked(gateUp: experts + ".gate_up_proj", down: experts + ".down_proj")
+    }
 
     /// Expert `e`'s gate|up and down matrices, module paths relative to `prefix`.
     func expert(_ e: Int, count: Int, hidden: Int, ff: Int, prefix: String, w: WeightBinder) throws -> MoEExpert {
@@ -26,7 +35,7 @@ enum ExpertWeights {
             return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .concatRows([rows(stacks[0]), rows(stacks[1])])),
                              down: WeightRef(shape: [hidden, ff], transform: .transposed(rows(stacks[2]), rows: ff, cols: hidden)))
         case .stacked(let gateUp, let down):
-            let (gateUp, down) = (try w(prefix + gateUp + ".weight", [count, 2 * ff, hidden]), try w(prefix + down + ".weight", [count, hidden, ff]))
+            let (gateUp, down) = (try w(prefix + gateUp, [count, 2 * ff, hidden]), try w(prefix + down, [count, hidden, ff]))
             return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .sliceRows(gateUp.transform, start: e * 2 * ff, count: 2 * ff)),
                              down: WeightRef(shape: [hidden, ff], transform: .sliceRows(down.transform, start: e * hidden, count: hidden)))
         }
@@ -58,7 +67,8 @@ struct MoEBlock {
         let hidden = b.type(of: h).cols
         let logits = try b.linear(h, module: prefix + router, rows: count, weights: w, name: name + router)
         let bias = try selectionBias.map { WeightRef(shape: [count], transform: try w(prefix + $0.tensor, $0.shape).transform) }
-        let spec = MoESpec(experts: try (0..<count).map { try experts.expert($0, count: count, hidden: hidden, ff: ff, prefix: prefix, w: w) },
+        let layout = experts.resolved(in: w.checkpoint, prefix: prefix)
+        let spec = MoESpec(experts: try (0..<count).map { try layout.expert($0, count: count, hidden: hidden, ff: ff, prefix: prefix, w: w) },
                            routing: routing, activation: activation, selectionBias: bias)
         let routed = b.moe(h, router: logits, spec, name: name + "moe")
         guard let shared else { return routed }

@@ -137,7 +137,7 @@ public enum MoERecipe: DispatchingRecipe {
     /// top-k of the logits, then softmax over the k (softmax, top-k, renormalised).
     private static func graniteExperts(_ moe: MoEConfig) -> MoEBlock {
         MoEBlock(router: "block_sparse_moe.router.layer",
-                 experts: .stacked(gateUp: "block_sparse_moe.input_linear", down: "block_sparse_moe.output_linear"),
+                 experts: .stacked(gateUp: "block_sparse_moe.input_linear.weight", down: "block_sparse_moe.output_linear.weight"),
                  count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true))
     }
 
