@@ -7,6 +7,7 @@ and (for emulated rows) how to export the stand-in model's weights under the rea
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import shutil
@@ -91,6 +92,10 @@ class Case:
     ablations: list[tuple[str, dict]] = field(default_factory=list)
     min_distinct: int = MIN_DISTINCT
     gains: tuple[float, ...] = GAINS
+    # generative cases whose routing is discontinuous (top-k experts): the seed search also requires that the model
+    # with its weights rounded to bf16 (f32 compute, as `llmc compile --dtype bf16`) produces the same greedy ids,
+    # so a near-tie in a router does not make the bf16 check a coin toss
+    bf16_stable: bool = False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -202,6 +207,16 @@ def relative_drift(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a - b).abs().max() / a.abs().max().clamp(min=1.0))
 
 
+def bf16_rounded_run(model: torch.nn.Module, prompt: list[int]) -> GenerativeRun:
+    """The greedy run of a copy of `model` whose floating-point weights are rounded to bf16 (computing in f32)."""
+    rounded = copy.deepcopy(model)
+    with torch.no_grad():
+        for param in rounded.parameters():
+            if param.dtype.is_floating_point:
+                param.copy_(param.to(torch.bfloat16).float())
+    return greedy(rounded, prompt)
+
+
 def search_generative(case: Case) -> tuple[int, float, torch.nn.Module, GenerativeRun]:
     """Try seeds and gains until greedy decoding has a clear winner at every step and does not degenerate."""
     prompt = prompt_for(case)
@@ -215,6 +230,8 @@ def search_generative(case: Case) -> tuple[int, float, torch.nn.Module, Generati
             continue
         gap = run.min_gap
         if not torch.isfinite(run.step_logits).all():
+            continue
+        if case.bf16_stable and bf16_rounded_run(model, prompt).output_ids != run.output_ids:
             continue
         if gap >= GOOD_GAP:
             return seed, gain, model, run
