@@ -69,7 +69,7 @@ public enum HybridRecipe: Recipe {
             let shared = SharedExpert(projections: .fused("shared_mlp.input_linear"), down: "shared_mlp.output_linear", ff: e.sharedFF)
             guard e.count > 0 else { return try shared.build(&b, h, prefix: p, name: n, activation: .silu, w: w) }
             let moe = MoEBlock(router: "block_sparse_moe.router.layer",
-                               experts: .stacked(gateUp: "block_sparse_moe.input_linear", down: "block_sparse_moe.output_linear"),
+                               experts: .stacked(gateUp: "block_sparse_moe.input_linear.weight", down: "block_sparse_moe.output_linear.weight"),
                                count: e.count, ff: e.ff, routing: MoERouting(topK: e.topK, renormalize: true), shared: shared)
             return try moe.build(&b, h, prefix: p, name: n + "block_sparse_moe.", w: w)
         }
