@@ -398,12 +398,14 @@ public struct ForwardEmitter {
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(dt, f), ld(dt, f), pointer(b, f), ld(b, f),
                                                        pointer(c, f), ld(c, f), weight(spec.a, f), weight(spec.d, f), weight(spec.dtBias, f),
                                                        pointer(out, f), ld(out, f), state, f.positions ?? f.pos, rows])
-        case .gatedDeltaRule(let q, let k, let v, let decay, let beta, let spec):
-            let state = try stateRegion(recurrentState.deltaRule, spec.stateSlot, node, f)
-            f.run(GatedDeltaRuleKernel(spec, source: f.positionSource), target: target, rows: rows,
-                  [pointer(q, f), ld(q, f), pointer(k, f), ld(k, f), pointer(v, f), ld(v, f), pointer(decay, f), ld(decay, f),
-                   pointer(beta, f), ld(beta, f), weight(spec.a, f), weight(spec.dtBias, f), pointer(out, f), ld(out, f), state,
-                   f.positions ?? f.pos, rows])
+        case .linearAttention(let q, let k, let v, let decay, let beta, let spec):
+            let state = try stateRegion(recurrentState.linearAttention, spec.stateSlot, node, f)
+            let none = m.constI64(0)
+            let (a, dtBias): (WeightRef?, WeightRef?) = if case .gated(let a, let dtBias) = spec.decay { (a, dtBias) } else { (nil, nil) }
+            f.run(LinearAttentionKernel(spec, source: f.positionSource), target: target, rows: rows,
+                  [pointer(q, f), ld(q, f), pointer(k, f), ld(k, f), pointer(v, f), ld(v, f), decay.map { pointer($0, f) } ?? none,
+                   decay.map { ld($0, f) } ?? none, beta.map { pointer($0, f) } ?? none, beta.map { ld($0, f) } ?? none,
+                   weight(a, f), weight(dtBias, f), pointer(out, f), ld(out, f), state, f.positions ?? f.pos, rows])
         case .moe(let x, let router, let spec):
             let formats = Set(spec.experts.map { format($0.gateUp) }), downFormats = Set(spec.experts.map { format($0.down) })
             guard let scratch = plan.scratch[index], formats.count == 1, downFormats.count == 1, let gateUp = formats.first,

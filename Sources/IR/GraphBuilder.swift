@@ -192,18 +192,20 @@ public struct GraphBuilder {
         return add(.selectiveScan(x: x, dt: dt, b: b, c: c, spec), tx, name)
     }
 
-    /// Gated delta rule of q, k `[T, keyHeads · keyDim]` and v `[T, valueHeads · valueDim]` with decay inputs and β
-    /// logits `[T, valueHeads]`; the output has v's shape.
-    public mutating func gatedDeltaRule(q: ValueID, k: ValueID, v: ValueID, decay: ValueID, beta: ValueID, _ spec: GatedDeltaRuleSpec,
-                                        name: String) -> ValueID {
+    /// Linear attention of q, k `[T, keyHeads · keyDim]` and v `[T, valueHeads · valueDim]`, with decay inputs and β
+    /// logits `[T, valueHeads]` exactly when the spec takes them; the output has v's shape.
+    public mutating func linearAttention(q: ValueID, k: ValueID, v: ValueID, decay: ValueID? = nil, beta: ValueID? = nil,
+                                         _ spec: LinearAttentionSpec, name: String) -> ValueID {
         let keys = ValueType(rows: .tokens, cols: spec.keyHeads * spec.keyDim)
         let heads = ValueType(rows: .tokens, cols: spec.valueHeads)
         let values = ValueType(rows: .tokens, cols: spec.valueHeads * spec.valueDim)
-        precondition(type(of: q) == keys && type(of: k) == keys && type(of: v) == values && type(of: decay) == heads
-                     && type(of: beta) == heads,
-                     "delta rule \(spec.keyHeads)×\(spec.keyDim) / \(spec.valueHeads)×\(spec.valueDim) does not take q \(type(of: q)), "
-                     + "k \(type(of: k)), v \(type(of: v)), decay \(type(of: decay)), beta \(type(of: beta))")
-        return add(.gatedDeltaRule(q: q, k: k, v: v, decay: decay, beta: beta, spec), values, name)
+        precondition(type(of: q) == keys && type(of: k) == keys && type(of: v) == values
+                     && (decay.map { type(of: $0) == heads } ?? true) && (decay != nil) == spec.decayInput
+                     && (beta.map { type(of: $0) == heads } ?? true) && (beta != nil) == spec.deltaRule,
+                     "linear attention \(spec.keyHeads)×\(spec.keyDim) / \(spec.valueHeads)×\(spec.valueDim) does not take q \(type(of: q)), "
+                     + "k \(type(of: k)), v \(type(of: v)), decay \(decay.map { "\(type(of: $0))" } ?? "none"), "
+                     + "beta \(beta.map { "\(type(of: $0))" } ?? "none")")
+        return add(.linearAttention(q: q, k: k, v: v, decay: decay, beta: beta, spec), values, name)
     }
 
     /// Finishes the graph with `logits` as its output.

@@ -54,7 +54,7 @@ extension Op {
         case .l2Normalize: "l2_normalize"
         case .causalConv1d: "causal_conv1d"
         case .selectiveScan: "selective_scan"
-        case .gatedDeltaRule: "gated_delta_rule"
+        case .linearAttention(_, _, _, _, _, let spec): spec.deltaRule ? "gated_delta_rule" : "linear_attention"
         case .moe(_, _, let spec): "moe_top\(spec.routing.topK)_of\(spec.experts.count)"
         }
     }

@@ -195,9 +195,10 @@ public enum Op: Sendable {
     case selectiveScan(x: ValueID, dt: ValueID, b: ValueID, c: ValueID, ScanSpec)
     /// Mixture of experts over x `[rows, hidden]` routed by `router` logits `[rows, experts]` (computed by a linear).
     case moe(ValueID, router: ValueID, MoESpec)
-    /// Gated delta rule over q, k `[T, keyHeads · keyDim]`, v `[T, valueHeads · valueDim]` with per-head decay inputs
-    /// and β logits `[T, valueHeads]`, continuing from the recurrent state (see `GatedDeltaRuleSpec`).
-    case gatedDeltaRule(q: ValueID, k: ValueID, v: ValueID, decay: ValueID, beta: ValueID, GatedDeltaRuleSpec)
+    /// Linear attention over q, k `[T, keyHeads · keyDim]`, v `[T, valueHeads · valueDim]`, with per-head decay inputs
+    /// and β logits `[T, valueHeads]` when the spec's decay and rule take them, continuing from the recurrent state
+    /// (see `LinearAttentionSpec`).
+    case linearAttention(q: ValueID, k: ValueID, v: ValueID, decay: ValueID?, beta: ValueID?, LinearAttentionSpec)
 
     /// Values this op reads.
     public var inputs: [ValueID] {
@@ -216,7 +217,7 @@ public enum Op: Sendable {
         case .blockMix(let x, let c, _): [x, c]
         case .concat(let parts): parts
         case .moe(let x, let router, _): [x, router]
-        case .gatedDeltaRule(let q, let k, let v, let decay, let beta, _): [q, k, v, decay, beta]
+        case .linearAttention(let q, let k, let v, let decay, let beta, _): [q, k, v] + [decay, beta].compactMap { $0 }
         }
     }
 
@@ -231,7 +232,7 @@ public enum Op: Sendable {
         case .causalConv1d(_, let spec): [spec.weight] + (spec.bias.map { [$0] } ?? [])
         case .selectiveScan(_, _, _, _, let spec): [spec.a] + [spec.d, spec.dtBias].compactMap { $0 }
         case .moe(_, _, let spec): spec.weights
-        case .gatedDeltaRule(_, _, _, _, _, let spec): [spec.a, spec.dtBias]
+        case .linearAttention(_, _, _, _, _, let spec): spec.weights
         default: []
         }
     }
@@ -272,8 +273,8 @@ public enum Op: Sendable {
         case .causalConv1d(let x, let spec): .causalConv1d(map(x), spec)
         case .selectiveScan(let x, let dt, let b, let c, let spec): .selectiveScan(x: map(x), dt: map(dt), b: map(b), c: map(c), spec)
         case .moe(let x, let router, let spec): .moe(map(x), router: map(router), spec)
-        case .gatedDeltaRule(let q, let k, let v, let decay, let beta, let spec):
-            .gatedDeltaRule(q: map(q), k: map(k), v: map(v), decay: map(decay), beta: map(beta), spec)
+        case .linearAttention(let q, let k, let v, let decay, let beta, let spec):
+            .linearAttention(q: map(q), k: map(k), v: map(v), decay: decay.map(map), beta: beta.map(map), spec)
         }
     }
 }

@@ -219,8 +219,8 @@ struct ReferenceEvaluator {
             return try scan(input(x), input(dt), input(b), input(c), spec, rows: rows)
         case .moe(let x, let router, let spec):
             return try mixtureOfExperts(input(x), router: input(router), spec, rows: rows)
-        case .gatedDeltaRule(let q, let k, let v, let decay, let beta, let spec):  // one sequence from a zero state
-            return try deltaRule(q: input(q), k: input(k), v: input(v), decay: input(decay), beta: input(beta), spec, rows: rows)
+        case .linearAttention(let q, let k, let v, let decay, let beta, let spec):  // one sequence from a zero state
+            return try linearAttention(q: input(q), k: input(k), v: input(v), decay: decay.map(input), beta: beta.map(input), spec, rows: rows)
         }
     }
 

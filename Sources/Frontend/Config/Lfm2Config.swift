@@ -66,16 +66,7 @@ public struct Lfm2Config: Decodable, Sendable, DecoderDimensioned {
 
     /// `layer_types` ("conv" / "full_attention"), else `full_attn_idxs` (LFM2 only; absent: every layer attends).
     private static func layerKinds(_ c: KeyedDecodingContainer<ConfigKey>, layers: Int, requireTypes: Bool) throws -> [Bool] {
-        if let types = try c.decodeIfPresent([String].self, forKey: "layer_types") {
-            guard types.count == layers else { throw c.invalid("layer_types", "has \(types.count) entries for \(layers) layers") }
-            return try types.map { type in
-                switch type {
-                case "full_attention": return true
-                case "conv": return false
-                default: throw c.invalid("layer_types", "layer type '\(type)' is not supported (supported: conv, full_attention)")
-                }
-            }
-        }
+        if let types = try c.attentionLayers(layers: layers, other: "conv") { return types }
         guard !requireTypes else { throw c.invalid("layer_types", "is required") }
         let indices = try c.decodeIfPresent([Int].self, forKey: "full_attn_idxs") ?? Array(0..<layers)
         guard indices.allSatisfy({ (0..<layers).contains($0) }) else {

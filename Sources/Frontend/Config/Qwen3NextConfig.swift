@@ -45,15 +45,8 @@ public struct Qwen3NextConfig: Decodable, Sendable, DecoderDimensioned {
             throw c.invalid("linear_num_value_heads", "\(linear.valueHeads) is not a multiple of \(linear.keyHeads) key heads")
         }
         guard linear.convKernel > 1 else { throw c.invalid("linear_conv_kernel_dim", "must be at least 2, got \(linear.convKernel)") }
-        if let types = try c.decodeIfPresent([String].self, forKey: "layer_types") {
-            guard types.count == d.layers else { throw c.invalid("layer_types", "has \(types.count) entries for \(d.layers) layers") }
-            attentionLayers = try types.map { type in
-                switch type {
-                case "full_attention": return true
-                case "linear_attention": return false
-                default: throw c.invalid("layer_types", "layer type '\(type)' is not supported (supported: linear_attention, full_attention)")
-                }
-            }
+        if let types = try c.attentionLayers(layers: d.layers, other: "linear_attention") {
+            attentionLayers = types
         } else {
             let interval = try c.positiveIfPresent("full_attention_interval") ?? 4
             attentionLayers = (0..<d.layers).map { ($0 + 1) % interval == 0 }

@@ -43,13 +43,13 @@ extension GraphBuilder {
 
         let root = Float(s.keyDim).squareRoot()
         let aLog = try w(p + "A_log", [s.valueHeads])
-        let spec = GatedDeltaRuleSpec(stateSlot: stateSlot, keyHeads: s.keyHeads, valueHeads: s.valueHeads, keyDim: s.keyDim,
-                                      valueDim: s.valueDim, queryScale: 1 / Float(s.keyDim), keyScale: 1 / root,
-                                      a: WeightRef(shape: [s.valueHeads], transform: .negatedExp(aLog.transform)),
-                                      dtBias: try w(p + "dt_bias", [s.valueHeads]))
-        let core = gatedDeltaRule(q: q, k: k, v: v, decay: decay, beta: beta, spec, name: n + "delta_rule")
+        let gated = LinearAttentionSpec.Decay.gated(a: WeightRef(shape: [s.valueHeads], transform: .negatedExp(aLog.transform)),
+                                                    dtBias: try w(p + "dt_bias", [s.valueHeads]))
+        let spec = LinearAttentionSpec(stateSlot: stateSlot, keyHeads: s.keyHeads, valueHeads: s.valueHeads, keyDim: s.keyDim,
+                                       valueDim: s.valueDim, queryScale: 1 / Float(s.keyDim), keyScale: 1 / root, decay: gated, deltaRule: true)
+        let core = linearAttention(q: q, k: k, v: v, decay: decay, beta: beta, spec, name: n + "delta_rule")
         let normed = rmsNorm(core, weight: try w(p + "norm.weight", [s.valueDim]), eps: eps, groupSize: s.valueDim, name: n + "norm")
-        let gated = gatedActivation(gate: z, up: normed, .silu, name: n + "gate")
-        return try linear(gated, module: p + "out_proj", rows: d, weights: w, name: n + "out_proj")
+        let output = gatedActivation(gate: z, up: normed, .silu, name: n + "gate")
+        return try linear(output, module: p + "out_proj", rows: d, weights: w, name: n + "out_proj")
     }
 }

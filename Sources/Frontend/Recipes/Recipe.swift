@@ -15,7 +15,8 @@ public enum RecipeRegistry {
     public static let recipes: [Recipe.Type] = [LlamaRecipe.self, GemmaRecipe.self, PostNormRecipe.self,
                                                 LayerNormRopeRecipe.self, ParallelBlockRecipe.self, LearnedPositionRecipe.self, AlibiRecipe.self,
                                                 EncoderRecipe.self, MambaRecipe.self, MoERecipe.self, JambaRecipe.self, Lfm2Recipe.self,
-                                                HybridRecipe.self, NemotronHRecipe.self, Zamba2Recipe.self, Qwen3NextRecipe.self, MLARecipe.self]
+                                                HybridRecipe.self, NemotronHRecipe.self, Zamba2Recipe.self, Qwen3NextRecipe.self, MLARecipe.self,
+                                                MiniMaxRecipe.self]
 
     /// Every supported architecture name, sorted.
     public static var supported: [String] { recipes.flatMap { $0.architectures }.sorted() }
