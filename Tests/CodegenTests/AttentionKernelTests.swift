@@ -142,7 +142,7 @@ final class AttentionKernelTests: XCTestCase {
     }
 
     /// Values narrower or wider than keys (DeepSeek's MLA: 24-wide q/k heads, 16-wide values), on both paths, with
-    /// GQA, windows and every cache format.
+    /// GQA, windows, many query heads per kv head (decode tasks per subgroup) and every cache format.
     func testValueHeadSize() throws {
         for target in testTargets {
             for cache in KVCacheFormat.allCases {
@@ -150,6 +150,9 @@ final class AttentionKernelTests: XCTestCase {
                 try check(Shape(qHeads: 6, kvHeads: 2, headDim: 33, window: 7, cache: cache, valueDim: 40), target: target, cases: cases)
                 try check(Shape(qHeads: 3, kvHeads: 1, headDim: 192, window: nil, cache: cache, valueDim: 128), target: target,
                           cases: [(0, 17), (5, 1), (30, 3)])
+                // Absorbed MLA: one latent kv head for many query heads, split into decode tasks by subgroups.
+                try check(Shape(qHeads: 16, kvHeads: 1, headDim: 72, window: nil, cache: cache, valueDim: 64), target: target,
+                          cases: [(0, 1), (9, 2), (40, 4), (3, 17)])
             }
         }
     }

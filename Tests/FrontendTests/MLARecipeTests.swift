@@ -4,7 +4,7 @@ import XCTest
 import IR
 
 /// Family J (DeepSeek multi-head latent attention) through `MLARecipe`: each corpus case reads every stored tensor
-/// once, caches nope + rope keys and v_head_dim values per head, and its graph, run by `ReferenceEvaluator`,
+/// once, caches one latent key/value head per position (weights absorbed), and its graph, run by `ReferenceEvaluator`,
 /// reproduces transformers' last-position logits; MLA and DeepSeek-MoE keys decode with their defaults and bad
 /// values are refused by name.
 final class MLARecipeTests: XCTestCase {
@@ -25,13 +25,13 @@ final class MLARecipeTests: XCTestCase {
             XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames), name)
             let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
             XCTAssertEqual(graph.parameterCount, stored, "\(name): every stored tensor read once")
-            // 4 heads of 16 nope + 8 rope key dims and 16 value dims on each of the 2 layers.
-            XCTAssertEqual(graph.info.kvWidths, [96, 96], name)
+            // The latent cache: one key head of 8 rope dims + the 16-wide latent, the latent as the value head, shared
+            // by the 4 query heads, on each of the 2 layers.
+            XCTAssertEqual(graph.info.kvWidths, [24, 24], name)
             let specs = graph.nodes.compactMap { node -> AttentionSpec? in
                 if case .attention(_, _, _, let spec) = node.op { spec } else { nil }
             }
-            XCTAssertEqual(specs.map(\.valueHeadDim), [16, 16], name)
-            XCTAssertEqual(specs.map(\.headDim), [24, 24], name)
+            XCTAssertEqual(specs.map { [$0.qHeads, $0.kvHeads, $0.headDim, $0.valueHeadDim] }, [[4, 1, 24, 16], [4, 1, 24, 16]], name)
             let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url.appendingPathComponent("expected.json")))
             let got = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.prompt_ids)
             XCTAssertLessThan(nmse(got, expected.last_logits), 1e-9, "\(name): last-position logits NMSE")

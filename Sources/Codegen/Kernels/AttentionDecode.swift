@@ -1,7 +1,7 @@
 import CLLVM
 
-/// The decode path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, rows, row, kvHead)` computing one
-/// query row for all query heads of one kv head (keys and queries headDim wide, values and outputs valueDim). Keys are processed in blocks of one vector width: each key row is
+/// The decode path of `AttentionKernel`: internal `void (q, ldq, K, V, out, ldo, pos0, rows, row, kvHead · subgroups +
+/// subgroup)` computing one query row for one subgroup of the query heads of one kv head (keys and queries headDim wide, values and outputs valueDim). Keys are processed in blocks of one vector width: each key row is
 /// loaded once per block for a subgroup of heads, per-key partial dot products are summed across lanes with a
 /// transpose-and-sum tree (one vector of scores per head), and values are accumulated with broadcast weights.
 struct AttentionDecode {
@@ -13,6 +13,9 @@ struct AttentionDecode {
 
     /// Heads that share one pass over the keys (their accumulators stay in registers).
     private var subgroup: Int { max(1, min(kernel.group, 16 / max(chunks, valueChunks))) }
+    /// Subgroups of one kv head's query heads: each is its own task (a pass over the keys), so that few kv heads
+    /// with many query heads each (DeepSeek's absorbed MLA: one latent head for all) still fill every thread.
+    var subgroups: Int { (kernel.group + subgroup - 1) / subgroup }
     /// Vectors of one query or key head, and of one value or output head.
     private var chunks: Int { (kernel.headDim + lanes - 1) / lanes }
     private var valueChunks: Int { (kernel.valueDim + lanes - 1) / lanes }
@@ -27,9 +30,14 @@ struct AttentionDecode {
         return m.defineFunction(prefix + ".decode", type, linkage: LLVMInternalLinkage, target: target) { fn in
             let p = (0..<13).map { m.param(fn, $0) }
             let scales = kernel.cache.hasScales ? (k: p[10], v: p[11], stride: p[12]) : nil
-            for first in stride(from: 0, to: kernel.group, by: subgroup) {
-                emitHeads(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7],
-                          row: p[8], kvHead: p[9], scales: scales, heads: first..<min(kernel.group, first + subgroup))
+            // p[9] = kvHead · subgroups + the subgroup this call computes.
+            let (kvHead, index) = (m.sdiv(p[9], m.constI64(subgroups)), m.srem(p[9], m.constI64(subgroups)))
+            for (s, first) in stride(from: 0, to: kernel.group, by: subgroup).enumerated() {
+                let emit = {
+                    emitHeads(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7],
+                              row: p[8], kvHead: kvHead, scales: scales, heads: first..<min(kernel.group, first + subgroup))
+                }
+                if subgroups == 1 { emit() } else { m.ifThen(m.icmp(LLVMIntEQ, index, m.constI64(s))) { emit() } }
             }
             m.retVoid()
         }

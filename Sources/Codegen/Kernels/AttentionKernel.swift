@@ -17,8 +17,8 @@ import CLLVM
 /// K and V hold rows of kvHeads × headDim elements in `cache` format (`KVCacheLayout`); codes are widened to f32 and
 /// int8 scales applied once per key to its dot products and once per softmax weight to its value row.
 ///
-/// Two paths by `rows`: decode (rows <= `decodeMaxRows`) vectorises over keys, one task per (kv head, row) doing
-/// all query heads of the group on each loaded key block; prefill vectorises over a tile of one vector width of
+/// Two paths by `rows`: decode (rows <= `decodeMaxRows`) vectorises over keys, one task per (kv head, subgroup of its
+/// query heads, row) doing the subgroup's heads on each loaded key block; prefill vectorises over a tile of one vector width of
 /// consecutive query rows of one head (no horizontal reductions), tasks are per head pairs of tiles (tile i with
 /// tile n-1-i) so they cost about the same although later rows see more keys. Each query's result depends only on
 /// its own keys, never on the task split.
@@ -81,7 +81,8 @@ public struct AttentionKernel: Kernel {
     public func taskCount(rows: LLVMValueRef, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         let decode = m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows))
         let prefill = m.mul(m.constI64(qHeads), tilePairs(m, rows: rows, lanes: target.vectorWidth).pairs)
-        return m.select(decode, m.mul(m.constI64(kvHeads), rows), prefill)
+        let subgroups = AttentionDecode(kernel: self, lanes: target.vectorWidth).subgroups
+        return m.select(decode, m.mul(m.constI64(kvHeads * subgroups), rows), prefill)
     }
 
     @discardableResult

@@ -1,13 +1,15 @@
 import IR
 
 /// DeepSeek's multi-head latent attention (DeepSeek-V2/V3, MiniCPM3) as one layer's attention block of the Llama
-/// forward pass (`LlamaSpec.attention`).
+/// forward pass (`LlamaSpec.attention`), with the latent KV cache and weight absorption.
 ///
 /// q = q_b_proj(RMSNorm(q_a_proj(h))) (or q_proj(h)), per head `nope` then `rope` dims; kv_a_proj_with_mqa(h) gives a
-/// latent (RMS-normalised, then expanded by kv_b_proj into each head's k_nope and v) and one rotary key shared by
-/// every head. Rotary acts on the rope dims only. Scores are q_nope·k_nope + q_rope·k_rope, so each query head and
-/// each key head is laid out `rope` dims first (q's weight rows are permuted once, keys are assembled that way):
-/// one attention op with heads of nope + rope dims, values of v_head_dim, caches the expanded keys and values.
+/// latent c (RMS-normalised) and one rotary key shared by every head. transformers expands c by kv_b_proj into each
+/// head's k_nope = W_UK·c and v = W_UV·c; here the expansion is absorbed instead: q_nope·k_nope = (W_UKᵀ·q_nope)·c,
+/// and Σ_j p_j·v_j = W_UV·(Σ_j p_j·c_j). So one key head [k_rope | c] and one value head c per position are cached
+/// (rope + 2·kv_lora_rank elements, against heads × (nope + rope + v_head_dim) expanded), every query head attends
+/// over them as [q_rope | W_UKᵀ·q_nope] (multi-query attention), and each head's output goes through its W_UV
+/// before o_proj. W_UK and W_UV are row blocks of kv_b_proj, applied per head.
 struct MLAAttention {
     let mla: MLAConfig
     let heads: Int
@@ -19,7 +21,7 @@ struct MLAAttention {
     /// Softmax scale: `MLAConfig.softmaxFactor` / sqrt(nope + rope).
     var scale: Float { mla.softmaxFactor / Float(mla.qkDim).squareRoot() }
     /// Elements of one position's cached keys.
-    var kvWidth: Int { heads * mla.qkDim }
+    var kvWidth: Int { mla.ropeDim + mla.kvLoraRank }
 
     /// The attention output of layer `layer` (after o_proj) for its normalised input `h`.
     func build(_ b: inout GraphBuilder, _ h: ValueID, layer: Int, prefix p: String, name: String, w: WeightBinder) throws -> ValueID {
@@ -41,8 +43,8 @@ struct MLAAttention {
             [WeightTransform.sliceRows(qWeight.transform, start: head * qk + nope, count: ropeDim),
              .sliceRows(qWeight.transform, start: head * qk, count: nope)]
         })
-        let q = b.linear(qInput, weight: WeightRef(shape: qWeight.shape, transform: ropeFirst), name: name + qModule)
-        let qRope = b.rope(q, rope(heads, qk), name: name + "q_rope")
+        let qProjected = b.linear(qInput, weight: WeightRef(shape: qWeight.shape, transform: ropeFirst), name: name + qModule)
+        let qRope = b.rope(qProjected, rope(heads, qk), name: name + "q_rope")
 
         // The latent and the shared rotary key.
         let compressed = try b.linear(h, module: p + "self_attn.kv_a_proj_with_mqa", rows: latent + ropeDim, bias: bias, weights: w,
@@ -52,21 +54,29 @@ struct MLAAttention {
         let kRope = b.rope(b.slice(compressed, start: latent, count: ropeDim, name: name + "k_pe"), rope(1, ropeDim),
                            name: name + "k_rope")
 
-        // kv_b_proj's rows go per head: nope key dims, then value dims; split into a key and a value projection.
+        // kv_b_proj's rows go per head: W_UK (nope rows), then W_UV (v_head_dim rows), each `latent` wide.
         let expand = try w(p + "self_attn.kv_b_proj.weight", [heads * (nope + mla.valueDim), latent])
-        func rows(start: Int, count: Int) -> WeightRef {
-            WeightRef(shape: [heads * count, latent], transform: .concatRows((0..<heads).map {
-                .sliceRows(expand.transform, start: $0 * (nope + mla.valueDim) + start, count: count)
-            }))
+        func block(_ head: Int, start: Int, count: Int) -> WeightTransform {
+            .sliceRows(expand.transform, start: head * (nope + mla.valueDim) + start, count: count)
         }
-        let kNope = b.linear(normed, weight: rows(start: 0, count: nope), name: name + "k_nope")
-        let v = b.linear(normed, weight: rows(start: nope, count: mla.valueDim), name: name + "v")
-        let k = b.concat((0..<heads).flatMap { [kRope, b.slice(kNope, start: $0 * nope, count: nope, name: name + "k_nope.\($0)")] },
-                         name: name + "k")
+        let queries = (0..<heads).flatMap { head -> [ValueID] in
+            let qNope = b.slice(qRope, start: head * qk + ropeDim, count: nope, name: name + "q_nope.\(head)")
+            let absorbed = WeightRef(shape: [latent, nope], transform: .transposed(block(head, start: 0, count: nope), rows: nope, cols: latent))
+            return [b.slice(qRope, start: head * qk, count: ropeDim, name: name + "q_pe.\(head)"),
+                    b.linear(qNope, weight: absorbed, name: name + "q_latent.\(head)")]
+        }
+        let q = b.concat(queries, name: name + "q_absorbed")
+        let k = b.concat([kRope, normed], name: name + "k")
 
-        let spec = AttentionSpec(cacheSlot: layer, qHeads: heads, kvHeads: heads, headDim: qk, scale: scale, window: nil,
-                                 valueHeadDim: mla.valueDim)
-        let attn = b.attention(q: qRope, k: k, v: v, spec, name: name + "attention")
-        return try b.linear(attn, module: p + "self_attn.o_proj", rows: hidden, bias: bias, weights: w, name: name + "o_proj")
+        let spec = AttentionSpec(cacheSlot: layer, qHeads: heads, kvHeads: 1, headDim: ropeDim + latent, scale: scale, window: nil,
+                                 valueHeadDim: latent)
+        let attn = b.attention(q: q, k: k, v: normed, spec, name: name + "attention")
+        let values = (0..<heads).map { head in
+            b.linear(b.slice(attn, start: head * latent, count: latent, name: name + "attention.\(head)"),
+                     weight: WeightRef(shape: [mla.valueDim, latent], transform: block(head, start: nope, count: mla.valueDim)),
+                     name: name + "v.\(head)")
+        }
+        let merged = b.concat(values, name: name + "v")
+        return try b.linear(merged, module: p + "self_attn.o_proj", rows: hidden, bias: bias, weights: w, name: name + "o_proj")
     }
 }
