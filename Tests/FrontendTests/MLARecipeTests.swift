@@ -79,6 +79,23 @@ final class MLARecipeTests: XCTestCase {
         }
     }
 
+    /// Configs written by the remote code have no head_dim: the rotary embedding still spans qk_rope_head_dim
+    /// (MiniCPM3-4B's LongRoPE has one factor per pair of its 32 rope dims), with each config class's defaults.
+    func testRotaryDimensionIsTheRopeHeadDim() throws {
+        let factors = (0..<16).map { String(1 + Double($0) / 10) }.joined(separator: ", ")
+        let cpm = try decode(LlamaConfig.self, #""model_type": "minicpm3", "hidden_size": 2560, "num_hidden_layers": 62, "#
+            + #""num_attention_heads": 40, "intermediate_size": 6400, "vocab_size": 73448, "qk_rope_head_dim": 32, "#
+            + #""rope_scaling": {"type": "longrope", "original_max_position_embeddings": 32768, "#
+            + #""long_factor": [\#(factors)], "short_factor": [\#(factors)]}"#)
+        XCTAssertEqual([cpm.headDim, cpm.rotaryDim], [32, 32])
+        XCTAssertEqual(cpm.rmsNormEps, 1e-5)
+        XCTAssertTrue(cpm.tiedEmbeddings)
+        let v3 = try decode(LlamaConfig.self, #""model_type": "deepseek_v3", "hidden_size": 7168, "num_hidden_layers": 61, "#
+            + #""num_attention_heads": 128, "intermediate_size": 18432, "vocab_size": 129280"#)
+        XCTAssertEqual([v3.headDim, v3.rotaryDim, v3.maxPosition], [64, 64, 4096])
+        XCTAssertFalse(v3.tiedEmbeddings)
+    }
+
     func testDeepseekMoEConfigDefaultsAndErrors() throws {
         let v3 = try decode(DeepseekMoEConfig.self, #""model_type": "deepseek_v3""#)
         XCTAssertEqual([v3.experts, v3.topK, v3.expertSize, v3.sharedExperts, v3.firstDense, v3.groups, v3.topGroups],

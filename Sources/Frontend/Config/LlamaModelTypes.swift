@@ -61,6 +61,11 @@ struct LlamaModelType {
         case "apertus": LlamaModelType(rmsNormEps: 1e-5, ropeTheta: 12_000_000, maxPosition: 65536, hiddenAct: "xielu",
                                        defaultRope: RopeParametersJSON(ropeType: "llama3", factor: 8, lowFreqFactor: 1, highFreqFactor: 4,
                                                                        originalMaxPositionEmbeddings: 8192))
+        // MLA models (MLARecipe): the rotary embedding spans qk_rope_head_dim, which the config classes set head_dim to.
+        case "minicpm3": LlamaModelType(rmsNormEps: 1e-5, headDim: 32, tiedEmbeddings: true, maxPosition: 32768,
+                                        aliases: ["head_dim": "qk_rope_head_dim"])
+        case "deepseek_v2": LlamaModelType(headDim: 64, aliases: ["head_dim": "qk_rope_head_dim"])
+        case "deepseek_v3": LlamaModelType(headDim: 64, maxPosition: 4096, aliases: ["head_dim": "qk_rope_head_dim"])
         case "arcee": LlamaModelType(rmsNormEps: 1e-5, maxPosition: 4096, hiddenAct: "relu2")
         case "hunyuan_v1_dense": LlamaModelType(rmsNormEps: 1e-5)
         case "seed_oss": LlamaModelType(headDim: 128, kvHeads: 8, maxPosition: 524288,
