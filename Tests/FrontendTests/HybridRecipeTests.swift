@@ -7,27 +7,15 @@ import IR
 /// mixers as the config says, and its graph, run by `ReferenceEvaluator`, reproduces transformers' last-position
 /// logits; config defaults and errors.
 final class HybridRecipeTests: XCTestCase {
-    private struct Expected: Decodable {
-        var promptIds: [Int]
-        var lastLogits: [Double]
-        enum CodingKeys: String, CodingKey { case promptIds = "prompt_ids", lastLogits = "last_logits" }
-    }
-
     /// Builds the corpus case `name`, checks that it reads every tensor, has `scans` Mamba-2 scans and `attentions`
     /// attention ops, and matches transformers' logits.
     private func check(_ name: String, scans: Int, attentions: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Graph {
-        let dir = LayerNormFamilyTests.corpus.appendingPathComponent(name)
-        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.appendingPathComponent("expected.json")))
-        let model = try ModelDirectory(url: dir)
-        let checkpoint = try Checkpoint(directory: dir)
-        let graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
-        XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames), file: file, line: line)
-        let kinds = graph.nodes.map(\.op.mnemonic)
-        XCTAssertEqual(kinds.filter { $0 == "selective_scan" }.count, scans, file: file, line: line)
-        XCTAssertEqual(kinds.filter { $0 == "attention" }.count, attentions, file: file, line: line)
-        let logits = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
-        XCTAssertLessThan(nmse(logits, expected.lastLogits), 1e-9, "\(name): last-position logits NMSE", file: file, line: line)
-        return graph
+        let hybrid = try CorpusRecipeCase(name)
+        hybrid.assertReadsEveryTensor(file: file, line: line)
+        XCTAssertEqual(hybrid.count("selective_scan"), scans, file: file, line: line)
+        XCTAssertEqual(hybrid.count("attention"), attentions, file: file, line: line)
+        try hybrid.assertMatchesTransformers(file: file, line: line)
+        return hybrid.graph
     }
 
     func testBambaMatchesTransformers() throws {

@@ -7,27 +7,15 @@ import IR
 /// layers as `layer_types` says, and their graphs, run by `ReferenceEvaluator`, reproduce transformers' last-position
 /// logits; config defaults (the MLP width adjustment) and errors.
 final class Lfm2RecipeTests: XCTestCase {
-    private struct Expected: Decodable {
-        var promptIds: [Int]
-        var lastLogits: [Double]
-        enum CodingKeys: String, CodingKey { case promptIds = "prompt_ids", lastLogits = "last_logits" }
-    }
-
     private func checkCorpusCase(_ name: String, moe: Bool) throws {
-        let dir = LayerNormFamilyTests.corpus.appendingPathComponent(name)
-        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.appendingPathComponent("expected.json")))
-        let model = try ModelDirectory(url: dir)
-        let checkpoint = try Checkpoint(directory: dir)
-        let graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
-        XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames))
+        let lfm2 = try CorpusRecipeCase(name)
+        lfm2.assertReadsEveryTensor()
         // Layer 0: gated short conv; layer 1: attention (one KV slot), with experts in LFM2-MoE.
-        XCTAssertEqual(graph.info.kvWidths, [16])
-        let kinds = graph.nodes.map(\.op.mnemonic)
-        XCTAssertEqual(kinds.filter { $0 == "causal_conv1d" }.count, 1)
-        XCTAssertEqual(kinds.filter { $0 == "attention" }.count, 1)
-        XCTAssertEqual(kinds.filter { $0.hasPrefix("moe") }.count, moe ? 1 : 0)
-        let logits = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
-        XCTAssertLessThan(nmse(logits, expected.lastLogits), 1e-9, "last-position logits NMSE")
+        XCTAssertEqual(lfm2.graph.info.kvWidths, [16])
+        XCTAssertEqual(lfm2.count("causal_conv1d"), 1)
+        XCTAssertEqual(lfm2.count("attention"), 1)
+        XCTAssertEqual(lfm2.graph.nodes.filter { $0.op.mnemonic.hasPrefix("moe") }.count, moe ? 1 : 0)
+        try lfm2.assertMatchesTransformers()
     }
 
     func testLfm2CorpusCaseMatchesTransformers() throws {

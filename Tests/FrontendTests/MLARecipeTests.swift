@@ -8,21 +8,14 @@ import IR
 /// reproduces transformers' last-position logits; MLA and DeepSeek-MoE keys decode with their defaults and bad
 /// values are refused by name.
 final class MLARecipeTests: XCTestCase {
-    private struct Expected: Decodable {
-        var prompt_ids: [Int]
-        var last_logits: [Double]
-    }
-
     private static let cases = ["minicpm3_for_causal_lm", "deepseek_v2_for_causal_lm_lite", "deepseek_v2_for_causal_lm",
                                 "deepseek_v3_for_causal_lm"]
 
     func testGraphsReproduceTransformersLogits() throws {
         for name in Self.cases {
-            let url = LayerNormFamilyTests.corpus.appendingPathComponent(name)
-            let checkpoint = try Checkpoint(directory: url)
-            let model = try ModelDirectory(url: url)
-            let graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
-            XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames), name)
+            let mla = try CorpusRecipeCase(name)
+            let (graph, checkpoint) = (mla.graph, mla.checkpoint)
+            mla.assertReadsEveryTensor()
             let stored = try checkpoint.tensorNames.reduce(0) { $0 + (try checkpoint.shape(of: $1)).reduce(1, *) }
             XCTAssertEqual(graph.parameterCount, stored, "\(name): every stored tensor read once")
             // The latent cache: one key head of 8 rope dims + the 16-wide latent, the latent as the value head, shared
@@ -32,9 +25,7 @@ final class MLARecipeTests: XCTestCase {
                 if case .attention(_, _, _, let spec) = node.op { spec } else { nil }
             }
             XCTAssertEqual(specs.map { [$0.qHeads, $0.kvHeads, $0.headDim, $0.valueHeadDim] }, [[4, 1, 24, 16], [4, 1, 24, 16]], name)
-            let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: url.appendingPathComponent("expected.json")))
-            let got = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.prompt_ids)
-            XCTAssertLessThan(nmse(got, expected.last_logits), 1e-9, "\(name): last-position logits NMSE")
+            try mla.assertMatchesTransformers()
         }
     }
 

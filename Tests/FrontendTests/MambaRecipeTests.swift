@@ -7,35 +7,23 @@ import IR
 /// `ReferenceEvaluator`, reproduce transformers' last-position logits; Falcon-Mamba's dt/B/C norms bite; config
 /// defaults and errors.
 final class MambaRecipeTests: XCTestCase {
-    private struct Expected: Decodable {
-        var promptIds: [Int]
-        var lastLogits: [Double]
-        enum CodingKeys: String, CodingKey { case promptIds = "prompt_ids", lastLogits = "last_logits" }
-    }
-
     func testCorpusCasesMatchTransformers() throws {
         for name in ["mamba_for_causal_lm", "falcon_mamba_for_causal_lm", "mamba2_for_causal_lm"] {
-            let dir = LayerNormFamilyTests.corpus.appendingPathComponent(name)
-            let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.appendingPathComponent("expected.json")))
-            let model = try ModelDirectory(url: dir)
-            let checkpoint = try Checkpoint(directory: dir)
-            var graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
+            var mamba = try CorpusRecipeCase(name)
             // Every tensor is read (Mamba-2's gated-norm weight folded into out_proj's columns).
-            XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames), name)
-            XCTAssertEqual(graph.info.kvWidths, [], name)
-            let logits = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
-            XCTAssertLessThan(nmse(logits, expected.lastLogits), 1e-9, "\(name): last-position logits NMSE")
+            mamba.assertReadsEveryTensor()
+            XCTAssertEqual(mamba.graph.info.kvWidths, [], name)
+            try mamba.assertMatchesTransformers()
 
             // Falcon-Mamba's weightless norms on dt, B and C: without them the logits move.
-            let norms = graph.nodes.indices.filter { graph.nodes[$0].name.hasSuffix("_layernorm") }
+            let norms = mamba.graph.nodes.indices.filter { mamba.graph.nodes[$0].name.hasSuffix("_layernorm") }
             XCTAssertEqual(norms.count, name.hasPrefix("falcon") ? 6 : 0, name)
             guard !norms.isEmpty else { continue }
             for index in norms {
-                guard case .rmsNorm(let x, nil, _, _, _) = graph.nodes[index].op else { return XCTFail("\(name): weighted inner norm") }
-                graph.nodes[index].op = .scale(x, 1)
+                guard case .rmsNorm(let x, nil, _, _, _) = mamba.graph.nodes[index].op else { return XCTFail("\(name): weighted inner norm") }
+                mamba.graph.nodes[index].op = .scale(x, 1)
             }
-            let unnormed = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
-            XCTAssertGreaterThan(nmse(unnormed, expected.lastLogits), 1e-4, name)
+            XCTAssertGreaterThan(try mamba.logitsNMSE(), 1e-4, name)
         }
     }
 

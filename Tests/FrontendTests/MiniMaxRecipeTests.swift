@@ -9,31 +9,19 @@ import IR
 /// lightning attention block-wise, the graph sequentially); the slopes against transformers' buffers; config defaults
 /// and errors.
 final class MiniMaxRecipeTests: XCTestCase {
-    private struct Expected: Decodable {
-        var promptIds: [Int]
-        var lastLogits: [Double]
-        enum CodingKeys: String, CodingKey { case promptIds = "prompt_ids", lastLogits = "last_logits" }
-    }
-
     private func checkCorpusCase(_ name: String) throws {
-        let dir = LayerNormFamilyTests.corpus.appendingPathComponent(name)
-        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: dir.appendingPathComponent("expected.json")))
-        let model = try ModelDirectory(url: dir)
-        let checkpoint = try Checkpoint(directory: dir)
-        let graph = try RecipeRegistry.recipe(for: model).build(model, checkpoint: checkpoint)
+        let minimax = try CorpusRecipeCase(name)
         let buffers = ["slope_rate", "query_decay", "key_decay", "diagonal_decay"].map { "model.layers.0.self_attn." + $0 }
-        XCTAssertEqual(Set(graph.weights.flatMap(\.sourceNames)), Set(checkpoint.tensorNames).subtracting(buffers))
+        minimax.assertReadsEveryTensor(except: Set(buffers))
         // transformers' slope_rate buffer is the decay rate the config gives.
-        let c = try model.config(MiniMaxConfig.self)
-        let slopes = try checkpoint.floats("model.layers.0.self_attn.slope_rate")
+        let c = try minimax.model.config(MiniMaxConfig.self)
+        let slopes = try minimax.checkpoint.floats("model.layers.0.self_attn.slope_rate")
         XCTAssertEqual(c.logDecays(layer: 0).map { -$0 }, slopes)
-        XCTAssertEqual(graph.info.kvWidths, [32])
-        let kinds = graph.nodes.map(\.op.mnemonic)
-        XCTAssertEqual(kinds.filter { $0 == "linear_attention" }.count, 1)
-        XCTAssertEqual(kinds.filter { $0 == "attention" }.count, 1)
-        XCTAssertEqual(kinds.filter { $0 == "moe_top2_of4" }.count, 2)
-        let logits = try ReferenceEvaluator(graph: graph, checkpoint: checkpoint).logits(tokens: expected.promptIds)
-        XCTAssertLessThan(nmse(logits, expected.lastLogits), 1e-9, "last-position logits NMSE")
+        XCTAssertEqual(minimax.graph.info.kvWidths, [32])
+        XCTAssertEqual(minimax.count("linear_attention"), 1)
+        XCTAssertEqual(minimax.count("attention"), 1)
+        XCTAssertEqual(minimax.count("moe_top2_of4"), 2)
+        try minimax.assertMatchesTransformers()
     }
 
     func testText01CorpusCaseMatchesTransformers() throws {
