@@ -18,7 +18,7 @@ final class MoERecipeTests: XCTestCase {
     private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
                                 "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm", "hunyuan_moe_v1_for_causal_lm",
                                 "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm", "glm4_moe_for_causal_lm", "dots1_for_causal_lm",
-                                "exaone_moe_causal_lm", "flex_olmo_for_causal_lm", "dbrx_for_causal_lm"]
+                                "exaone_moe_causal_lm", "flex_olmo_for_causal_lm", "dbrx_for_causal_lm", "afmoe_for_causal_lm"]
 
     private func build(_ url: URL) throws -> (Graph, Checkpoint) {
         let checkpoint = try Checkpoint(directory: url)
@@ -71,6 +71,12 @@ final class MoERecipeTests: XCTestCase {
         let exaone = try build(Self.corpus.appendingPathComponent("exaone_moe_causal_lm")).0
         XCTAssertEqual(exaone.nodes.filter { if case .moe = $0.op { true } else { false } }.map(\.name), ["layers.1.moe"])
         XCTAssertEqual(exaone.nodes.filter { if case .rope = $0.op { true } else { false } }.map(\.name), ["layers.0.q_rope", "layers.0.k_rope"])
+        // AFMoE: layer 0 dense (num_dense_layers), layer 1 sigmoid + expert_bias, renormalised, times route_scale; only the
+        // sliding layer 0 rotates; both layers gate their attention output.
+        XCTAssertEqual(try specs("afmoe_for_causal_lm").map(\.routing), [MoERouting(topK: 2, scoring: .sigmoid, renormalize: true, scale: 2)])
+        let afmoe = try build(Self.corpus.appendingPathComponent("afmoe_for_causal_lm")).0
+        XCTAssertEqual(afmoe.nodes.filter { if case .rope = $0.op { true } else { false } }.map(\.name), ["layers.0.q_rope", "layers.0.k_rope"])
+        XCTAssertEqual(afmoe.nodes.filter { $0.name.hasSuffix("attention_gated") }.count, 2)
     }
 
     func testTransformers5FusedExpertParametersAreRead() throws {

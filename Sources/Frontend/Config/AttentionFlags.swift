@@ -17,3 +17,12 @@ struct QKNormFlag: Decodable {
         enabled = try decoder.container(keyedBy: ConfigKey.self).decodeIfPresent(Bool.self, forKey: "use_qk_norm") ?? false
     }
 }
+
+/// AFMoE's `mup_enabled` (false when absent): the embeddings are multiplied by sqrt(hidden_size).
+struct MuPFlag: Decodable {
+    var enabled: Bool
+
+    init(from decoder: Decoder) throws {
+        enabled = try decoder.container(keyedBy: ConfigKey.self).decodeIfPresent(Bool.self, forKey: "mup_enabled") ?? false
+    }
+}

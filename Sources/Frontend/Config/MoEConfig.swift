@@ -16,13 +16,14 @@ struct MoEConfig: Decodable, Sendable {
     /// `moe_num_shared_experts` / `n_shared_experts` experts of `moe_intermediate_size`); nil without one.
     var sharedExpertSize: Int?
     /// Layer l (0-based) is MoE when (l + 1) is a multiple of `sparseStep` (`decoder_sparse_step`,
-    /// `moe_layer_interval`), l lies in `sparseLayers` (Ernie's `moe_layer_start_index` ... `moe_layer_end_index`)
+    /// `moe_layer_interval`), l lies in `sparseLayers` (Ernie's `moe_layer_start_index` ... `moe_layer_end_index`;
+    /// from `first_k_dense_replace` / AFMoE's `num_dense_layers` on)
     /// and is not in `denseLayers` (Qwen-MoE's `mlp_only_layers`, or the "dense" entries of K-EXAONE's
     /// `mlp_layer_types`, which then decides alone).
     var sparseStep: Int
     var sparseLayers: ClosedRange<Int>
     var denseLayers: Set<Int>
-    /// `routed_scaling_factor` (1 when absent).
+    /// `routed_scaling_factor` (AFMoE's `route_scale`; 1 when absent).
     var routedScaling: Float
     /// Expert groups (`n_group`) and groups a token picks from (`topk_group`); 1 and 1 when absent.
     var groups: Int
@@ -48,7 +49,7 @@ struct MoEConfig: Decodable, Sendable {
         let size = shared ?? sharedExperts * expertSize
         sharedExpertSize = size == 0 ? nil : size
         sparseStep = try c.positiveIfPresent(["decoder_sparse_step", "moe_layer_interval"]) ?? 1
-        let firstKeys = ["moe_layer_start_index", "first_k_dense_replace"]
+        let firstKeys = ["moe_layer_start_index", "first_k_dense_replace", "num_dense_layers"]
         let first = try c.first(Int.self, firstKeys) ?? (ernie ? 1 : 0)
         let last = try c.decodeIfPresent(Int.self, forKey: "moe_layer_end_index") ?? -1
         guard first >= 0 else { throw c.invalid(c.spelling(firstKeys).stringValue, "must not be negative") }
@@ -66,7 +67,7 @@ struct MoEConfig: Decodable, Sendable {
             denseLayers = Set(types.indices.filter { types[$0] == "dense" })
             (sparseStep, sparseLayers) = (1, 0 ... Int.max)
         }
-        routedScaling = try c.decodeIfPresent(Float.self, forKey: "routed_scaling_factor") ?? 1
+        routedScaling = try c.first(Float.self, ["routed_scaling_factor", "route_scale"]) ?? 1
         groups = try c.positiveIfPresent("n_group") ?? 1
         topGroups = try c.positiveIfPresent("topk_group") ?? 1
         guard MoERouting(topK: topK, renormalize: false, groups: groups, topGroups: topGroups).validGroups(experts: experts) else {

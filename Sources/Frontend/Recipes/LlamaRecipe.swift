@@ -38,8 +38,13 @@ public enum LlamaRecipe: Recipe {
             func linear(_ input: ValueID, _ module: String, _ rows: Int, bias: Bool) throws -> ValueID {
                 try b.linear(input, module: p + module, rows: rows, bias: bias, weights: w, name: name + module)
             }
-            func residual(_ value: ValueID, _ label: String) -> ValueID {
-                s.residualMultiplier == 1 ? value : b.scale(value, by: s.residualMultiplier, name: name + label + "_scaled")
+            func norm(_ x: ValueID, _ module: String) throws -> ValueID {
+                b.rmsNorm(x, weight: try w(p + module + ".weight", [d]), eps: c.rmsNormEps, name: name + module)
+            }
+            /// A sublayer's output as the residual adds it: normed (`outputNorms`), then scaled.
+            func residual(_ value: ValueID, _ label: String, outputNorm: String?) throws -> ValueID {
+                let normed = try outputNorm.map { try norm(value, $0) } ?? value
+                return s.residualMultiplier == 1 ? normed : b.scale(normed, by: s.residualMultiplier, name: name + label + "_scaled")
             }
 
             /// Llama's attention: q, k and v projections, q/k norms, clamps and rotary, attention, o_proj.
@@ -66,17 +71,21 @@ public enum LlamaRecipe: Recipe {
                 let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
                                          scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l],
                                          causal: head.causal)
-                let attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
+                var attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
+                if let gate = s.attentionOutputGate {
+                    let logits = try linear(h, gate, c.heads * hd, bias: false)
+                    attn = b.mul(attn, b.unary(logits, .sigmoid, name: name + gate + "_sigmoid"), name: name + "attention_gated")
+                }
                 return try linear(attn, n.o, d, bias: c.outputBias)
             }
 
             // Attention block.
-            let h = b.rmsNorm(x, weight: try w(p + n.attentionNorm + ".weight", [d]), eps: c.rmsNormEps, name: name + n.attentionNorm)
+            let h = try norm(x, n.attentionNorm)
             let o = if let other = s.attention { try other.block(&b, h, l, p, name, w) } else { try llamaAttention(h) }
-            x = b.add(x, residual(o, "attn"), name: name + "attn_residual")
+            x = b.add(x, try residual(o, "attn", outputNorm: s.outputNorms?.attention), name: name + "attn_residual")
 
             // MLP block.
-            let h2 = b.rmsNorm(x, weight: try w(p + n.mlpNorm + ".weight", [d]), eps: c.rmsNormEps, name: name + n.mlpNorm)
+            let h2 = try norm(x, n.mlpNorm)
             let mlp: ValueID
             if let block = try s.feedForward?(&b, h2, l, p, name, w) {
                 mlp = block
@@ -103,7 +112,7 @@ public enum LlamaRecipe: Recipe {
                 }
                 mlp = try linear(act, n.down, d, bias: c.mlpBias)
             }
-            x = b.add(x, residual(mlp, "mlp"), name: name + "mlp_residual")
+            x = b.add(x, try residual(mlp, "mlp", outputNorm: s.outputNorms?.mlp), name: name + "mlp_residual")
         }
 
         // Final norm and head. A tied head reads the (possibly scaled) embedding table; the scalars the logits need

@@ -43,6 +43,12 @@ struct LlamaSpec {
     var normalizedHead = false
     /// q, k and v clamped to ±clip after the q/k norm, before rotary (OLMoE's `clip_qkv`).
     var clipQKV: Float? = nil
+    /// Norms of each sublayer's output inside the residual, x + norm(f(norm(x))) (AFMoE's post_attention_layernorm and
+    /// post_mlp_layernorm, modules relative to the layer); nil: Llama's x + f(norm(x)).
+    var outputNorms: (attention: String, mlp: String)? = nil
+    /// A `[heads·head_dim, hidden]` module whose sigmoid gates the attention output elementwise before o_proj
+    /// (AFMoE's self_attn.gate_proj); nil: ungated.
+    var attentionOutputGate: String? = nil
     /// The feed-forward block of the layers that do not have the dense MLP (mixture-of-experts models): nil keeps
     /// the dense MLP everywhere.
     var feedForward: FeedForward? = nil

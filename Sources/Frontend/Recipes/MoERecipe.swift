@@ -82,6 +82,25 @@ public enum MoERecipe: DispatchingRecipe {
                 if try model.config(QKNormFlag.self).enabled { s.qkNorm = .beforeRope }
             }) { moe, _ in deepSeekExperts(moe) }
         }),
+        ("AfmoeForCausalLM", { model, checkpoint in
+            // Sandwich norms, per-head q/k norm, a sigmoid gate on the attention output; sliding layers rotate, global
+            // layers have no positions; embeddings times sqrt(hidden) under muP. Sigmoid scores, experts chosen by
+            // score + `mlp.expert_bias`, weighed by the scores, renormalised, times `route_scale`.
+            try build(model, checkpoint, adjusting: { s, _ in
+                s.qkNorm = .beforeRope
+                s.names.mlpNorm = "pre_mlp_layernorm"
+                s.outputNorms = ("post_attention_layernorm", "post_mlp_layernorm")
+                s.attentionOutputGate = "self_attn.gate_proj"
+                s.config.ropeLayers = s.config.layerWindows.map { $0 != nil }
+                if try model.config(MuPFlag.self).enabled { s.embeddingMultiplier = Float(s.config.hiddenSize).squareRoot() }
+            }) { moe, _ in
+                var block = MoEBlock.qwenLayout(moe, router: "mlp.router.gate")
+                block.routing = MoERouting(topK: moe.topK, scoring: .sigmoid, renormalize: true, scale: moe.routedScaling)
+                block.selectionBias = ("mlp.expert_bias", [moe.experts])
+                block.shared = sharedExperts(moe)
+                return block
+            }
+        }),
         ("DbrxForCausalLM", DbrxForward.build),
         ("ExaoneMoeForCausalLM", exaoneMoE),
         ("ExaoneMoEForCausalLM", exaoneMoE),
