@@ -303,9 +303,10 @@ public struct ForwardEmitter {
                 f.run(write, target: target, rows: rows, [pointer(source, f), ld(source, f), row(cache, pos, spec.kvHeads * headDim),
                                                           firstScale(scale), f.maxCtx, rows])
             }
+            let sinks = weight(spec.sinks, f)
             let kernel = AttentionKernel(qHeads: spec.qHeads, kvHeads: spec.kvHeads, headDim: spec.headDim, scale: spec.scale, window: spec.window,
                                          softcap: spec.softcap, alibiSlopes: spec.alibiSlopes, causal: spec.causal, cache: format,
-                                         valueDim: spec.valueHeadDim)
+                                         valueDim: spec.valueHeadDim, sinks: spec.sinks != nil)
             if let seqStart = f.seqStart, let nSeqs = f.nSeqs {
                 // Packed sequences: one call per sequence over its own rows and keys (block-diagonal attention).
                 let (q0, o0) = (pointer(q, f), pointer(out, f))
@@ -318,11 +319,11 @@ public struct ForwardEmitter {
                     f.run(kernel, target: target, rows: length, [m.gepF32(q0, m.mul(start, ldq)), ldq, row(kCache, start, keyWidth),
                                                                  row(vCache, start, valueWidth),
                                                                  m.gepF32(o0, m.mul(start, ldo)), ldo, m.constI64(0), length,
-                                                                 keyScales(kScales), keyScales(vScales), maxCtx])
+                                                                 keyScales(kScales), keyScales(vScales), maxCtx, sinks])
                 }
             } else {
                 f.run(kernel, target: target, rows: rows, [pointer(q, f), ld(q, f), kCache, vCache, pointer(out, f), ld(out, f), f.pos,
-                                                           rows, kScales, vScales, f.maxCtx])
+                                                           rows, kScales, vScales, f.maxCtx, sinks])
             }
         case .gatedActivation(let gate, let up, let act):
             let kernel = GatedActivationKernel(ff: node.type.cols, activation: act)
@@ -413,7 +414,7 @@ public struct ForwardEmitter {
                 throw CompileError.unsupportedOp(node.name, "experts planned in mixed formats or without scratch")
             }
             let kernel = MoEKernel(spec, gateUpFormat: gateUp, downFormat: down, capacity: plan.maxBatch)
-            let offsets = m.constantI64Array(named: "llmc_moe_experts.\(index)", spec.expertWeights.map { weights[$0].offset })
+            let offsets = m.constantI64Array(named: "llmc_moe_experts.\(index)", (spec.expertWeights + spec.expertBiases).map { weights[$0].offset })
             f.run(kernel, target: target, rows: rows, [pointer(x, f), ld(x, f), pointer(router, f), ld(router, f), f.weightsBase,
                                                        offsets, spec.selectionBias.map { weight($0, f) } ?? m.constI64(0),
                                                        f.offset(f.arenaBase, m.constI64(scratch)), pointer(out, f), ld(out, f), rows])

@@ -36,6 +36,7 @@ extension Op {
             case .geluTanh: "geglu_tanh"
             case .relu: "reglu"
             case .gelu: "geglu"
+            case .clampedSwiGLU: "swiglu_clamped"
             }
         case .add: "add"
         case .mul: "mul"

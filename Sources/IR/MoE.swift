@@ -1,13 +1,28 @@
-/// One routed expert of a mixture-of-experts layer: a gated MLP down(act(gate(x)) · up(x)).
+/// One routed expert of a mixture-of-experts layer: a gated MLP down(act(gate(x)) · up(x)), optionally with biases
+/// on both projections (GPT-OSS).
 public struct MoEExpert: Hashable, Sendable {
     /// Gate rows then up rows, `[2·ff, hidden]` (one matmul computes both).
     public var gateUp: WeightRef
     /// `[hidden, ff]`.
     public var down: WeightRef
+    /// `[2·ff]` (gate then up) and `[hidden]`; both or neither.
+    public var biases: (gateUp: WeightRef, down: WeightRef)?
 
-    public init(gateUp: WeightRef, down: WeightRef) {
+    public init(gateUp: WeightRef, down: WeightRef, biases: (gateUp: WeightRef, down: WeightRef)? = nil) {
         self.gateUp = gateUp
         self.down = down
+        self.biases = biases
+    }
+
+    public static func == (a: MoEExpert, b: MoEExpert) -> Bool {
+        a.gateUp == b.gateUp && a.down == b.down && a.biases?.gateUp == b.biases?.gateUp && a.biases?.down == b.biases?.down
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(gateUp)
+        hasher.combine(down)
+        hasher.combine(biases?.gateUp)
+        hasher.combine(biases?.down)
     }
 }
 
@@ -86,6 +101,15 @@ public struct MoESpec: Hashable, Sendable {
     /// The expert matrices: the gate|up ones in expert order, then the down ones.
     public var expertWeights: [WeightRef] { experts.map(\.gateUp) + experts.map(\.down) }
 
-    /// Every weight the op reads: the expert matrices, then the selection bias.
-    public var weights: [WeightRef] { expertWeights + (selectionBias.map { [$0] } ?? []) }
+    /// The experts' biases, gate|up ones in expert order then the down ones; empty when the experts have none.
+    public var expertBiases: [WeightRef] {
+        let biases = experts.compactMap(\.biases)
+        return biases.map(\.gateUp) + biases.map(\.down)
+    }
+
+    /// Whether the experts have biases (all of them do, or none).
+    public var hasExpertBiases: Bool { experts.first?.biases != nil }
+
+    /// Every weight the op reads: the expert matrices, the selection bias, then the expert biases.
+    public var weights: [WeightRef] { expertWeights + (selectionBias.map { [$0] } ?? []) + expertBiases }
 }

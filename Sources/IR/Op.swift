@@ -66,9 +66,13 @@ public struct AttentionSpec: Hashable, Sendable {
     public var alibiSlopes: [Float]?
     /// False: every query sees every cached position (bidirectional encoders and embedders).
     public var causal: Bool
+    /// Attention sinks, `[qHeads]`: per query head, a learned logit that joins the softmax denominator as a key with
+    /// a zero value (GPT-OSS's `sinks`), so a head may attend to nothing. Nil: none.
+    public var sinks: WeightRef?
 
     public init(cacheSlot: Int, qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?,
-                softcap: Float? = nil, alibiSlopes: [Float]? = nil, causal: Bool = true, valueHeadDim: Int? = nil) {
+                softcap: Float? = nil, alibiSlopes: [Float]? = nil, causal: Bool = true, valueHeadDim: Int? = nil,
+                sinks: WeightRef? = nil) {
         self.cacheSlot = cacheSlot
         self.qHeads = qHeads
         self.kvHeads = kvHeads
@@ -79,17 +83,31 @@ public struct AttentionSpec: Hashable, Sendable {
         self.softcap = softcap
         self.alibiSlopes = alibiSlopes
         self.causal = causal
+        self.sinks = sinks
     }
 }
 
 /// Activation of a gated MLP: act(gate) * up.
-public enum GatedActivation: String, Sendable, Hashable {
+public enum GatedActivation: Sendable, Hashable {
     case silu
     case geluTanh
     /// x·Φ(x) with erf (transformers' "gelu").
     case gelu
     /// max(gate, 0)·up; with gate = up it is relu(u)² (Nemotron-H's non-gated ReLU² experts as gated ones).
     case relu
+    /// GPT-OSS's clamped SwiGLU: g = min(gate, limit), u = clamp(up, ±limit), out = g·sigmoid(alpha·g)·(u + 1).
+    case clampedSwiGLU(alpha: Float, limit: Float)
+
+    /// A name for kernel symbols, unique per activation and parameters.
+    public var symbol: String {
+        switch self {
+        case .silu: "silu"
+        case .geluTanh: "geluTanh"
+        case .gelu: "gelu"
+        case .relu: "relu"
+        case .clampedSwiGLU(let alpha, let limit): "swigluclamp\(alpha.bitPattern)_\(limit.bitPattern)"
+        }
+    }
 }
 
 /// Elementwise functions of one value.
@@ -229,6 +247,7 @@ public enum Op: Sendable {
         case .layerNorm(_, let w, let b, _, _, _): [w, b].compactMap { $0 }
         case .positionEmbedding(_, let table, _): [table]
         case .linear(_, let w, let b, _): [w] + (b.map { [$0] } ?? [])
+        case .attention(_, _, _, let spec): spec.sinks.map { [$0] } ?? []
         case .causalConv1d(_, let spec): [spec.weight] + (spec.bias.map { [$0] } ?? [])
         case .selectiveScan(_, _, _, _, let spec): [spec.a] + [spec.d, spec.dtBias].compactMap { $0 }
         case .moe(_, _, let spec): spec.weights

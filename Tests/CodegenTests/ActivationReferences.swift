@@ -27,13 +27,22 @@ enum ActivationReference {
     /// x·Φ(x) through erfc, which keeps full relative precision for negative x.
     static func gelu(_ x: Double) -> Double { 0.5 * x * Foundation.erfc(-x / 2.0.squareRoot()) }
 
-    static func gated(_ activation: GatedActivation, _ x: Double) -> Double {
+    /// A gated MLP's activation of one (gate, up) pair: act(gate) · up, or GPT-OSS's clamped SwiGLU.
+    static func gated(_ activation: GatedActivation, gate x: Double, up: Double) -> Double {
         switch activation {
-        case .silu: silu(x)
-        case .geluTanh: geluTanh(x)
-        case .gelu: gelu(x)
-        case .relu: max(x, 0)
+        case .silu: silu(x) * up
+        case .geluTanh: geluTanh(x) * up
+        case .gelu: gelu(x) * up
+        case .relu: max(x, 0) * up
+        case .clampedSwiGLU(let alpha, let limit):
+            clampedSwiGLU(gate: x, up: up, alpha: Double(alpha), limit: Double(limit))
         }
+    }
+
+    /// min(gate, limit) · sigmoid(alpha · min(gate, limit)) · (clamp(up, ±limit) + 1) (transformers' GptOssExperts).
+    static func clampedSwiGLU(gate: Double, up: Double, alpha: Double, limit: Double) -> Double {
+        let g = min(gate, limit)
+        return g / (1 + Foundation.exp(-alpha * g)) * (min(max(up, -limit), limit) + 1)
     }
 
     static func unary(_ op: UnaryOp, _ x: Double) -> Double {

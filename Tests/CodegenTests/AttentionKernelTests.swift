@@ -12,6 +12,8 @@ final class AttentionKernelTests: XCTestCase {
         /// Width of a value head (nil: headDim).
         var valueDim: Int? = nil
         var valueHeadDim: Int { valueDim ?? headDim }
+        /// Per query head, a logit in the softmax denominator with no value (GPT-OSS); nil: none.
+        var sinks: [Float]? = nil
 
         /// BLOOM's slopes for a power-of-two head count, 2^(-8(h+1)/n), used for any n here.
         var alibiSlopes: [Float]? { alibi ? (0..<qHeads).map { Float(pow(2, -8 * Double($0 + 1) / Double(qHeads))) } : nil }
@@ -21,11 +23,13 @@ final class AttentionKernelTests: XCTestCase {
         let scale = 1 / Float(shape.headDim).squareRoot()
         let kernel = AttentionKernel(qHeads: shape.qHeads, kvHeads: shape.kvHeads, headDim: shape.headDim, scale: scale,
                                      window: shape.window, softcap: shape.softcap, alibiSlopes: shape.alibiSlopes,
-                                     causal: shape.causal, cache: shape.cache, valueDim: shape.valueDim)
+                                     causal: shape.causal, cache: shape.cache, valueDim: shape.valueDim,
+                                     sinks: shape.sinks != nil)
         let harness = try KernelHarness(kernel, target: target)
         var random = TestRandom(seed: UInt64(shape.headDim * 31 + shape.qHeads))
         let kvWidth = shape.kvHeads * shape.headDim, valueWidth = shape.kvHeads * shape.valueHeadDim
         let group = shape.qHeads / shape.kvHeads
+        let sinks = shape.sinks.map { AlignedBuffer(floats: $0) }
         for (pos0, rows) in cases {
             let context = pos0 + rows
             // The cache in the kernel's format; the reference attends over the values it stands for.
@@ -39,7 +43,7 @@ final class AttentionKernelTests: XCTestCase {
             let out0 = random.array(rows * ldo)
             let out = AlignedBuffer(floats: out0)
             let args = [slot(q.raw), slot(ldq), slot(keys.codes.raw), slot(values.codes.raw), slot(out.raw), slot(ldo), slot(pos0),
-                        slot(rows), slot(keys.scales.raw), slot(values.scales.raw), slot(scaleStride)]
+                        slot(rows), slot(keys.scales.raw), slot(values.scales.raw), slot(scaleStride), slot(sinks?.raw)]
             harness.run(rows: rows, args)
 
             var expected = out0.map(Double.init), magnitude = out0.map { _ in 0.0 }
@@ -60,9 +64,10 @@ final class AttentionKernelTests: XCTestCase {
                         if let slopes = shape.alibiSlopes { logit += Double(slopes[h]) * Double(j - position) }
                         return logit
                     }
-                    let maximum = scores.max() ?? 0
+                    let sink = shape.sinks.map { Double($0[h]) }
+                    let maximum = max(scores.max() ?? 0, sink ?? -.infinity)
                     let weights = scores.map { Foundation.exp($0 - maximum) }
-                    let total = weights.reduce(0, +)
+                    let total = weights.reduce(0, +) + (sink.map { Foundation.exp($0 - maximum) } ?? 0)
                     let (valueDim, valueOffset) = (shape.valueHeadDim, (h / group) * shape.valueHeadDim)
                     for d in 0..<valueDim {
                         var sum = 0.0, size = 0.0
@@ -116,6 +121,16 @@ final class AttentionKernelTests: XCTestCase {
             try check(Shape(qHeads: 6, kvHeads: 2, headDim: 33, window: nil, alibi: true), target: target, cases: cases)
             try check(Shape(qHeads: 2, kvHeads: 1, headDim: 24, window: nil, softcap: 2, alibi: true), target: target,
                       cases: [(0, 3), (9, 17), (40, 1)])
+        }
+    }
+
+    func testSinks() throws {
+        // Sinks below, near and far above the logits (head 3's sink takes almost all the weight), with GQA, a
+        // window, a soft cap, and both the decode (rows <= 4) and prefill-tile paths.
+        for target in testTargets {
+            try check(Shape(qHeads: 4, kvHeads: 2, headDim: 16, window: nil, sinks: [-3, 0.5, 2, 12]), target: target, cases: cases)
+            try check(Shape(qHeads: 6, kvHeads: 2, headDim: 33, window: 5, softcap: 3, sinks: [1, -1, 0, 4, -8, 0.25]),
+                      target: target, cases: cases)
         }
     }
 

@@ -110,7 +110,7 @@ final class ElementwiseKernelTests: XCTestCase {
 
     func testGatedActivations() throws {
         for target in testTargets {
-            for activation in [GatedActivation.silu, .geluTanh, .gelu, .relu] {
+            for activation in [GatedActivation.silu, .geluTanh, .gelu, .relu, .clampedSwiGLU(alpha: 1.702, limit: 7)] {
                 for ff in [1, 17, 100] {
                     let harness = try KernelHarness(GatedActivationKernel(ff: ff, activation: activation), target: target)
                     var random = TestRandom(seed: UInt64(ff))
@@ -125,8 +125,8 @@ final class ElementwiseKernelTests: XCTestCase {
                         var expected = [Double](), actual = [Float]()
                         for r in 0..<rows {
                             for i in 0..<ff {
-                                let act = ActivationReference.gated(activation, Double(gate.floats[r * ld + i]))
-                                expected.append(act * Double(up.floats[r * ldu + i]))
+                                expected.append(ActivationReference.gated(activation, gate: Double(gate.floats[r * ld + i]),
+                                                                          up: Double(up.floats[r * ldu + i])))
                                 actual.append(out.floats[r * ldo + i])
                             }
                         }

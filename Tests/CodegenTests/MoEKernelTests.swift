@@ -14,6 +14,8 @@ final class MoEKernelTests: XCTestCase {
         /// Selection bias per expert (nil: none).
         var bias: [Float]? = nil
         var activation = GatedActivation.silu
+        /// Biases on every expert's gate|up and down matmuls (GPT-OSS).
+        var expertBiases = false
         var format = WeightFormat.f32
         var rows = [1, 3, 37]
         /// Relative tolerance on each output (of the sum of its terms' magnitudes).
@@ -26,7 +28,7 @@ final class MoEKernelTests: XCTestCase {
     private func check(_ c: Case, target: TargetSpec) throws {
         let capacity = c.rows.max() ?? 1
         let kernel = MoEKernel(hidden: c.hidden, ff: c.ff, experts: c.experts, routing: c.routing, biased: c.bias != nil,
-                               activation: c.activation, gateUpFormat: c.format, downFormat: c.format, capacity: capacity)
+                               expertBiases: c.expertBiases, activation: c.activation, gateUpFormat: c.format, downFormat: c.format, capacity: capacity)
         let harness = try KernelHarness(kernel, target: target)
         var random = TestRandom(seed: UInt64(c.hidden * 100 + c.ff + c.routing.topK))
         let context = "\(kernel.symbol) \(target.name)"
@@ -41,7 +43,21 @@ final class MoEKernelTests: XCTestCase {
             offsets.append(end)
             end += (MatmulKernel.packedBytes(k: k, n: n, weight: c.format) + 63) & ~63
         }
+        // Expert biases (f32 vectors) after the matrices: gate|up ones, then down ones.
+        let biases = c.expertBiases ? (0..<c.experts).map { _ in random.array(2 * c.ff, scale: 1) }
+            + (0..<c.experts).map { _ in random.array(c.hidden, scale: 1) } : []
+        for vector in biases {
+            offsets.append(end)
+            end += (4 * vector.count + 63) & ~63
+        }
         let packed = AlignedBuffer(byteCount: end)
+        for (index, vector) in biases.enumerated() {
+            for (i, value) in vector.enumerated() {
+                packed.raw.storeBytes(of: value, toByteOffset: offsets[matrices.count + index] + 4 * i, as: Float.self)
+            }
+        }
+        let gateUpBias = { (e: Int) in c.expertBiases ? biases[e].map(Double.init) : Array(repeating: 0, count: 2 * c.ff) }
+        let downBias = { (e: Int) in c.expertBiases ? biases[c.experts + e].map(Double.init) : Array(repeating: 0, count: c.hidden) }
         for (index, (values, (k, n))) in matrices.enumerated() {
             let poisoned = index % c.experts == Self.unusedExpert ? values.map { _ in Float.nan } : values
             poisoned.withUnsafeBufferPointer {
@@ -79,7 +95,8 @@ final class MoEKernelTests: XCTestCase {
                 let picks = route(logits[(r * ldr)..<(r * ldr + c.experts)].map(Double.init), c.routing, bias: c.bias)
                 var sums = [Double](repeating: 0, count: c.hidden), sizes = sums
                 for (e, weight) in picks {
-                    let (value, size) = expert(row, gateUp: gateUpValues[e], down: downValues[e], ff: c.ff, c.activation)
+                    let (value, size) = expert(row, gateUp: gateUpValues[e], down: downValues[e], biases: (gateUpBias(e), downBias(e)),
+                                                   ff: c.ff, c.activation)
                     for o in 0..<c.hidden {
                         sums[o] += weight * value[o]
                         sizes[o] += abs(weight) * size[o]
@@ -116,16 +133,25 @@ final class MoEKernelTests: XCTestCase {
         return picks.map { ($0, p[$0] / denominator * Double(routing.scale)) }
     }
 
-    /// down(act(gate · x) · (up · x)) and the magnitude of its terms.
-    private func expert(_ x: [Double], gateUp: [Double], down: [Double], ff: Int, _ activation: GatedActivation)
-        -> (value: [Double], size: [Double]) {
+    /// down(act(gate · x + b) · (up · x + b)) + b and the magnitude of its terms.
+    private func expert(_ x: [Double], gateUp: [Double], down: [Double], biases: (gateUp: [Double], down: [Double]), ff: Int,
+                        _ activation: GatedActivation) -> (value: [Double], size: [Double]) {
         let hidden = x.count
-        let dot = { (row: Int) in (0..<hidden).reduce(0.0) { $0 + gateUp[row * hidden + $1] * x[$1] } }
-        let dotSize = { (row: Int) in (0..<hidden).reduce(0.0) { $0 + abs(gateUp[row * hidden + $1] * x[$1]) } }
-        let h = (0..<ff).map { ActivationReference.gated(activation, dot($0)) * dot(ff + $0) }
-        let hSize = (0..<ff).map { (abs(ActivationReference.gated(activation, dot($0))) + dotSize($0)) * (dotSize(ff + $0) + 1) }
-        return ((0..<hidden).map { o in (0..<ff).reduce(0.0) { $0 + down[o * ff + $1] * h[$1] } },
-                (0..<hidden).map { o in (0..<ff).reduce(0.0) { $0 + abs(down[o * ff + $1]) * hSize[$1] } })
+        let dot = { (row: Int) in (0..<hidden).reduce(biases.gateUp[row]) { $0 + gateUp[row * hidden + $1] * x[$1] } }
+        let dotSize = { (row: Int) in (0..<hidden).reduce(abs(biases.gateUp[row])) { $0 + abs(gateUp[row * hidden + $1] * x[$1]) } }
+        let h = (0..<ff).map { ActivationReference.gated(activation, gate: dot($0), up: dot(ff + $0)) }
+        let hSize = (0..<ff).map { (abs(ActivationReference.gated(activation, gate: dot($0), up: 1)) + dotSize($0)) * (dotSize(ff + $0) + 1) }
+        return ((0..<hidden).map { o in (0..<ff).reduce(biases.down[o]) { $0 + down[o * ff + $1] * h[$1] } },
+                (0..<hidden).map { o in (0..<ff).reduce(abs(biases.down[o])) { $0 + abs(down[o * ff + $1]) * hSize[$1] } })
+    }
+
+    func testExpertBiasesWithClampedSwiGLU() throws {
+        // GPT-OSS: softmax over the top-k logits, biases on both expert matmuls, clamped SwiGLU (limit low enough
+        // that both clamps act on these values), f32 and bf16 experts.
+        for format in [WeightFormat.f32, .bf16] {
+            let c = Case(activation: .clampedSwiGLU(alpha: 1.702, limit: 1.5), expertBiases: true, format: format)
+            for target in testTargets { try check(c, target: target) }
+        }
     }
 
     func testF32TopTwoRenormalised() throws {

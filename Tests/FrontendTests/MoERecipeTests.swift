@@ -18,7 +18,8 @@ final class MoERecipeTests: XCTestCase {
     private static let cases = ["mixtral_for_causal_lm", "qwen2_moe_for_causal_lm", "qwen3_moe_for_causal_lm", "olmoe_for_causal_lm",
                                 "granite_moe_for_causal_lm", "granite_moe_shared_for_causal_lm", "hunyuan_moe_v1_for_causal_lm",
                                 "ernie4_5_moe_for_causal_lm", "minimax_m2_for_causal_lm", "glm4_moe_for_causal_lm", "dots1_for_causal_lm",
-                                "exaone_moe_causal_lm", "flex_olmo_for_causal_lm", "dbrx_for_causal_lm", "afmoe_for_causal_lm"]
+                                "exaone_moe_causal_lm", "flex_olmo_for_causal_lm", "dbrx_for_causal_lm", "afmoe_for_causal_lm",
+                                "gpt_oss_for_causal_lm"]
 
     private func build(_ url: URL) throws -> (Graph, Checkpoint) {
         let checkpoint = try Checkpoint(directory: url)
@@ -145,5 +146,19 @@ final class MoERecipeTests: XCTestCase {
             (["ffn_config": ffn.merging(["moe_top_k": 5]) { $1 }], "ffn_config.moe_top_k"),
             (["ffn_config": ffn.merging(["ffn_act_fn": ["name": "gelu"]]) { $1 }], "ffn_config.ffn_act_fn.name"),
         ])
+        try assertRefused("gpt_oss_for_causal_lm", [(["swiglu_limit": 0], "swiglu_limit"), (["swiglu_alpha": -1], "swiglu_alpha")])
+    }
+
+    func testGptOssSpecs() throws {
+        // Softmax over the top-2 logits (renormalised softmax), clamped SwiGLU from the config, biases on every
+        // expert; per-head sinks on both attention layers, the sliding one first.
+        let graph = try build(Self.corpus.appendingPathComponent("gpt_oss_for_causal_lm")).0
+        let moe = graph.nodes.compactMap { if case .moe(_, _, let spec) = $0.op { spec } else { nil } }
+        XCTAssertEqual(moe.map(\.routing), Array(repeating: MoERouting(topK: 2, renormalize: true), count: 2))
+        XCTAssertEqual(moe.map(\.activation), Array(repeating: .clampedSwiGLU(alpha: 1.702, limit: 7), count: 2))
+        XCTAssertEqual(moe.map(\.expertBiases.count), [8, 8])
+        let attention = graph.nodes.compactMap { if case .attention(_, _, _, let spec) = $0.op { spec } else { nil } }
+        XCTAssertEqual(attention.map(\.window), [8, nil])
+        XCTAssertEqual(attention.compactMap(\.sinks?.shape), [[4], [4]])
     }
 }

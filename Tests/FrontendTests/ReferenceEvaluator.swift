@@ -136,15 +136,9 @@ struct ReferenceEvaluator {
             guard let (keys, values) = k.flatMap({ k in vv.map { (k, $0) } }) ?? producer else {
                 throw Failure.unsupported("attention \(node.name) reads cache slot \(spec.cacheSlot) that no layer fills")
             }
-            return attention(input(q), input(keys), input(values), spec, rows: rows)
+            return attention(input(q), input(keys), input(values), spec, sinks: try spec.sinks.map(weight), rows: rows)
         case .gatedActivation(let gate, let up, let act):
-            let f: UnaryOp = switch act {
-            case .silu: .silu
-            case .geluTanh: .geluTanh
-            case .gelu: .gelu
-            case .relu: .relu
-            }
-            return zip(input(gate), input(up)).map { apply(f, $0) * $1 }
+            return zip(input(gate), input(up)).map { gated(act, gate: $0, up: $1) }
         case .unary(let x, let f):
             return input(x).map { apply(f, $0) }
         case .add(let a, let b):
@@ -277,8 +271,21 @@ struct ReferenceEvaluator {
         }
     }
 
-    /// Causal (optionally windowed, soft-capped, ALiBi-biased) attention of every position over the prompt.
-    private func attention(_ q: [Double], _ k: [Double], _ v: [Double], _ s: AttentionSpec, rows: Int) -> [Double] {
+    /// A gated MLP's activation of one (gate, up) pair: act(gate) · up, or GPT-OSS's clamped SwiGLU
+    /// min(g, limit) · sigmoid(alpha · min(g, limit)) · (clamp(u, ±limit) + 1).
+    func gated(_ act: GatedActivation, gate: Double, up: Double) -> Double {
+        switch act {
+        case .silu: apply(.silu, gate) * up
+        case .geluTanh: apply(.geluTanh, gate) * up
+        case .gelu: apply(.gelu, gate) * up
+        case .relu: apply(.relu, gate) * up
+        case .clampedSwiGLU(let alpha, let limit):
+            min(gate, Double(limit)) / (1 + exp(-Double(alpha) * min(gate, Double(limit)))) * (min(max(up, -Double(limit)), Double(limit)) + 1)
+        }
+    }
+
+    /// Causal (optionally windowed, soft-capped, ALiBi-biased, with sinks) attention of every position over the prompt.
+    private func attention(_ q: [Double], _ k: [Double], _ v: [Double], _ s: AttentionSpec, sinks: [Double]?, rows: Int) -> [Double] {
         let (hd, qWidth, kvWidth) = (s.headDim, s.qHeads * s.headDim, s.kvHeads * s.headDim)
         let (vd, outWidth, vWidth) = (s.valueHeadDim, s.qHeads * s.valueHeadDim, s.kvHeads * s.valueHeadDim)
         var out = [Double](repeating: 0, count: rows * outWidth)
@@ -296,9 +303,10 @@ struct ReferenceEvaluator {
                     if let slopes = s.alibiSlopes { logit += Double(slopes[h]) * Double(j - p) }
                     return logit
                 }
-                let top = logits.max() ?? 0
+                let sink = sinks.map { $0[h] }
+                let top = max(logits.max() ?? 0, sink ?? -.infinity)
                 let weights = logits.map { exp($0 - top) }
-                let total = weights.reduce(0, +)
+                let total = weights.reduce(0, +) + (sink.map { exp($0 - top) } ?? 0)
                 for (j, weight) in zip(visible, weights) {
                     for d in 0..<vd { out[p * outWidth + h * vd + d] += weight / total * v[j * vWidth + kvHead * vd + d] }
                 }

@@ -2,17 +2,11 @@ import Foundation
 import IR
 
 extension ReferenceEvaluator {
-    /// `Op.moe` as `MoESpec` documents it: softmax or sigmoid of each row's router logits, the top-k by those plus
+    /// `Op.moe` as `MoESpec` documents it (experts with their biases when they have them): softmax or sigmoid of each row's router logits, the top-k by those plus
     /// the selection bias within the best groups (ties to the lowest index), weighted by the probabilities, optionally renormalised, scaled;
     /// the sum of the weighted selected experts' gated MLPs.
     func mixtureOfExperts(_ x: [Double], router: [Double], _ spec: MoESpec, rows: Int) throws -> [Double] {
         let (hidden, ff, count) = (spec.hidden, spec.ff, spec.experts.count)
-        let act: (Double) -> Double = switch spec.activation {
-        case .silu: { $0 / (1 + exp(-$0)) }
-        case .geluTanh: { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
-        case .gelu: { 0.5 * $0 * (1 + erf($0 / 2.0.squareRoot())) }
-        case .relu: { max($0, 0) }
-        }
         let bias = try spec.selectionBias.map(weight) ?? Array(repeating: 0, count: count)
         var out = [Double](repeating: 0, count: rows * hidden)
         for r in 0..<rows {
@@ -36,13 +30,14 @@ extension ReferenceEvaluator {
             let row = Array(x[r * hidden ..< (r + 1) * hidden])
             for e in picks {
                 let (gateUp, down) = (try weight(spec.experts[e].gateUp), try weight(spec.experts[e].down))
+                let biases = try spec.experts[e].biases.map { (gateUp: try weight($0.gateUp), down: try weight($0.down)) }
                 let hiddenActivation = (0..<ff).map { i in
-                    let dot = { (o: Int) in (0..<hidden).reduce(0) { $0 + gateUp[o * hidden + $1] * row[$1] } }
-                    return act(dot(i)) * dot(ff + i)
+                    let dot = { (o: Int) in (0..<hidden).reduce(biases?.gateUp[o] ?? 0) { $0 + gateUp[o * hidden + $1] * row[$1] } }
+                    return gated(spec.activation, gate: dot(i), up: dot(ff + i))
                 }
                 let factor = probabilities[e] / total * Double(spec.routing.scale)
                 for o in 0..<hidden {
-                    out[r * hidden + o] += factor * (0..<ff).reduce(0) { $0 + down[o * ff + $1] * hiddenActivation[$1] }
+                    out[r * hidden + o] += factor * (0..<ff).reduce(biases?.down[o] ?? 0) { $0 + down[o * ff + $1] * hiddenActivation[$1] }
                 }
             }
         }

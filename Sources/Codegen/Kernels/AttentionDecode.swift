@@ -28,14 +28,14 @@ struct AttentionDecode {
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         let type = m.functionType(m.voidType, kernel.pathParameters(m))
         return m.defineFunction(prefix + ".decode", type, linkage: LLVMInternalLinkage, target: target) { fn in
-            let p = (0..<13).map { m.param(fn, $0) }
+            let p = (0..<14).map { m.param(fn, $0) }
             let scales = kernel.cache.hasScales ? (k: p[10], v: p[11], stride: p[12]) : nil
             // p[9] = kvHead · subgroups + the subgroup this call computes.
             let (kvHead, index) = (m.sdiv(p[9], m.constI64(subgroups)), m.srem(p[9], m.constI64(subgroups)))
             for (s, first) in stride(from: 0, to: kernel.group, by: subgroup).enumerated() {
                 let emit = {
                     emitHeads(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7],
-                              row: p[8], kvHead: kvHead, scales: scales, heads: first..<min(kernel.group, first + subgroup))
+                              row: p[8], kvHead: kvHead, scales: scales, sinks: p[13], heads: first..<min(kernel.group, first + subgroup))
                 }
                 if subgroups == 1 { emit() } else { m.ifThen(m.icmp(LLVMIntEQ, index, m.constI64(s))) { emit() } }
             }
@@ -47,7 +47,7 @@ struct AttentionDecode {
     private func emitHeads(
         _ m: ModuleBuilder, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef,
         ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, row: LLVMValueRef, kvHead: LLVMValueRef,
-        scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?, heads: Range<Int>
+        scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?, sinks: LLVMValueRef, heads: Range<Int>
     ) {
         let cache = kernel.cache
         let (headDim, valueDim) = (kernel.headDim, kernel.valueDim)
@@ -78,7 +78,11 @@ struct AttentionDecode {
         let iota = m.constVector((0..<lanes).map { m.constI64($0) })
         let zero = LLVMConstNull(m.f32Vector(lanes))!
         let stateSize = 2 + valueChunks
-        let initial = heads.flatMap { _ in [m.constF32(-.infinity), zero] + Array(repeating: zero, count: valueChunks) }
+        // With sinks a head starts from its sink: running max = sink, the running sum's first lane = 1.
+        let firstLaneOne = m.constVector((0..<lanes).map { m.constF32($0 == 0 ? 1 : 0) })
+        let initial = headIndices.flatMap { head in
+            (kernel.sink(m, sinks, head: head).map { [$0, firstLaneOne] } ?? [m.constF32(-.infinity), zero]) + Array(repeating: zero, count: valueChunks)
+        }
         let start = m.mul(m.sdiv(lowest, m.constI64(lanes)), m.constI64(lanes))
         let iotaF32 = m.constVector((0..<lanes).map { m.constF32(Float($0)) })
         let final = m.forLoop(from: start, to: m.add(highest, m.constI64(1)), step: lanes, carrying: initial) { j0, state in

@@ -13,7 +13,8 @@ import CLLVM
 /// from slope · (j - p) by a constant per query row, which softmax cancels, and both are added after the scaling
 /// (and soft cap) like here. slope · (j - p) keeps the bias small (<= 0), so it rounds less.
 /// Slots: [0] q ptr, [1] ldq, [2] K ptr, [3] V ptr, [4] out ptr, [5] ldo, [6] pos0, [7] rows, then for an int8
-/// cache [8] K scales, [9] V scales (head-major, [kvHeads][stride] f32) and [10] their stride; out[r][h*valueDim + d].
+/// cache [8] K scales, [9] V scales (head-major, [kvHeads][stride] f32) and [10] their stride, with `sinks` [11] the
+/// sink logits (f32[qHeads]); out[r][h*valueDim + d].
 /// K and V hold rows of kvHeads × headDim elements in `cache` format (`KVCacheLayout`); codes are widened to f32 and
 /// int8 scales applied once per key to its dot products and once per softmax weight to its value row.
 ///
@@ -35,6 +36,8 @@ public struct AttentionKernel: Kernel {
     public let softcap: Float?
     /// ALiBi slope per query head (nil: none).
     public let alibiSlopes: [Float]?
+    /// Slot 11 holds per query head a logit in the softmax denominator with no value (`AttentionSpec.sinks`).
+    public let sinks: Bool
     /// False: bidirectional over all cached positions (within `window` on both sides when set).
     public let causal: Bool
     /// Element format of the K and V cache.
@@ -42,7 +45,8 @@ public struct AttentionKernel: Kernel {
 
     public init(
         qHeads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?, softcap: Float? = nil,
-        alibiSlopes: [Float]? = nil, causal: Bool = true, cache: KVCacheFormat = .f32, valueDim: Int? = nil
+        alibiSlopes: [Float]? = nil, causal: Bool = true, cache: KVCacheFormat = .f32, valueDim: Int? = nil,
+        sinks: Bool = false
     ) {
         precondition(qHeads > 0 && kvHeads > 0 && qHeads % kvHeads == 0, "qHeads must be a multiple of kvHeads")
         precondition(headDim > 0 && (valueDim ?? headDim) > 0, "head sizes must be positive")
@@ -57,6 +61,7 @@ public struct AttentionKernel: Kernel {
         self.window = window
         self.softcap = softcap
         self.alibiSlopes = alibiSlopes
+        self.sinks = sinks
         self.causal = causal
         self.cache = cache
     }
@@ -65,6 +70,7 @@ public struct AttentionKernel: Kernel {
         "llmc_attention_q\(qHeads)_kv\(kvHeads)_d\(headDim)" + (valueDim == headDim ? "" : "_v\(valueDim)")
             + "_s\(symbolBits(scale))_w\(window.map(String.init) ?? "all")"
             + (softcap.map { "_c\(symbolBits($0))" } ?? "") + (alibiSlopes.map { "_a\(symbolHash($0))" } ?? "")
+            + (sinks ? "_sinks" : "")
             + (causal ? "" : "_bidi") + (cache == .f32 ? "" : "_kv\(cache.rawValue)")
     }
 
@@ -90,8 +96,9 @@ public struct AttentionKernel: Kernel {
         defineKernel(in: m, target: target) { args, task in
             let operands = (0..<7).map { [1, 5, 6].contains($0) ? m.loadSlot(args, $0) : m.loadSlotPointer(args, $0) }
             let rows = m.loadSlot(args, 7)
-            let scales = cache.hasScales ? [m.loadSlotPointer(args, 8), m.loadSlotPointer(args, 9), m.loadSlot(args, 10)]
-                : [LLVMConstNull(m.ptrType)!, LLVMConstNull(m.ptrType)!, m.constI64(0)]
+            let scales = (cache.hasScales ? [m.loadSlotPointer(args, 8), m.loadSlotPointer(args, 9), m.loadSlot(args, 10)]
+                : [LLVMConstNull(m.ptrType)!, LLVMConstNull(m.ptrType)!, m.constI64(0)])
+                + [sinks ? m.loadSlotPointer(args, 11) : LLVMConstNull(m.ptrType)!]
             m.ifThenElse(m.icmp(LLVMIntSLE, rows, m.constI64(Self.decodeMaxRows)), then: {
                 let decode = AttentionDecode(kernel: self, lanes: target.vectorWidth).emit(prefix: symbol, in: m, target: target)
                 m.call(decode, operands + [rows, m.srem(task, rows), m.sdiv(task, rows)] + scales)
@@ -108,10 +115,10 @@ public struct AttentionKernel: Kernel {
     }
 
     /// The parameter types of the decode and tile functions: (q, ldq, K, V, out, ldo, pos0, rows, index, head,
-    /// K scales, V scales, scale stride).
+    /// K scales, V scales, scale stride, sinks).
     func pathParameters(_ m: ModuleBuilder) -> [LLVMTypeRef] {
         [m.ptrType, m.i64Type, m.ptrType, m.ptrType, m.ptrType, m.i64Type, m.i64Type, m.i64Type, m.i64Type, m.i64Type,
-         m.ptrType, m.ptrType, m.i64Type]
+         m.ptrType, m.ptrType, m.i64Type, m.ptrType]
     }
 
     /// The highest visible key position for a query at `position` (scalar i64, or a vector of `lanes` lanes of
@@ -129,6 +136,13 @@ public struct AttentionKernel: Kernel {
     /// The ALiBi slope of query head `head` (i64), or nil without ALiBi.
     func alibiSlope(_ m: ModuleBuilder, head: LLVMValueRef) -> LLVMValueRef? {
         alibiSlopes.map { m.load(m.f32Type, m.gepF32(m.constantF32Array(named: symbol + ".alibi", $0), head)) }
+    }
+
+    /// The sink logit of query head `head` (i64) from the sinks parameter `logits` as a scalar f32, or nil without
+    /// sinks. The online softmax of a head starts from it as its running max with a running sum of 1: the sink is a
+    /// key of logit sink and value 0.
+    func sink(_ m: ModuleBuilder, _ logits: LLVMValueRef, head: LLVMValueRef) -> LLVMValueRef? {
+        sinks ? m.load(m.f32Type, m.gepF32(logits, head)) : nil
     }
 
     /// Logits from a vector of q · k dot products: scaled, soft-capped, plus slope · distance with ALiBi, where

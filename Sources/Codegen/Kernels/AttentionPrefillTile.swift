@@ -13,9 +13,9 @@ struct AttentionPrefillTile {
     func emit(prefix: String, in m: ModuleBuilder, target: TargetSpec) -> LLVMValueRef {
         let type = m.functionType(m.voidType, kernel.pathParameters(m))
         return m.defineFunction(prefix + ".tile", type, linkage: LLVMInternalLinkage, target: target) { fn in
-            let p = (0..<13).map { m.param(fn, $0) }
+            let p = (0..<14).map { m.param(fn, $0) }
             emitTile(m, q: p[0], ldq: p[1], k: p[2], v: p[3], out: p[4], ldo: p[5], pos0: p[6], rows: p[7], tile: p[8],
-                     head: p[9], scales: kernel.cache.hasScales ? (k: p[10], v: p[11], stride: p[12]) : nil)
+                     head: p[9], scales: kernel.cache.hasScales ? (k: p[10], v: p[11], stride: p[12]) : nil, sinks: p[13])
             m.retVoid()
         }
     }
@@ -23,7 +23,7 @@ struct AttentionPrefillTile {
     private func emitTile(
         _ m: ModuleBuilder, q: LLVMValueRef, ldq: LLVMValueRef, k: LLVMValueRef, v: LLVMValueRef, out: LLVMValueRef,
         ldo: LLVMValueRef, pos0: LLVMValueRef, rows: LLVMValueRef, tile: LLVMValueRef, head: LLVMValueRef,
-        scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?
+        scales: (k: LLVMValueRef, v: LLVMValueRef, stride: LLVMValueRef)?, sinks: LLVMValueRef
     ) {
         let (headDim, valueDim) = (kernel.headDim, kernel.valueDim)
         let blockSize = lanes  // keys per online-softmax step: one score accumulator per key
@@ -66,7 +66,8 @@ struct AttentionPrefillTile {
         let keyBuffer = kernel.cache == .f32 ? nil : m.alloca(m.f32Type, count: lanes * headDim)
         let valueBuffer = kernel.cache == .f32 ? nil : m.alloca(m.f32Type, count: lanes * valueDim)
         let negativeInfinity = m.splatF32(-.infinity, lanes)
-        let initial = [negativeInfinity, zero]
+        let sink = kernel.sink(m, sinks, head: head)
+        let initial = sink.map { [m.splat($0, lanes), m.splatF32(1, lanes)] } ?? [negativeInfinity, zero]
         let final = m.forLoop(from: firstKey, to: m.add(lastKey, m.constI64(1)), step: blockSize, carrying: initial) { j0, state in
             let keyIndex = (0..<blockSize).map { m.smin(m.add(j0, m.constI64($0)), lastKey) }
             let keyRows = blockRows(m, cache: k, width: headDim, keyIndex: keyIndex, scales: scales.map { ($0.k, $0.stride) },

@@ -10,7 +10,8 @@ import IR
 /// experts' weights.
 ///
 /// Slots: [0] x, [1] ldx, [2] router logits, [3] ldr, [4] weights base, [5] expert offsets (i64[2·experts]: byte
-/// offsets from the weights base of each expert's gate|up matrix, then of each down matrix), [6] selection bias
+/// offsets from the weights base of each expert's gate|up matrix, then of each down matrix, and with `expertBiases`
+/// then of each gate|up bias and each down bias, f32 vectors), [6] selection bias
 /// (f32[experts]; unread without `biased`), [7] scratch (`scratchBytes` bytes, 64-byte aligned), [8] out, [9] ldo,
 /// [10] rows (at most `capacity`).
 public struct MoEKernel: Kernel {
@@ -20,20 +21,24 @@ public struct MoEKernel: Kernel {
     public let routing: MoERouting
     /// The routing adds a selection bias (`MoESpec.selectionBias`).
     public let biased: Bool
+    /// The experts' matmuls add biases (`MoEExpert.biases`).
+    public let expertBiases: Bool
     public let activation: GatedActivation
     public let gateUpFormat: WeightFormat
     public let downFormat: WeightFormat
     /// The most rows (tokens) of one call; sizes the scratch.
     public let capacity: Int
 
-    public init(hidden: Int, ff: Int, experts: Int, routing: MoERouting, biased: Bool = false, activation: GatedActivation,
-                gateUpFormat: WeightFormat, downFormat: WeightFormat, capacity: Int) {
+    public init(hidden: Int, ff: Int, experts: Int, routing: MoERouting, biased: Bool = false,
+                expertBiases: Bool = false, activation: GatedActivation, gateUpFormat: WeightFormat, downFormat: WeightFormat,
+                capacity: Int) {
         precondition(hidden > 0 && ff > 0 && capacity > 0, "moe needs positive widths and capacity")
         self.hidden = hidden
         self.ff = ff
         self.experts = experts
         self.routing = routing
         self.biased = biased
+        self.expertBiases = expertBiases
         self.activation = activation
         self.gateUpFormat = gateUpFormat
         self.downFormat = downFormat
@@ -42,11 +47,11 @@ public struct MoEKernel: Kernel {
 
     public init(_ spec: MoESpec, gateUpFormat: WeightFormat, downFormat: WeightFormat, capacity: Int) {
         self.init(hidden: spec.hidden, ff: spec.ff, experts: spec.experts.count, routing: spec.routing,
-                  biased: spec.selectionBias != nil, activation: spec.activation, gateUpFormat: gateUpFormat, downFormat: downFormat, capacity: capacity)
+                  biased: spec.selectionBias != nil, expertBiases: spec.hasExpertBiases, activation: spec.activation, gateUpFormat: gateUpFormat, downFormat: downFormat, capacity: capacity)
     }
 
     public var symbol: String {
-        "llmc_moe_h\(hidden)_f\(ff)_\(route.symbol.dropFirst("llmc_moe_route_".count))_\(activation.rawValue)"
+        "llmc_moe_h\(hidden)_f\(ff)_\(route.symbol.dropFirst("llmc_moe_route_".count))_\(activation.symbol)" + (expertBiases ? "_eb" : "")
             + "_\(gateUpFormat.rawValue)_\(downFormat.rawValue)_c\(capacity)"
     }
 
@@ -61,8 +66,8 @@ public struct MoEKernel: Kernel {
     public var scratchBytes: Int { scratch.bytes }
 
     private var route: MoERouteKernel { MoERouteKernel(experts: experts, routing: routing, biased: biased) }
-    private var gateUp: MatmulKernel { MatmulKernel(k: hidden, n: 2 * ff, weight: gateUpFormat, bias: false, accumulate: false) }
-    private var down: MatmulKernel { MatmulKernel(k: ff, n: hidden, weight: downFormat, bias: false, accumulate: false) }
+    private var gateUp: MatmulKernel { MatmulKernel(k: hidden, n: 2 * ff, weight: gateUpFormat, bias: expertBiases, accumulate: false) }
+    private var down: MatmulKernel { MatmulKernel(k: ff, n: hidden, weight: downFormat, bias: expertBiases, accumulate: false) }
     private var scratch: Scratch { Scratch(positions: capacity * routing.topK, experts: experts, hidden: hidden, ff: ff) }
 
     /// Byte offsets in the scratch of each stage's buffers, for `positions` = rows · top-k (token, pick) pairs.
@@ -112,17 +117,20 @@ public struct MoEKernel: Kernel {
             sortByExpert(m, choices: choices, positions: positions, expertStart: expertStart,
                          positionOfPick: positionOfPick, tokenOfPosition: tokenOfPosition)
             run(MoEGatherKernel(width: hidden), positions, [x, ldx, tokenOfPosition, first, positions])
+            // The weights-base address at offsets[table · experts + e] (table 0, 1: matrices; 2, 3: biases).
+            let address = { (table: Int, e: LLVMValueRef) in
+                m.gep(m.i8Type, weightsBase, m.load(m.i64Type, m.gep(m.i64Type, offsets, m.add(e, m.constI64(table * experts))), align: 8))
+            }
+            let biasAddress = { (table: Int, e: LLVMValueRef) in expertBiases ? address(table, e) : m.constI64(0) }
             forEachExpertWithTokens(m, expertStart: expertStart) { e, start, count in
-                let weight = m.gep(m.i8Type, weightsBase, m.load(m.i64Type, m.gep(m.i64Type, offsets, e), align: 8))
-                run(gateUp, count, [m.gepF32(first, m.mul(start, m.constI64(hidden))), m.constI64(hidden), weight, m.constI64(0),
+                run(gateUp, count, [m.gepF32(first, m.mul(start, m.constI64(hidden))), m.constI64(hidden), address(0, e), biasAddress(2, e),
                                     m.gepF32(second, m.mul(start, m.constI64(2 * ff))), m.constI64(2 * ff), count])
             }
             run(GatedActivationKernel(ff: ff, activation: activation), positions,
                 [second, m.constI64(2 * ff), m.gepF32(second, m.constI64(ff)), m.constI64(2 * ff), first, m.constI64(ff), positions])
             forEachExpertWithTokens(m, expertStart: expertStart) { e, start, count in
-                let offset = m.load(m.i64Type, m.gep(m.i64Type, offsets, m.add(e, m.constI64(experts))), align: 8)
-                run(down, count, [m.gepF32(first, m.mul(start, m.constI64(ff))), m.constI64(ff), m.gep(m.i8Type, weightsBase, offset),
-                                  m.constI64(0), m.gepF32(second, m.mul(start, m.constI64(hidden))), m.constI64(hidden), count])
+                run(down, count, [m.gepF32(first, m.mul(start, m.constI64(ff))), m.constI64(ff), address(1, e), biasAddress(3, e),
+                                  m.gepF32(second, m.mul(start, m.constI64(hidden))), m.constI64(hidden), count])
             }
             run(MoECombineKernel(width: hidden, topK: routing.topK), rows, [second, positionOfPick, weights, out, ldo, rows])
         }

@@ -70,7 +70,8 @@ public enum LlamaRecipe: Recipe {
                 if s.qkNorm == .afterRope { try qkNorm() }
                 let spec = AttentionSpec(cacheSlot: l, qHeads: c.heads, kvHeads: c.kvHeads, headDim: hd,
                                          scale: s.attentionScale ?? 1 / Float(hd).squareRoot(), window: c.layerWindows[l],
-                                         causal: head.causal)
+                                         causal: head.causal,
+                                         sinks: try s.attentionSinks.map { try w(p + $0, [c.heads]) })
                 var attn = b.attention(q: qs, k: ks, v: vs, spec, name: name + "attention")
                 if let gate = s.attentionOutputGate {
                     let logits = try linear(h, gate, c.heads * hd, bias: false)

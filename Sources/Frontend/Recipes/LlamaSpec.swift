@@ -49,6 +49,9 @@ struct LlamaSpec {
     /// A `[heads·head_dim, hidden]` module whose sigmoid gates the attention output elementwise before o_proj
     /// (AFMoE's self_attn.gate_proj); nil: ungated.
     var attentionOutputGate: String? = nil
+    /// Per-head attention-sink logits, `[heads]` tensor name relative to the layer prefix (GPT-OSS's
+    /// `self_attn.sinks`); nil: none.
+    var attentionSinks: String? = nil
     /// The feed-forward block of the layers that do not have the dense MLP (mixture-of-experts models): nil keeps
     /// the dense MLP everywhere.
     var feedForward: FeedForward? = nil

@@ -12,6 +12,10 @@ enum ExpertWeights {
     /// `[experts, hidden, ff]`: GraniteMoE's input_linear / output_linear, and transformers 5's own parameters
     /// `experts.gate_up_proj` / `experts.down_proj` of every MoE class.
     case stacked(gateUp: String, down: String)
+    /// GPT-OSS's transposed stacks with biases: `gateUp` `[experts, hidden, 2·ff]` whose columns alternate gate, up
+    /// (and `<gateUp>_bias` `[experts, 2·ff]` alike), `down` `[experts, ff, hidden]` and `<down>_bias`
+    /// `[experts, hidden]`.
+    case interleavedColumns(gateUp: String, down: String)
 
     /// This layout, or for per-expert modules that a checkpoint saved by transformers 5 holds as its fused 3-D
     /// parameters (`<experts>.gate_up_proj`, `<experts>.down_proj`), those.
@@ -38,14 +42,32 @@ enum ExpertWeights {
             let (gateUp, down) = (try w(prefix + gateUp, [count, 2 * ff, hidden]), try w(prefix + down, [count, hidden, ff]))
             return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .sliceRows(gateUp.transform, start: e * 2 * ff, count: 2 * ff)),
                              down: WeightRef(shape: [hidden, ff], transform: .sliceRows(down.transform, start: e * hidden, count: hidden)))
+        case .interleavedColumns(let gateUpName, let downName):
+            let gateUp = try w(prefix + gateUpName, [count, hidden, 2 * ff]).transform
+            let gateUpBias = try w(prefix + gateUpName + "_bias", [count, 2 * ff]).transform
+            let down = try w(prefix + downName, [count, ff, hidden]).transform
+            let downBias = try w(prefix + downName + "_bias", [count, hidden]).transform
+            // Expert e's (gate, up) pairs as rows of 2, transposed: [2, n] of the gate values, then the up values.
+            let split = { (stack: WeightTransform, n: Int) in
+                WeightTransform.transposed(.sliceRows(stack, start: e * n, count: n), rows: n, cols: 2)
+            }
+            let pairs = split(gateUp, hidden * ff)
+            // Gate (half 0) or up (half 1) as [hidden, ff] rows, transposed to [ff, hidden].
+            let half = { (h: Int) in WeightTransform.transposed(.sliceRows(pairs, start: h * hidden, count: hidden), rows: hidden, cols: ff) }
+            return MoEExpert(gateUp: WeightRef(shape: [2 * ff, hidden], transform: .concatRows([half(0), half(1)])),
+                             down: WeightRef(shape: [hidden, ff], transform: .transposed(.sliceRows(down, start: e * ff, count: ff),
+                                                                                          rows: ff, cols: hidden)),
+                             biases: (gateUp: WeightRef(shape: [2 * ff], transform: split(gateUpBias, ff)),
+                                      down: WeightRef(shape: [hidden], transform: .sliceRows(downBias, start: e * hidden, count: hidden))))
         }
     }
 }
 
-/// A softmax-routed mixture-of-experts block as checkpoints lay it out: the router linear (`router`, no bias) and
-/// the experts, plus an optional always-on shared expert.
+/// A softmax-routed mixture-of-experts block as checkpoints lay it out: the router linear (`router`, with a bias
+/// when `routerBias`) and the experts, plus an optional always-on shared expert.
 struct MoEBlock {
     var router: String
+    var routerBias = false
     var experts: ExpertWeights
     var count: Int
     var ff: Int
@@ -65,7 +87,7 @@ struct MoEBlock {
     /// The block's output for the normalised rows `h` of the layer at checkpoint prefix `prefix`.
     func build(_ b: inout GraphBuilder, _ h: ValueID, prefix: String, name: String, w: WeightBinder) throws -> ValueID {
         let hidden = b.type(of: h).cols
-        let logits = try b.linear(h, module: prefix + router, rows: count, weights: w, name: name + router)
+        let logits = try b.linear(h, module: prefix + router, rows: count, bias: routerBias, weights: w, name: name + router)
         let bias = try selectionBias.map { WeightRef(shape: [count], transform: try w(prefix + $0.tensor, $0.shape).transform) }
         let layout = experts.resolved(in: w.checkpoint, prefix: prefix)
         let spec = MoESpec(experts: try (0..<count).map { try layout.expert($0, count: count, hidden: hidden, ff: ff, prefix: prefix, w: w) },

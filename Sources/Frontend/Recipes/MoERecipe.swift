@@ -107,6 +107,17 @@ public enum MoERecipe: DispatchingRecipe {
         ("Dots1ForCausalLM", { model, checkpoint in
             try build(model, checkpoint, adjusting: { s, _ in s.qkNorm = .beforeRope }) { moe, _ in deepSeekExperts(moe) }
         }),
+        ("GptOssForCausalLM", { model, checkpoint in
+            // Attention sinks; `mlp.router` (with a bias) picks the top-k logits and softmaxes them; transposed,
+            // interleaved experts with biases and GPT-OSS's clamped SwiGLU.
+            let swiglu = try model.config(ClampedSwiGLUConfig.self)
+            return try build(model, checkpoint, adjusting: { s, _ in s.attentionSinks = "self_attn.sinks" }) { moe, _ in
+                MoEBlock(router: "mlp.router", routerBias: true,
+                         experts: .interleavedColumns(gateUp: "mlp.experts.gate_up_proj", down: "mlp.experts.down_proj"),
+                         count: moe.experts, ff: moe.expertSize, routing: MoERouting(topK: moe.topK, renormalize: true),
+                         activation: .clampedSwiGLU(alpha: swiglu.alpha, limit: swiglu.limit))
+            }
+        }),
     ]
 
     /// K-EXAONE: per-head q/k norm; sliding layers rotate, global layers have no positions when there are sliding
