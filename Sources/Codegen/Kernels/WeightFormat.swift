@@ -4,9 +4,11 @@ import CLLVM
 public enum WeightFormat: String, Sendable, Hashable, CaseIterable {
     /// IEEE f32.
     case f32
-    /// bfloat16 (upper 16 bits of f32, rounded to nearest even); widened exactly to f32 in registers.
+    /// bfloat16 (upper 16 bits of f32, rounded to nearest even); widened exactly to f32 in registers, or multiplied
+    /// with activations rounded to bf16 by the prefill GEMM on targets with AVX-512 BF16 (`BF16PrefillMatmul`).
     case bf16
-    /// Symmetric int8 with one f32 scale per output column (max|w| / 127); matmul weights only (`QuantPacking`).
+    /// Symmetric int8 with one f16 scale per group of 32 inputs and output column (max|w| / 127, like llama.cpp's
+    /// Q8_0); matmul weights only (`QuantPacking`).
     case int8
     /// 4-bit codes in groups of 32 along k with an f16 scale and minimum per group and column (w ≈ min + q·scale,
     /// like llama.cpp's Q4_1); matmul weights only (`QuantPacking`).
