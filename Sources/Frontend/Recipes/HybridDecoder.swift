@@ -1,6 +1,6 @@
 import IR
 
-/// The pieces the K3 hybrid recipes (LFM2, Qwen3-Next) share around their token mixers: the dense SwiGLU MLP and the
+/// The pieces the hybrid recipes (Jamba, LFM2, Qwen3-Next) share around their token mixers: the dense SwiGLU MLP and the
 /// end of the decoder (final RMSNorm, LM head or pooling head) over a KV cache with one slot per attention layer.
 struct HybridDecoder {
     let model: ModelDirectory

@@ -10,9 +10,9 @@ public enum JambaRecipe: Recipe {
     public static let architectures = ["JambaForCausalLM"] + DecoderHead.poolingArchitectures(over: ["JambaForCausalLM"])
 
     public static func build(_ model: ModelDirectory, checkpoint: Checkpoint) throws -> Graph {
-        let head = DecoderHead(model)
+        let decoder = HybridDecoder(model, checkpoint: checkpoint)
         let c = try model.config(JambaConfig.self)
-        let w = WeightBinder(checkpoint: checkpoint)
+        let w = decoder.weights
         let (d, hd, ff) = (c.hiddenSize, c.headDim, c.intermediateSize)
         let innerNorms = MambaInnerNorms(eps: c.rmsNormEps, weighted: true)
         let moe = MoEBlock(router: "router", experts: .perExpert(experts: "experts", gate: "gate_proj", up: "up_proj", down: "down_proj"),
@@ -29,7 +29,7 @@ public enum JambaRecipe: Recipe {
             let h = b.rmsNorm(x, weight: try w(p + "input_layernorm.weight", [d]), eps: c.rmsNormEps, name: n + "input_layernorm")
             let mixed: ValueID
             if c.attentionLayers[l] {
-                mixed = try attention.build(&b, h, cacheSlot: kvSlots, causal: head.causal, module: p + "self_attn.", name: n, w: w)
+                mixed = try attention.build(&b, h, cacheSlot: kvSlots, causal: decoder.head.causal, module: p + "self_attn.", name: n, w: w)
                 kvSlots += 1
             } else {
                 mixed = try b.mambaMixer(h, c.mixer, innerNorms: innerNorms, stateSlot: l, module: p + "mamba.", name: n + "mamba.", weights: w)
@@ -37,26 +37,13 @@ public enum JambaRecipe: Recipe {
             x = b.add(x, mixed, name: n + "mixer_residual")
 
             let h2 = b.rmsNorm(x, weight: try w(p + "pre_ff_layernorm.weight", [d]), eps: c.rmsNormEps, name: n + "pre_ff_layernorm")
-            let fed: ValueID
-            if c.expertLayers[l] {
-                fed = try moe.build(&b, h2, prefix: p + "feed_forward.", name: n + "feed_forward.", w: w)
-            } else {
-                func projection(_ input: ValueID, _ module: String, _ rows: Int) throws -> ValueID {
-                    try b.linear(input, module: p + "feed_forward." + module, rows: rows, weights: w, name: n + module)
-                }
-                let act = b.gatedActivation(gate: try projection(h2, "gate_proj", ff), up: try projection(h2, "up_proj", ff), .silu,
-                                            name: n + "mlp_act")
-                fed = try projection(act, "down_proj", d)
-            }
+            let fed = c.expertLayers[l]
+                ? try moe.build(&b, h2, prefix: p + "feed_forward.", name: n + "feed_forward.", w: w)
+                : try decoder.swiGLU(&b, h2, module: p + "feed_forward.", names: ("gate_proj", "up_proj", "down_proj"), ff: ff, name: n)
             x = b.add(x, fed, name: n + "ff_residual")
         }
 
-        let info = ModelInfo(architecture: model.architecture, vocabSize: c.vocabSize, hiddenSize: d, layers: c.layers,
-                             maxPosition: c.maxPosition, kvWidths: Array(repeating: attention.kvWidth, count: kvSlots))
-        return try head.finish(&b, residual: x, model: model, checkpoint: checkpoint, info: info,
-                               finalNorm: { b, rows in
-                                   b.rmsNorm(rows, weight: try w("model.final_layernorm.weight", [d]), eps: c.rmsNormEps, name: "final_layernorm")
-                               },
-                               lmHead: { b, normed in try b.lmHead(normed, embedding: embed, tied: c.tiedEmbeddings, weights: w) })
+        return try decoder.finish(&b, residual: x, dimensions: c.dimensions, kvSlots: kvSlots, embedding: embed,
+                                  normTensor: "model.final_layernorm.weight", normName: "final_layernorm", eps: c.rmsNormEps)
     }
 }
