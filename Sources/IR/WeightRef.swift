@@ -46,15 +46,35 @@ public indirect enum WeightTransform: Hashable, Sendable, CustomStringConvertibl
     /// −eˣ of every element (Mamba's A = −exp(A_log), folded at compile time).
     case negatedExp(WeightTransform)
 
-    public var sourceNames: [String] {
+    /// The transforms this one is computed from (none for a tensor).
+    public var operands: [WeightTransform] {
         switch self {
-        case .tensor(let name): [name]
-        case .concatRows(let parts): parts.flatMap(\.sourceNames)
+        case .tensor: []
+        case .concatRows(let parts): parts
         case .sliceRows(let base, _, _), .scaled(let base, _), .transposed(let base, _, _), .rowNormalized(let base),
              .negatedExp(let base):
-            base.sourceNames
-        case .columnsScaled(let base, let vector): base.sourceNames + vector.sourceNames
+            [base]
+        case .columnsScaled(let base, let vector): [base, vector]
         }
+    }
+
+    public var sourceNames: [String] {
+        if case .tensor(let name) = self { return [name] }
+        return operands.flatMap(\.sourceNames)
+    }
+
+    /// The computed sub-transforms that occur more than once in this one (GPT-OSS's de-interleaved gate and up
+    /// halves both read one transposed block): evaluating each of them once saves repeating its work.
+    public var repeatedOperands: Set<WeightTransform> {
+        var seen = Set<WeightTransform>(), repeated = Set<WeightTransform>()
+        func visit(_ t: WeightTransform) {
+            for operand in t.operands {
+                if case .tensor = operand { continue }
+                if seen.insert(operand).inserted { visit(operand) } else { repeated.insert(operand) }
+            }
+        }
+        visit(self)
+        return repeated
     }
 
     public var description: String {

@@ -112,4 +112,16 @@ final class SafetensorsTests: XCTestCase {
         let transposed = WeightRef(shape: [3, 2], transform: .transposed(.tensor("a"), rows: 2, cols: 3))
         XCTAssertEqual(try checkpoint.materialize(transposed), [1, 4, 2, 5, 3, 6])
     }
+
+    /// A sub-transform read twice (rows 0 and 2 of one transposed tensor) is found as repeated, and the weight built
+    /// from its once-evaluated result is the same as from two evaluations.
+    func testRepeatedSubTransform() throws {
+        _ = try write(SafetensorsFixture.bytes([a]))
+        let checkpoint = try Checkpoint(directory: dir)
+        let shared = WeightTransform.transposed(.tensor("a"), rows: 2, cols: 3)
+        let rows = WeightTransform.concatRows([.sliceRows(shared, start: 0, count: 1), .sliceRows(shared, start: 2, count: 1)])
+        XCTAssertEqual(rows.repeatedOperands, [shared])
+        XCTAssertEqual(WeightTransform.concatRows([.tensor("a"), .tensor("a")]).repeatedOperands, [], "tensors are cached as loaded")
+        XCTAssertEqual(try checkpoint.materialize(WeightRef(shape: [2, 2], transform: rows)), [1, 4, 3, 6])
+    }
 }

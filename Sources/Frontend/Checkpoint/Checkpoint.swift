@@ -82,8 +82,8 @@ public final class Checkpoint: @unchecked Sendable {
 
     /// Materialises a weight reference as a row-major f32 array of `weight.shape`.
     public func materialize(_ weight: WeightRef) throws -> [Float] {
-        var loaded: [String: [Float]] = [:]
-        let values = try evaluate(weight.transform, rowLength: weight.shape.count == 2 ? weight.shape[1] : 1, loaded: &loaded)
+        var cache = EvaluationCache(repeated: weight.transform.repeatedOperands)
+        let values = try evaluate(weight.transform, rowLength: weight.shape.count == 2 ? weight.shape[1] : 1, cache: &cache)
         guard values.count == weight.count else {
             throw FrontendError.tensorShape(name: weight.transform.description, file: directory.path,
                                             expected: weight.shape, found: [values.count])
@@ -91,35 +91,56 @@ public final class Checkpoint: @unchecked Sendable {
         return values
     }
 
-    /// Evaluates a transform; `loaded` keeps each source tensor converted once per weight (fused per-head layouts
-    /// slice the same tensor many times).
-    private func evaluate(_ transform: WeightTransform, rowLength: Int, loaded: inout [String: [Float]]) throws -> [Float] {
+    /// What one weight's evaluation keeps: each source tensor converted once (fused per-head layouts slice the same
+    /// tensor many times), and the results of the sub-transforms that occur more than once.
+    private struct EvaluationCache {
+        struct Key: Hashable {
+            var transform: WeightTransform
+            var rowLength: Int
+        }
+
+        let repeated: Set<WeightTransform>
+        var loaded: [String: [Float]] = [:]
+        var results: [Key: [Float]] = [:]
+    }
+
+    /// Evaluates a transform, once per weight for a sub-transform that occurs more than once.
+    private func evaluate(_ transform: WeightTransform, rowLength: Int, cache: inout EvaluationCache) throws -> [Float] {
+        guard cache.repeated.contains(transform) else { return try compute(transform, rowLength: rowLength, cache: &cache) }
+        let key = EvaluationCache.Key(transform: transform, rowLength: rowLength)
+        if let values = cache.results[key] { return values }
+        let values = try compute(transform, rowLength: rowLength, cache: &cache)
+        cache.results[key] = values
+        return values
+    }
+
+    private func compute(_ transform: WeightTransform, rowLength: Int, cache: inout EvaluationCache) throws -> [Float] {
         switch transform {
         case .tensor(let name):
-            if let values = loaded[name] { return values }
+            if let values = cache.loaded[name] { return values }
             let values = try floats(name)
-            loaded[name] = values
+            cache.loaded[name] = values
             return values
         case .concatRows(let parts):
             var values: [Float] = []
-            for part in parts { values += try evaluate(part, rowLength: rowLength, loaded: &loaded) }
+            for part in parts { values += try evaluate(part, rowLength: rowLength, cache: &cache) }
             return values
-        case .sliceRows(.tensor(let name), let start, let count) where loaded[name] == nil && start >= 0 && count >= 0:
+        case .sliceRows(.tensor(let name), let start, let count) where cache.loaded[name] == nil && start >= 0 && count >= 0:
             // One expert of a stacked 3-D tensor (or rows of a fused matrix) without converting the rest.
             return try floats(name, elements: start * rowLength ..< (start + count) * rowLength)
         case .sliceRows(let base, let start, let count):
-            let all = try evaluate(base, rowLength: rowLength, loaded: &loaded)
+            let all = try evaluate(base, rowLength: rowLength, cache: &cache)
             guard start >= 0, count >= 0, (start + count) * rowLength <= all.count else {
                 throw FrontendError.tensorShape(name: base.description, file: directory.path,
                                                 expected: [start + count, rowLength], found: [all.count / max(rowLength, 1), rowLength])
             }
             return Array(all[start * rowLength ..< (start + count) * rowLength])
         case .scaled(let base, let factor):
-            return try evaluate(base, rowLength: rowLength, loaded: &loaded).map { $0 * factor }
+            return try evaluate(base, rowLength: rowLength, cache: &cache).map { $0 * factor }
         case .negatedExp(let base):
-            return try evaluate(base, rowLength: rowLength, loaded: &loaded).map { -Foundation.exp($0) }
+            return try evaluate(base, rowLength: rowLength, cache: &cache).map { -Foundation.exp($0) }
         case .rowNormalized(let base):
-            var values = try evaluate(base, rowLength: rowLength, loaded: &loaded)
+            var values = try evaluate(base, rowLength: rowLength, cache: &cache)
             for start in stride(from: 0, to: values.count, by: max(rowLength, 1)) {
                 let row = start ..< min(start + rowLength, values.count)
                 let norm = Float(values[row].reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
@@ -128,7 +149,7 @@ public final class Checkpoint: @unchecked Sendable {
             }
             return values
         case .transposed(let base, let rows, let cols):
-            let source = try evaluate(base, rowLength: cols, loaded: &loaded)
+            let source = try evaluate(base, rowLength: cols, cache: &cache)
             guard source.count == rows * cols else {
                 throw FrontendError.tensorShape(name: base.description, file: directory.path, expected: [rows, cols], found: [source.count])
             }
@@ -137,8 +158,8 @@ public final class Checkpoint: @unchecked Sendable {
                 n = source.count
             }
         case .columnsScaled(let base, let vector):
-            let matrix = try evaluate(base, rowLength: rowLength, loaded: &loaded)
-            let factors = try evaluate(vector, rowLength: 1, loaded: &loaded)
+            let matrix = try evaluate(base, rowLength: rowLength, cache: &cache)
+            let factors = try evaluate(vector, rowLength: 1, cache: &cache)
             guard factors.count == rowLength, matrix.count % max(rowLength, 1) == 0 else {
                 throw FrontendError.tensorShape(name: vector.description, file: directory.path, expected: [rowLength],
                                                 found: [factors.count])
